@@ -1,0 +1,56 @@
+"""Who may do what. Every service write calls `require` before touching anything."""
+
+from enum import StrEnum
+
+from incidentdesk.accounts.models import ROLE_RANK, Role, TokenScope
+from incidentdesk.core.errors import NotAuthenticated, PermissionDenied
+
+
+class Perm(StrEnum):
+    INCIDENT_DECLARE = "incident.declare"
+    INCIDENT_UPDATE = "incident.update"
+    INCIDENT_CLOSE = "incident.close"
+    ROLE_ASSIGN = "role.assign"
+    TIMELINE_WRITE = "timeline.write"
+    ACTION_WRITE = "action.write"
+    COMPONENT_MANAGE = "component.manage"
+    SEVERITY_MANAGE = "severity.manage"
+    USER_MANAGE = "user.manage"
+    TOKEN_OWN = "token.own"
+
+
+# The least role that holds each permission.
+MIN_ROLE: dict[Perm, Role] = {
+    Perm.INCIDENT_DECLARE: Role.RESPONDER,
+    Perm.INCIDENT_UPDATE: Role.RESPONDER,
+    Perm.INCIDENT_CLOSE: Role.MANAGER,
+    Perm.ROLE_ASSIGN: Role.RESPONDER,
+    Perm.TIMELINE_WRITE: Role.RESPONDER,
+    Perm.ACTION_WRITE: Role.RESPONDER,
+    Perm.COMPONENT_MANAGE: Role.MANAGER,
+    Perm.SEVERITY_MANAGE: Role.ADMIN,
+    Perm.USER_MANAGE: Role.ADMIN,
+    Perm.TOKEN_OWN: Role.VIEWER,
+}
+
+
+def has_perm(actor, perm: Perm) -> bool:
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    # A read-scoped API token never writes, whatever its owner may do.
+    if getattr(actor, "token_scope", TokenScope.WRITE) != TokenScope.WRITE:
+        return False
+    return ROLE_RANK[Role(actor.effective_role)] >= ROLE_RANK[MIN_ROLE[perm]]
+
+
+def require(actor, perm: Perm) -> None:
+    """Raise unless `actor` holds `perm`."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotAuthenticated("sign in first")
+    if not has_perm(actor, perm):
+        if getattr(actor, "token_scope", TokenScope.WRITE) != TokenScope.WRITE:
+            raise PermissionDenied("this API token is read-only")
+        needed = MIN_ROLE[perm]
+        raise PermissionDenied(
+            f"your role ({actor.effective_role}) may not do this; it needs {needed.value} or above"
+        )

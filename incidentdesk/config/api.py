@@ -1,0 +1,81 @@
+"""The JSON API at /api/v1/: one NinjaAPI, token or session auth, one place mapping errors."""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as SchemaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from incidentdesk.accounts.services import token_authenticate
+from incidentdesk.core.errors import IncidentDeskError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="IncidentDesk API",
+    version="1",
+    description="Declare, coordinate and record incidents. Authenticate with "
+    "`Authorization: Bearer <token>`; errors are JSON with a `detail` naming the field.",
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api",
+)
+
+
+def _error(request, status: int, detail: str, field: str | None = None, **extra):
+    return api.create_response(request, {"detail": detail, "field": field, **extra}, status=status)
+
+
+@api.exception_handler(IncidentDeskError)
+def on_domain_error(request, exc: IncidentDeskError):
+    return _error(request, exc.status_code, exc.detail, exc.field)
+
+
+def _location(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(SchemaValidationError)
+def on_schema_error(request, exc: SchemaValidationError):
+    errors = [
+        {"field": _location(e.get("loc", ())), "message": e.get("msg", "is invalid")}
+        for e in exc.errors
+    ]
+    first = errors[0] if errors else {"field": "body", "message": "is invalid"}
+    detail = f"{first['field']}: {first['message']}"
+    return _error(request, 422, detail, first["field"], errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return _error(request, 401, "authenticate with 'Authorization: Bearer <token>' or sign in")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _error(request, 404, str(exc) or "not found")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    if str(exc).startswith("Cannot parse request body"):
+        return _error(request, 400, "body: is not valid JSON", "body")
+    return _error(request, exc.status_code, str(exc))
+
+
+def _register_routers() -> None:
+    from incidentdesk.accounts.api import router as accounts_router
+    from incidentdesk.incidents.api import router as incidents_router
+
+    api.add_router("/", incidents_router)
+    api.add_router("/", accounts_router)
+
+
+_register_routers()

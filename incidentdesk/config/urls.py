@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.http import HttpResponse
+from django.urls import include, path
+
+from incidentdesk.config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
+    path("", include("incidentdesk.accounts.urls")),
+    path("", include("incidentdesk.incidents.urls")),
+]

@@ -1,0 +1,232 @@
+"""Incident endpoints of the JSON API: parse, call the service, render."""
+
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from incidentdesk.accounts.services import user_by_handle
+from incidentdesk.core.errors import NotFound
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import selectors, services
+from incidentdesk.incidents.models import ActionItem, Component, Incident, Severity, TimelineEntry
+from incidentdesk.incidents.schemas import (
+    ActionIn,
+    ActionOut,
+    ActionPatch,
+    CommandIn,
+    CommandOut,
+    ComponentIn,
+    ComponentOut,
+    IncidentIn,
+    IncidentOut,
+    IncidentPatch,
+    RevisionOut,
+    RoleIn,
+    RolesOut,
+    SeverityIn,
+    SeverityOut,
+    StatusIn,
+    TimelineIn,
+    TimelineOut,
+    TimelinePatch,
+)
+
+router = Router()
+API = ActionSource.API
+
+
+class Page(PageNumberPagination):
+    page_size = 25
+
+
+class IncidentFilters(Schema):
+    q: str = ""
+    status: str = ""
+    severity: str = ""
+    component: str = ""
+    kind: str = ""
+
+
+def _incident(reference: str) -> Incident:
+    incident = selectors.incident_by_reference(reference)
+    if incident is None:
+        raise NotFound(f"no incident {reference!r}", field="reference")
+    return incident
+
+
+@router.get("/incidents", response=list[IncidentOut], tags=["incidents"])
+@paginate(Page)
+def list_incidents(request, filters: Query[IncidentFilters]):
+    return selectors.incident_list(
+        query=filters.q,
+        status=filters.status,
+        severity=filters.severity,
+        component=filters.component,
+        kind=filters.kind,
+    )
+
+
+@router.post("/incidents", response={201: IncidentOut}, tags=["incidents"])
+def declare_incident(request, payload: IncidentIn):
+    data = payload.dict(exclude_unset=True)
+    incident = services.incident_declare(actor=request.auth, source=API, **data)
+    return Status(201, _incident(incident.reference))
+
+
+@router.get("/incidents/{reference}", response=IncidentOut, tags=["incidents"])
+def get_incident(request, reference: str):
+    return _incident(reference)
+
+
+@router.patch("/incidents/{reference}", response=IncidentOut, tags=["incidents"])
+def update_incident(request, reference: str, payload: IncidentPatch):
+    incident = _incident(reference)
+    services.incident_update(
+        actor=request.auth, source=API, incident=incident, changes=payload.dict(exclude_unset=True)
+    )
+    return _incident(reference)
+
+
+@router.post("/incidents/{reference}/status", response=IncidentOut, tags=["incidents"])
+def change_status(request, reference: str, payload: StatusIn):
+    services.incident_set_status(
+        actor=request.auth, source=API, incident=_incident(reference), **payload.dict()
+    )
+    return _incident(reference)
+
+
+@router.post("/incidents/{reference}/commands", response=CommandOut, tags=["incidents"])
+def run_command(request, reference: str, payload: CommandIn):
+    result = services.command_run(
+        actor=request.auth, source=API, incident=_incident(reference), text=payload.text
+    )
+    return {"reply": result.reply, "warnings": result.warnings, "incident": _incident(reference)}
+
+
+@router.get("/incidents/{reference}/timeline", response=list[TimelineOut], tags=["timeline"])
+@paginate(Page)
+def list_timeline(request, reference: str, kind: str = "", pinned: bool = False):
+    kinds = [k for k in kind.split(",") if k] or None
+    return selectors.timeline(_incident(reference), kinds=kinds, pinned_only=pinned)
+
+
+@router.post("/incidents/{reference}/timeline", response={201: TimelineOut}, tags=["timeline"])
+def add_timeline_entry(request, reference: str, payload: TimelineIn):
+    entry = services.timeline_entry_add(
+        actor=request.auth, source=API, incident=_incident(reference), **payload.dict()
+    )
+    return Status(201, entry)
+
+
+def _entry(reference: str, entry_id: int) -> TimelineEntry:
+    entry = TimelineEntry.objects.filter(pk=entry_id, incident__reference__iexact=reference).first()
+    if entry is None:
+        raise NotFound(f"no timeline entry {entry_id} on {reference}", field="entry")
+    return entry
+
+
+@router.patch("/incidents/{reference}/timeline/{entry_id}", response=TimelineOut, tags=["timeline"])
+def edit_timeline_entry(request, reference: str, entry_id: int, payload: TimelinePatch):
+    entry = _entry(reference, entry_id)
+    if payload.body is not None:
+        entry = services.timeline_entry_edit(actor=request.auth, source=API, entry=entry, body=payload.body)
+    if payload.pinned is not None:
+        entry = services.timeline_entry_pin(actor=request.auth, source=API, entry=entry, pinned=payload.pinned)
+    return entry
+
+
+@router.get(
+    "/incidents/{reference}/timeline/{entry_id}/revisions",
+    response=list[RevisionOut],
+    tags=["timeline"],
+)
+def list_revisions(request, reference: str, entry_id: int):
+    return _entry(reference, entry_id).revisions.select_related("replaced_by")
+
+
+def _roles(incident: Incident) -> dict:
+    history = list(selectors.role_history(incident))
+    holders = selectors.current_role_holders(incident)
+    return {
+        "current": [a for a in history if a.ended_at is None],
+        "history": history,
+        "warnings": services.role_warnings(holders),
+    }
+
+
+@router.get("/incidents/{reference}/roles", response=RolesOut, tags=["roles"])
+def list_roles(request, reference: str):
+    return _roles(_incident(reference))
+
+
+@router.post("/incidents/{reference}/roles", response={201: RolesOut}, tags=["roles"])
+def assign_role(request, reference: str, payload: RoleIn):
+    incident = _incident(reference)
+    services.role_assign(
+        actor=request.auth, source=API, incident=incident, role=payload.role, user=user_by_handle(payload.person)
+    )
+    return Status(201, _roles(incident))
+
+
+@router.delete("/incidents/{reference}/roles/{role}", response=RolesOut, tags=["roles"])
+def release_role(request, reference: str, role: str, person: str = ""):
+    incident = _incident(reference)
+    user = user_by_handle(person) if person else None
+    services.role_release(actor=request.auth, source=API, incident=incident, role=role, user=user)
+    return _roles(incident)
+
+
+@router.get("/incidents/{reference}/actions", response=list[ActionOut], tags=["actions"])
+def list_actions(request, reference: str):
+    return selectors.action_items(_incident(reference)).select_related("incident")
+
+
+@router.post("/incidents/{reference}/actions", response={201: ActionOut}, tags=["actions"])
+def create_action(request, reference: str, payload: ActionIn):
+    data = payload.dict(exclude_unset=True)
+    item = services.action_item_create(actor=request.auth, source=API, incident=_incident(reference), **data)
+    return Status(201, item)
+
+
+@router.patch("/actions/{action_id}", response=ActionOut, tags=["actions"])
+def update_action(request, action_id: int, payload: ActionPatch):
+    item = ActionItem.objects.select_related("incident", "owner").filter(pk=action_id).first()
+    if item is None:
+        raise NotFound(f"no action item {action_id}", field="action")
+    return services.action_item_update(
+        actor=request.auth, source=API, item=item, changes=payload.dict(exclude_unset=True)
+    )
+
+
+@router.get("/components", response=list[ComponentOut], tags=["catalog"])
+def list_components(request):
+    return Component.objects.select_related("group")
+
+
+@router.post("/components", response={201: ComponentOut}, tags=["catalog"])
+def create_component(request, payload: ComponentIn):
+    return Status(201, services.component_save(actor=request.auth, source=API, **payload.dict()))
+
+
+@router.patch("/components/{component_id}", response=ComponentOut, tags=["catalog"])
+def update_component(request, component_id: int, payload: ComponentIn):
+    component = services.component_lookup(component_id)
+    return services.component_save(actor=request.auth, source=API, component=component, **payload.dict())
+
+
+@router.get("/severities", response=list[SeverityOut], tags=["catalog"])
+def list_severities(request):
+    return Severity.objects.all()
+
+
+@router.post("/severities", response={201: SeverityOut}, tags=["catalog"])
+def create_severity(request, payload: SeverityIn):
+    data = payload.dict(exclude_unset=True)
+    key = data.pop("key")
+    return Status(201, services.severity_save(actor=request.auth, source=API, key=key, changes=data, create=True))
+
+
+@router.patch("/severities/{key}", response=SeverityOut, tags=["catalog"])
+def update_severity(request, key: str, payload: SeverityIn):
+    data = payload.dict(exclude_unset=True)
+    data.pop("key", None)
+    return services.severity_save(actor=request.auth, source=API, key=key, changes=data)

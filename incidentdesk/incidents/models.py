@@ -1,0 +1,382 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from incidentdesk.core.sources import ActionSource
+
+
+class Severity(models.Model):
+    """An ordered severity level and the policy that comes with it (position 1 is the worst)."""
+
+    key = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=64)
+    position = models.PositiveSmallIntegerField(unique=True)
+    aliases = models.CharField(
+        max_length=200, blank=True, help_text="Comma-separated other names, e.g. sev1, p1."
+    )
+    description = models.CharField(max_length=300, blank=True)
+    pages = models.BooleanField(default=False, help_text="Page the on-call responders.")
+    reminder_interval_minutes = models.PositiveIntegerField(default=60)
+    postmortem_required = models.BooleanField(default=True)
+    action_due_days = models.PositiveIntegerField(default=30)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name_plural = "severities"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [a.strip() for a in self.aliases.split(",") if a.strip()]
+
+
+class Component(models.Model):
+    """A part of the service users can see; optionally inside a group (one level deep)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    group = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        limit_choices_to={"group__isnull": True},
+    )
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.group.name} / {self.name}" if self.group_id else self.name
+
+
+class IncidentStatus(models.TextChoices):
+    INVESTIGATING = "investigating", "Investigating"
+    IDENTIFIED = "identified", "Identified"
+    MONITORING = "monitoring", "Monitoring"
+    BLOCKED = "blocked", "Blocked"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATUSES = (
+    IncidentStatus.INVESTIGATING,
+    IncidentStatus.IDENTIFIED,
+    IncidentStatus.MONITORING,
+    IncidentStatus.BLOCKED,
+)
+
+
+class IncidentKind(models.TextChoices):
+    LIVE = "live", "Live"
+    RETROSPECTIVE = "retrospective", "Retrospective"
+
+
+class Detection(models.TextChoices):
+    PROACTIVE = "proactive", "Proactive (found by us or our monitoring)"
+    REACTIVE = "reactive", "Reactive (reported by a customer)"
+
+
+class ReportMedium(models.TextChoices):
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    PHONE = "phone", "Phone"
+    ISSUE = "issue", "Issue tracker"
+    MONITORING = "monitoring", "Monitoring alert"
+    OTHER = "other", "Other"
+
+
+class Criterion(models.TextChoices):
+    IMMEDIATE_RESPONSE = "immediate_response", "Needs an immediate response to restore service"
+    DEGRADED_EXPERIENCE = "degraded_experience", "Severely degrades users' experience"
+    SECURITY = "security", "Compromises security (a breach or a possible one)"
+    DATA_LOSS = "data_loss", "Data may be lost or exposed"
+    MULTIPLE_USERS = "multiple_users", "Affects, or may affect, at least two users"
+
+
+class IncidentQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def for_year(self, year: int):
+        return self.filter(year=year)
+
+
+class Incident(models.Model):
+    reference = models.CharField(max_length=20, unique=True)
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    impact = models.TextField(blank=True, help_text="What users see.")
+    severity = models.ForeignKey(Severity, on_delete=models.PROTECT, related_name="incidents")
+    status = models.CharField(
+        max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.INVESTIGATING
+    )
+    kind = models.CharField(max_length=16, choices=IncidentKind.choices, default=IncidentKind.LIVE)
+    security = models.BooleanField(default=False)
+    criteria = models.JSONField(default=list, blank=True)
+    criteria_reason = models.TextField(blank=True)
+    components = models.ManyToManyField(Component, blank=True, related_name="incidents")
+    users_affected_count = models.PositiveIntegerField(null=True, blank=True)
+    users_affected_description = models.CharField(max_length=500, blank=True)
+    detection = models.CharField(max_length=16, choices=Detection.choices, blank=True)
+    reported_by = models.CharField(max_length=200, blank=True)
+    report_medium = models.CharField(max_length=16, choices=ReportMedium.choices, blank=True)
+
+    cause_change_url = models.URLField(max_length=500, blank=True)
+    fix_change_urls = models.JSONField(default=list, blank=True)
+    tracker_url = models.URLField(max_length=500, blank=True)
+    call_url = models.URLField(max_length=500, blank=True)
+    chat_url = models.URLField(max_length=500, blank=True)
+
+    started_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField(null=True, blank=True)
+    declared_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    mitigated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    blocked_until = models.DateField(null=True, blank=True)
+    status_reason = models.TextField(blank=True, help_text="Why it was blocked or re-opened.")
+    postmortem_waiver_reason = models.TextField(blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-declared_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="incident_year_number_unique")
+        ]
+        indexes = [models.Index(fields=["status", "severity"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class ReferenceCounter(models.Model):
+    """The last incident number used in a year; locked row by row to hand out numbers."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class IncidentRole(models.TextChoices):
+    REPORTER = "reporter", "Reporter"
+    LEAD = "lead", "Lead"
+    SCRIBE = "scribe", "Scribe"
+    COMMS_LEAD = "comms_lead", "Communications lead"
+    ASSIGNEE = "assignee", "Assignee"
+    DECISION_MAKER = "decision_maker", "Decision-maker"
+
+
+class RoleAssignment(models.Model):
+    """One person holding one role on one incident for a span of time."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="role_history")
+    role = models.CharField(max_length=16, choices=IncidentRole.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "role"],
+                condition=Q(ended_at__isnull=True) & ~Q(role="assignee"),
+                name="one_current_holder_per_single_role",
+            ),
+            models.UniqueConstraint(
+                fields=["incident", "role", "user"],
+                condition=Q(ended_at__isnull=True),
+                name="one_current_assignment_per_person",
+            ),
+        ]
+
+
+class DeskSeat(models.Model):
+    """A person on an incident's desk: told about its changes. Assignees sit here while assigned
+    and leave when the incident is resolved."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="desk_seats")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    joined_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "user"],
+                condition=Q(left_at__isnull=True),
+                name="one_open_desk_seat_per_person",
+            )
+        ]
+
+
+class EntryKind(models.TextChoices):
+    EVENT = "event", "Event"
+    DISCUSSION = "discussion", "Discussion"
+    DECISION = "decision", "Decision"
+    ACTION = "action", "Action"
+    RESULT = "result", "Result"
+    NOTE = "note", "Note"
+    STATUS_CHANGE = "status_change", "Status change"
+    ROLE_CHANGE = "role_change", "Role change"
+    FIELD_CHANGE = "field_change", "Field change"
+    PUBLIC_UPDATE = "public_update", "Public update"
+    ALERT = "alert", "Alert"
+    CHAT_MESSAGE = "chat_message", "Chat message"
+
+
+# Kinds people write by hand; the others are recorded by the system as changes happen.
+AUTHORED_KINDS = (
+    EntryKind.EVENT,
+    EntryKind.DISCUSSION,
+    EntryKind.DECISION,
+    EntryKind.ACTION,
+    EntryKind.RESULT,
+    EntryKind.NOTE,
+)
+
+
+class Visibility(models.TextChoices):
+    INTERNAL = "internal", "Internal"
+    PUBLIC = "public", "Public"
+
+
+class TimelineEntry(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=16, choices=EntryKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=8, choices=ActionSource.choices)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    body = models.TextField()
+    data = models.JSONField(default=dict, blank=True, help_text="Structured detail of a change.")
+    pinned = models.BooleanField(default=False)
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.INTERNAL
+    )
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["incident", "occurred_at"])]
+        verbose_name_plural = "timeline entries"
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.body[:40]}"
+
+
+class TimelineRevision(models.Model):
+    """The text an entry had before an edit; entries are never silently rewritten."""
+
+    entry = models.ForeignKey(TimelineEntry, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    replaced_at = models.DateTimeField(default=timezone.now)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["replaced_at", "id"]
+
+
+class ActionPhase(models.TextChoices):
+    RESPONSE = "response", "Response (during the incident)"
+    FOLLOW_UP = "follow_up", "Follow-up (after it)"
+
+
+class ActionCategory(models.TextChoices):
+    PREVENT = "prevent", "Prevent"
+    MITIGATE = "mitigate", "Mitigate"
+    DETECT = "detect", "Detect"
+    PROCESS = "process", "Process"
+
+
+class ActionPriority(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    WONT_DO = "wont_do", "Won't do"
+
+
+class ActionItemQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status__in=[ActionStatus.OPEN, ActionStatus.IN_PROGRESS])
+
+    def overdue(self, today=None):
+        return self.pending().filter(due_date__lt=today or timezone.localdate())
+
+
+class ActionItem(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="actions")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    phase = models.CharField(
+        max_length=16, choices=ActionPhase.choices, default=ActionPhase.RESPONSE
+    )
+    category = models.CharField(max_length=16, choices=ActionCategory.choices, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    priority = models.CharField(
+        max_length=8, choices=ActionPriority.choices, default=ActionPriority.MEDIUM
+    )
+    status = models.CharField(max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    wont_do_reason = models.TextField(blank=True)
+    external_url = models.URLField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["status", "due_date", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+            and self.due_date is not None
+            and self.due_date < timezone.localdate()
+        )

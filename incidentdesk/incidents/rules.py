@@ -1,0 +1,170 @@
+"""Pure incident rules: status transitions, timestamp order, severity input. No ORM here."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from incidentdesk.core.errors import InvalidTransition, ValidationError
+
+INVESTIGATING, IDENTIFIED, MONITORING = "investigating", "identified", "monitoring"
+BLOCKED, RESOLVED, CLOSED = "blocked", "resolved", "closed"
+
+_WORKING = (INVESTIGATING, IDENTIFIED, MONITORING)
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    INVESTIGATING: (IDENTIFIED, MONITORING, BLOCKED, RESOLVED),
+    IDENTIFIED: (INVESTIGATING, MONITORING, BLOCKED, RESOLVED),
+    MONITORING: (INVESTIGATING, IDENTIFIED, BLOCKED, RESOLVED),
+    BLOCKED: (INVESTIGATING,),
+    RESOLVED: (INVESTIGATING, CLOSED),
+    CLOSED: (),
+}
+
+
+def check_transition(current: str, target: str, *, reason: str = "") -> None:
+    """Refuse a status change that the lifecycle does not allow, naming the allowed ones.
+
+    Re-opening a resolved incident and blocking one both need a written reason.
+    """
+    if target not in TRANSITIONS:
+        raise ValidationError(
+            f"unknown status {target!r}; use one of {', '.join(TRANSITIONS)}", field="status"
+        )
+    if target == current:
+        raise InvalidTransition(f"the incident is already {current}", field="status")
+    allowed = TRANSITIONS[current]
+    if target not in allowed:
+        options = ", ".join(allowed) if allowed else "none: a closed incident is final"
+        raise InvalidTransition(
+            f"cannot go from {current} to {target}; allowed from {current}: {options}",
+            field="status",
+        )
+    if current == RESOLVED and target == INVESTIGATING and not reason.strip():
+        raise ValidationError("re-opening a resolved incident needs a reason", field="reason")
+    if target == BLOCKED and not reason.strip():
+        raise ValidationError("say why work is blocked", field="reason")
+
+
+def timestamps_for_status(target: str, now: datetime, current: Mapping[str, datetime | None]) -> dict:
+    """The timestamps that a status change sets when they are not set already."""
+    stamps: dict[str, datetime | None] = {}
+    if target in (MONITORING, RESOLVED) and current.get("mitigated_at") is None:
+        stamps["mitigated_at"] = now
+    if target == RESOLVED:
+        stamps["resolved_at"] = now
+    if target == CLOSED:
+        stamps["closed_at"] = now
+    if target == INVESTIGATING and current.get("resolved_at") is not None:
+        stamps["resolved_at"] = None  # re-opened: it is no longer resolved
+    return stamps
+
+
+# Pairs (earlier, later) that must hold whenever both timestamps are known.
+TIMESTAMP_ORDER: tuple[tuple[str, str], ...] = (
+    ("started_at", "detected_at"),
+    ("started_at", "declared_at"),
+    ("started_at", "acknowledged_at"),
+    ("started_at", "mitigated_at"),
+    ("detected_at", "acknowledged_at"),
+    ("detected_at", "mitigated_at"),
+    ("detected_at", "resolved_at"),
+    ("mitigated_at", "resolved_at"),
+    ("started_at", "resolved_at"),
+    ("resolved_at", "closed_at"),
+    ("declared_at", "closed_at"),
+)
+TIMESTAMP_FIELDS = (
+    "started_at",
+    "detected_at",
+    "declared_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "closed_at",
+)
+# A little clock skew between a reporter's machine and the server is tolerated.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def check_timestamp_order(stamps: Mapping[str, datetime | None], now: datetime) -> None:
+    """Refuse timestamps that are naive, in the future, or out of order, naming the field."""
+    for name in TIMESTAMP_FIELDS:
+        value = stamps.get(name)
+        if value is None:
+            continue
+        if value.tzinfo is None:
+            raise ValidationError("give a time zone (e.g. 2026-05-01T10:00:00Z)", field=name)
+        if value > now + FUTURE_TOLERANCE:
+            raise ValidationError("cannot be in the future", field=name)
+    for earlier, later in TIMESTAMP_ORDER:
+        a, b = stamps.get(earlier), stamps.get(later)
+        if a is not None and b is not None and b < a:
+            raise ValidationError(
+                f"{later} ({b.isoformat()}) is before {earlier} ({a.isoformat()})", field=later
+            )
+
+
+@dataclass(frozen=True)
+class SeverityName:
+    key: str
+    name: str
+    position: int
+    aliases: tuple[str, ...] = ()
+
+
+def match_severity(text: str, levels: Iterable[SeverityName]) -> str:
+    """Return the key of the severity level `text` names.
+
+    Accepts, case-insensitively, a level's key, name or alias, its position (`1`) and the usual
+    spellings of a position (`sev1`, `sev-1`, `s1`, `p1`).
+    """
+    levels = list(levels)
+    wanted = (text or "").strip().lower()
+    if not wanted:
+        raise ValidationError("choose a severity", field="severity")
+    for level in levels:
+        names = {level.key.lower(), level.name.lower(), *(a.lower() for a in level.aliases)}
+        if wanted in names:
+            return level.key
+    digits = wanted
+    for prefix in ("sev-", "sev ", "sev", "s", "p"):
+        if digits.startswith(prefix) and digits[len(prefix):].isdigit():
+            digits = digits[len(prefix):]
+            break
+    if digits.isdigit():
+        for level in levels:
+            if level.position == int(digits):
+                return level.key
+    known = ", ".join(f"{lvl.key} (sev{lvl.position})" for lvl in levels)
+    raise ValidationError(f"unknown level {text!r}; use one of {known}", field="severity")
+
+
+def check_criteria(criteria: Iterable[str], reason: str, known: Iterable[str]) -> list[str]:
+    """At least one declaration criterion must be ticked, or a written reason given."""
+    known = list(known)
+    chosen = []
+    for item in criteria:
+        if item not in known:
+            raise ValidationError(
+                f"unknown criterion {item!r}; use any of {', '.join(known)}", field="criteria"
+            )
+        if item not in chosen:
+            chosen.append(item)
+    if not chosen and not (reason or "").strip():
+        raise ValidationError(
+            "tick at least one declaration criterion or write why this is an incident",
+            field="criteria",
+        )
+    return chosen
+
+
+def check_text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:
+    """Trim a text input and check its length."""
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError("is required", field=field)
+    if len(value) > max_length:
+        raise ValidationError(
+            f"is {len(value)} characters long; the limit is {max_length}", field=field
+        )
+    return value

@@ -1,0 +1,123 @@
+"""Severity levels and components: the configurable catalog incidents refer to."""
+
+from django.db import IntegrityError, transaction
+
+from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.models import Component, Severity
+from incidentdesk.incidents.rules import SeverityName, check_text, match_severity
+
+
+def severity_names() -> list[SeverityName]:
+    return [
+        SeverityName(s.key, s.name, s.position, tuple(s.alias_list))
+        for s in Severity.objects.all()
+    ]
+
+
+def severity_lookup(text: str) -> Severity:
+    """The severity `text` names: key, name, alias or position, in any case."""
+    key = match_severity(str(text), severity_names())
+    return Severity.objects.get(key=key)
+
+
+_SEVERITY_FIELDS = {
+    "name",
+    "position",
+    "aliases",
+    "description",
+    "pages",
+    "reminder_interval_minutes",
+    "postmortem_required",
+    "action_due_days",
+}
+
+
+def severity_save(
+    *, actor, source: ActionSource, key: str, changes: dict, create: bool = False
+) -> Severity:
+    """Create or change a severity level and its policy (admins only)."""
+    require(actor, Perm.SEVERITY_MANAGE)
+    unknown = set(changes) - _SEVERITY_FIELDS
+    if unknown:
+        raise ValidationError(f"unknown field {sorted(unknown)[0]!r}", field=sorted(unknown)[0])
+    key = check_text(key, field="key", max_length=32, required=True).lower()
+    if not key.replace("-", "").replace("_", "").isalnum():
+        raise ValidationError("use letters, digits, - and _", field="key")
+    if "name" in changes:
+        changes["name"] = check_text(changes["name"], field="name", max_length=64, required=True)
+    for number in ("position", "reminder_interval_minutes", "action_due_days"):
+        if number in changes and (not isinstance(changes[number], int) or changes[number] < 1):
+            raise ValidationError("must be a whole number of at least 1", field=number)
+    with transaction.atomic():
+        if create:
+            if Severity.objects.filter(key=key).exists():
+                raise ValidationError(f"{key!r} already exists", field="key")
+            severity = Severity(key=key, name=changes.get("name", key.title()))
+            if "position" not in changes:
+                last = Severity.objects.order_by("-position").first()
+                severity.position = (last.position + 1) if last else 1
+        else:
+            severity = Severity.objects.filter(key=key).first()
+            if severity is None:
+                raise NotFound(f"no severity {key!r}", field="severity")
+        for field, value in changes.items():
+            setattr(severity, field, value)
+        try:
+            with transaction.atomic():
+                severity.save()
+        except IntegrityError:
+            raise ValidationError("another level already has this position", field="position") from None
+    return severity
+
+
+def component_lookup(value) -> Component:
+    """A component by id or by name (case-insensitive)."""
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        component = Component.objects.filter(pk=int(value)).first()
+    else:
+        component = Component.objects.filter(name__iexact=str(value).strip()).first()
+    if component is None:
+        raise NotFound(f"no component {value!r}", field="components")
+    return component
+
+
+def component_save(
+    *,
+    actor,
+    source: ActionSource,
+    name: str,
+    description: str = "",
+    group: str | None = None,
+    position: int | None = None,
+    component: Component | None = None,
+) -> Component:
+    """Create a component, or change `component` when given (managers and admins)."""
+    require(actor, Perm.COMPONENT_MANAGE)
+    name = check_text(name, field="name", max_length=100, required=True)
+    description = check_text(description, field="description", max_length=300)
+    parent = None
+    if group:
+        parent = component_lookup(group)
+        if parent.group_id is not None:
+            raise ValidationError("groups are one level deep; pick a top-level component", field="group")
+        if component is not None and parent.pk == component.pk:
+            raise ValidationError("a component cannot be its own group", field="group")
+    if component is not None and parent is not None and component.children.exists():
+        raise ValidationError("a group cannot itself be put in a group", field="group")
+    clash = Component.objects.filter(name__iexact=name)
+    if component is not None:
+        clash = clash.exclude(pk=component.pk)
+    if clash.exists():
+        raise ValidationError(f"{name!r} already exists", field="name")
+    with transaction.atomic():
+        target = component or Component()
+        target.name, target.description, target.group = name, description, parent
+        if position is not None:
+            target.position = position
+        elif component is None:
+            last = Component.objects.order_by("-position").first()
+            target.position = (last.position + 1) if last else 1
+        target.save()
+    return target

@@ -1,0 +1,75 @@
+"""Running one command of the command language against an incident."""
+
+from dataclasses import dataclass, field
+
+from incidentdesk.accounts.services import user_by_handle
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.commands import help_text, parse
+from incidentdesk.incidents.models import EntryKind, Incident, IncidentRole
+from incidentdesk.incidents.services.actions import action_item_create
+from incidentdesk.incidents.services.incidents import (
+    incident_close,
+    incident_resolve,
+    incident_set_status,
+    incident_update,
+)
+from incidentdesk.incidents.services.roles import current_holders, role_assign, role_warnings
+from incidentdesk.incidents.services.timeline import timeline_entry_add
+
+ROLE_COMMANDS = {
+    "lead": IncidentRole.LEAD,
+    "scribe": IncidentRole.SCRIBE,
+    "comms": IncidentRole.COMMS_LEAD,
+    "assign": IncidentRole.ASSIGNEE,
+}
+ENTRY_COMMANDS = {"decision": EntryKind.DECISION, "note": EntryKind.NOTE}
+
+
+@dataclass
+class CommandResult:
+    reply: str
+    incident: Incident
+    warnings: list[str] = field(default_factory=list)
+
+
+def command_run(*, actor, source: ActionSource, incident: Incident, text: str) -> CommandResult:
+    """Parse `text` and call the service it names. Raises the service's errors unchanged, so
+    every adapter reports them the same way; unknown input raises with the help text."""
+    command = parse(text)
+    keyword, arg = command.keyword, command.argument
+    warnings: list[str] = []
+    if keyword == "help":
+        return CommandResult(help_text(), incident)
+    if keyword in ("summary", "impact"):
+        incident = incident_update(actor=actor, source=source, incident=incident, changes={keyword: arg})
+        reply = f"{keyword.title()} updated."
+    elif keyword == "sev":
+        incident = incident_update(actor=actor, source=source, incident=incident, changes={"severity": arg})
+        reply = f"Severity is now {incident.severity.name}."
+    elif keyword == "status":
+        status, _, reason = arg.partition(" ")
+        incident = incident_set_status(
+            actor=actor, source=source, incident=incident, status=status, reason=reason.strip()
+        )
+        reply = f"Status is now {incident.status}."
+    elif keyword in ROLE_COMMANDS:
+        user = user_by_handle(arg)
+        role_assign(actor=actor, source=source, incident=incident, role=ROLE_COMMANDS[keyword], user=user)
+        warnings = role_warnings(current_holders(incident))
+        reply = f"{user.display_name} is now {ROLE_COMMANDS[keyword].label.lower()}."
+    elif keyword == "action":
+        item = action_item_create(actor=actor, source=source, incident=incident, title=arg)
+        reply = f"Action item added: {item.title}"
+    elif keyword in ENTRY_COMMANDS:
+        timeline_entry_add(
+            actor=actor, source=source, incident=incident, kind=ENTRY_COMMANDS[keyword], body=arg
+        )
+        reply = f"{keyword.title()} recorded."
+    elif keyword == "resolve":
+        incident = incident_resolve(actor=actor, source=source, incident=incident, message=arg)
+        reply = f"{incident.reference} is resolved."
+    else:  # close
+        incident = incident_close(actor=actor, source=source, incident=incident, reason=arg)
+        reply = f"{incident.reference} is closed."
+    incident.refresh_from_db()
+    return CommandResult(reply, incident, warnings)

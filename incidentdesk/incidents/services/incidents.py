@@ -1,0 +1,332 @@
+"""Declaring incidents, changing their fields and moving them through their lifecycle."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.core.errors import InvalidTransition, ValidationError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import rules
+from incidentdesk.incidents.models import (
+    Criterion,
+    DeskSeat,
+    Detection,
+    EntryKind,
+    Incident,
+    IncidentKind,
+    IncidentRole,
+    IncidentStatus,
+    ReferenceCounter,
+    ReportMedium,
+    RoleAssignment,
+)
+from incidentdesk.incidents.services.catalog import component_lookup, severity_lookup
+from incidentdesk.incidents.services.timeline import record_entry
+
+TEXT_LIMITS = {
+    "title": 200,
+    "summary": 10_000,
+    "impact": 10_000,
+    "criteria_reason": 2_000,
+    "users_affected_description": 500,
+    "reported_by": 200,
+}
+URL_FIELDS = ("cause_change_url", "tracker_url", "call_url", "chat_url")
+CHOICE_FIELDS = {"detection": Detection, "report_medium": ReportMedium}
+_url = URLValidator(schemes=["http", "https"])
+
+
+def _clean_url(value: Any, field: str) -> str:
+    value = (value or "").strip() if isinstance(value, str) or value is None else value
+    if not isinstance(value, str):
+        raise ValidationError("must be a text URL", field=field)
+    if not value:
+        return ""
+    if len(value) > 500:
+        raise ValidationError("is longer than 500 characters", field=field)
+    try:
+        _url(value)
+    except DjangoValidationError:
+        raise ValidationError(f"{value!r} is not an http(s) URL", field=field) from None
+    return value
+
+
+def _clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate and normalise incident fields given by any adapter."""
+    clean: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field in TEXT_LIMITS:
+            if value is not None and not isinstance(value, str):
+                raise ValidationError("must be text", field=field)
+            clean[field] = rules.check_text(
+                value, field=field, max_length=TEXT_LIMITS[field], required=field == "title"
+            )
+        elif field in URL_FIELDS:
+            clean[field] = _clean_url(value, field)
+        elif field == "fix_change_urls":
+            if not isinstance(value, list | tuple):
+                raise ValidationError("must be a list of URLs", field=field)
+            clean[field] = [_clean_url(v, field) for v in value if v]
+        elif field in CHOICE_FIELDS:
+            value = (value or "").strip().lower()
+            if value and value not in CHOICE_FIELDS[field].values:
+                options = ", ".join(CHOICE_FIELDS[field].values)
+                raise ValidationError(f"unknown value {value!r}; use one of {options}", field=field)
+            clean[field] = value
+        elif field == "severity":
+            clean[field] = severity_lookup(value)
+        elif field == "security":
+            if not isinstance(value, bool):
+                raise ValidationError("must be true or false", field=field)
+            clean[field] = value
+        elif field == "users_affected_count":
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise ValidationError("must be a whole number of 0 or more", field=field)
+            clean[field] = value
+        elif field == "components":
+            if not isinstance(value, list | tuple):
+                raise ValidationError("must be a list of component names or ids", field=field)
+            clean[field] = list({c.pk: c for c in (component_lookup(v) for v in value)}.values())
+        elif field == "criteria":
+            if not isinstance(value, list | tuple):
+                raise ValidationError("must be a list", field=field)
+            clean[field] = list(value)
+        elif field in rules.TIMESTAMP_FIELDS:
+            if value is not None and not isinstance(value, datetime):
+                raise ValidationError("must be a date and time", field=field)
+            clean[field] = value
+        else:
+            raise ValidationError("is not a field that can be changed here", field=field)
+    return clean
+
+
+def _allocate_reference(year: int) -> tuple[int, str]:
+    """The next number in `year`. The counter row is locked by its UPDATE until commit, so
+    concurrent declarations queue for it and never share a number."""
+    ReferenceCounter.objects.bulk_create(
+        [ReferenceCounter(year=year, last_number=0)], ignore_conflicts=True
+    )
+    ReferenceCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
+    number = ReferenceCounter.objects.values_list("last_number", flat=True).get(year=year)
+    return number, f"INC-{year}-{number:04d}"
+
+
+def incident_declare(
+    *,
+    actor,
+    source: ActionSource,
+    title: str,
+    severity: str,
+    kind: str = IncidentKind.LIVE,
+    criteria: list[str] | None = None,
+    criteria_reason: str = "",
+    **fields: Any,
+) -> Incident:
+    """Declare an incident and give it the next `INC-<year>-<nnnn>` reference.
+
+    A live incident starts `investigating`, detected now unless told otherwise. A retrospective
+    one is reported afterwards: it is created `resolved` and needs its start and resolution
+    times. The declarer becomes the reporter. After commit the responders desk is told.
+    """
+    require(actor, Perm.INCIDENT_DECLARE)
+    if kind not in IncidentKind.values:
+        raise ValidationError(f"unknown kind {kind!r}; use live or retrospective", field="kind")
+    clean = _clean_changes({"title": title, "severity": severity, **fields})
+    clean["criteria"] = rules.check_criteria(
+        criteria or [], criteria_reason, Criterion.values
+    )
+    clean["criteria_reason"] = rules.check_text(
+        criteria_reason, field="criteria_reason", max_length=TEXT_LIMITS["criteria_reason"]
+    )
+    components = clean.pop("components", [])
+    now = timezone.now()
+    clean.setdefault("declared_at", now)
+    clean["declared_at"] = clean["declared_at"] or now
+    if kind == IncidentKind.RETROSPECTIVE:
+        for needed in ("started_at", "resolved_at"):
+            if clean.get(needed) is None:
+                raise ValidationError("a retrospective incident needs this time", field=needed)
+        clean["status"] = IncidentStatus.RESOLVED
+        clean.setdefault("detected_at", clean["started_at"])
+        clean["detected_at"] = clean["detected_at"] or clean["started_at"]
+    else:
+        if clean.get("resolved_at") or clean.get("closed_at"):
+            raise ValidationError("a live incident is resolved later, not when declared", field="resolved_at")
+        clean["detected_at"] = clean.get("detected_at") or now
+    rules.check_timestamp_order({k: clean.get(k) for k in rules.TIMESTAMP_FIELDS}, now)
+
+    with transaction.atomic():
+        year = timezone.localtime(clean["declared_at"]).year
+        number, reference = _allocate_reference(year)
+        incident = Incident.objects.create(
+            reference=reference, year=year, number=number, kind=kind, created_by=actor, **clean
+        )
+        if components:
+            incident.components.set(components)
+        RoleAssignment.objects.create(
+            incident=incident, role=IncidentRole.REPORTER, user=actor, assigned_by=actor, started_at=now
+        )
+        what = "Reported after the fact" if kind == IncidentKind.RETROSPECTIVE else "Declared"
+        record_entry(
+            incident=incident,
+            kind=EntryKind.EVENT,
+            body=f"{what} by {actor.display_name}: {incident.title} ({incident.severity.name}, {incident.status})",
+            actor=actor,
+            source=source,
+            data={"event": "declared", "severity": incident.severity.key, "status": incident.status},
+        )
+        if kind == IncidentKind.LIVE:
+            from incidentdesk.incidents.tasks import announce_to_desk
+
+            transaction.on_commit(lambda: announce_to_desk(incident.pk))
+    return incident
+
+
+def _describe(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "key"):
+        return value.key
+    if isinstance(value, list) and value and hasattr(value[0], "name"):
+        return sorted(v.name for v in value)
+    return value
+
+
+def incident_update(*, actor, source: ActionSource, incident: Incident, changes: Mapping[str, Any]) -> Incident:
+    """Change an incident's fields. Every changed field is recorded on the timeline with its
+    old and new value; corrected timestamps are validated in order against the others.
+    Status has its own use case (`incident_set_status`)."""
+    require(actor, Perm.INCIDENT_UPDATE)
+    if "status" in changes:
+        raise ValidationError("change the status with a status change, not a field edit", field="status")
+    if incident.status == IncidentStatus.CLOSED:
+        raise InvalidTransition("a closed incident cannot be changed", field="status")
+    clean = _clean_changes(changes)
+    if "criteria" in clean or "criteria_reason" in clean:
+        reason = clean.get("criteria_reason", incident.criteria_reason)
+        clean["criteria"] = rules.check_criteria(
+            clean.get("criteria", incident.criteria), reason, Criterion.values
+        )
+    if "declared_at" in clean and clean["declared_at"] is None:
+        raise ValidationError("cannot be removed", field="declared_at")
+    stamps = {k: clean.get(k, getattr(incident, k)) for k in rules.TIMESTAMP_FIELDS}
+    rules.check_timestamp_order(stamps, timezone.now())
+
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        diff: dict[str, list[Any]] = {}
+        for field, new in clean.items():
+            if field == "components":
+                old = list(incident.components.all())
+                if {c.pk for c in old} != {c.pk for c in new}:
+                    incident.components.set(new)
+                    diff[field] = [_describe(old), _describe(new)]
+                continue
+            old = getattr(incident, field)
+            if old != new:
+                setattr(incident, field, new)
+                diff[field] = [_describe(old), _describe(new)]
+        if not diff:
+            return incident
+        incident.save()
+        lines = [f"{field.replace('_', ' ')}: {_short(old)} → {_short(new)}" for field, (old, new) in diff.items()]
+        record_entry(
+            incident=incident,
+            kind=EntryKind.FIELD_CHANGE,
+            body="Changed " + "; ".join(lines),
+            actor=actor,
+            source=source,
+            data={"changes": diff},
+        )
+    return incident
+
+
+def _short(value: Any) -> str:
+    if value in (None, "", []):
+        return "(empty)"
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def incident_set_status(
+    *,
+    actor,
+    source: ActionSource,
+    incident: Incident,
+    status: str,
+    reason: str = "",
+    message: str = "",
+    blocked_until=None,
+) -> Incident:
+    """Move an incident along its lifecycle (see rules.TRANSITIONS).
+
+    Sets the matching timestamps (mitigated on monitoring or resolved; resolved; closed),
+    clears the resolution when re-opened, and on resolution takes assignees off the
+    incident's desk. Closing needs a manager and a published postmortem, or a waiver where
+    the severity does not require one.
+    """
+    require(actor, Perm.INCIDENT_UPDATE)
+    status = (status or "").strip().lower()
+    reason = rules.check_text(reason, field="reason", max_length=2_000)
+    message = rules.check_text(message, field="message", max_length=10_000)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
+        current = incident.status
+        rules.check_transition(current, status, reason=reason)
+        if status == IncidentStatus.CLOSED:
+            require(actor, Perm.INCIDENT_CLOSE)
+            if incident.severity.postmortem_required:
+                raise InvalidTransition(
+                    f"a {incident.severity.name} incident needs its postmortem published before "
+                    "it can be closed",
+                    field="status",
+                )
+            incident.postmortem_waiver_reason = reason or (
+                f"postmortem not required for {incident.severity.name} incidents"
+            )
+        now = timezone.now()
+        for field, value in rules.timestamps_for_status(status, now, vars(incident)).items():
+            setattr(incident, field, value)
+        incident.status = status
+        incident.blocked_until = blocked_until if status == IncidentStatus.BLOCKED else None
+        if status in (IncidentStatus.BLOCKED, IncidentStatus.INVESTIGATING) and reason:
+            incident.status_reason = reason
+        incident.save()
+        if status == IncidentStatus.RESOLVED:
+            DeskSeat.objects.filter(incident=incident, left_at__isnull=True).update(left_at=now)
+        body = f"Status {current} → {status}"
+        if reason:
+            body += f": {reason}"
+        if message:
+            body += f"\n\n{message}"
+        record_entry(
+            incident=incident,
+            kind=EntryKind.STATUS_CHANGE,
+            body=body,
+            actor=actor,
+            source=source,
+            data={"from": current, "to": status, "reason": reason, "message": message},
+            pinned=status in (IncidentStatus.RESOLVED,),
+        )
+    return incident
+
+
+def incident_resolve(*, actor, source: ActionSource, incident: Incident, message: str = "") -> Incident:
+    """Resolve an incident with an optional closing message."""
+    return incident_set_status(
+        actor=actor, source=source, incident=incident, status=IncidentStatus.RESOLVED, message=message
+    )
+
+
+def incident_close(*, actor, source: ActionSource, incident: Incident, reason: str = "") -> Incident:
+    """Close a resolved incident for good (see incident_set_status for the conditions)."""
+    return incident_set_status(
+        actor=actor, source=source, incident=incident, status=IncidentStatus.CLOSED, reason=reason
+    )

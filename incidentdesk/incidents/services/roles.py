@@ -1,0 +1,130 @@
+"""Incident roles: assign, hand over and release, with the full history kept."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.core.errors import InvalidTransition, ValidationError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.models import (
+    DeskSeat,
+    EntryKind,
+    Incident,
+    IncidentRole,
+    IncidentStatus,
+    RoleAssignment,
+)
+from incidentdesk.incidents.services.timeline import record_entry
+
+ROLE_LABELS = dict(IncidentRole.choices)
+
+
+def _check_role(role: str) -> str:
+    role = (role or "").strip().lower()
+    if role not in IncidentRole.values:
+        raise ValidationError(
+            f"unknown role {role!r}; use one of {', '.join(IncidentRole.values)}", field="role"
+        )
+    return role
+
+
+def role_warnings(holders: dict[str, list]) -> list[str]:
+    """Warnings about the current role holders (given as role → users)."""
+    warnings = []
+    leads, scribes = holders.get(IncidentRole.LEAD, []), holders.get(IncidentRole.SCRIBE, [])
+    if leads and scribes and leads[0].pk == scribes[0].pk:
+        warnings.append(
+            f"{leads[0].display_name} is both lead and scribe: running the response and "
+            "keeping the log at once is hard; hand the scribe role to someone else if you can."
+        )
+    return warnings
+
+
+def current_holders(incident: Incident) -> dict[str, list]:
+    holders: dict[str, list] = {}
+    for assignment in (
+        RoleAssignment.objects.filter(incident=incident, ended_at__isnull=True).select_related("user")
+    ):
+        holders.setdefault(assignment.role, []).append(assignment.user)
+    return holders
+
+
+def role_assign(*, actor, source: ActionSource, incident: Incident, role: str, user) -> RoleAssignment:
+    """Give `role` to `user`. A single role (all but assignee) has one holder: giving it to
+    someone else hands it over, ending the previous holder's span. The first lead acknowledges
+    the incident. An assignee joins the incident's desk. Each change goes on the timeline."""
+    require(actor, Perm.ROLE_ASSIGN)
+    role = _check_role(role)
+    if incident.status == IncidentStatus.CLOSED:
+        raise InvalidTransition("a closed incident's roles cannot change", field="status")
+    if not user.is_active:
+        raise ValidationError(f"{user.username} is deactivated", field="person")
+    now = timezone.now()
+    label = ROLE_LABELS[role].lower()
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        current = RoleAssignment.objects.filter(incident=incident, role=role, ended_at__isnull=True)
+        if role == IncidentRole.ASSIGNEE:
+            current = current.filter(user=user)
+        previous = current.select_related("user").first()
+        if previous is not None and previous.user_id == user.pk:
+            raise InvalidTransition(f"{user.display_name} is already the {label}", field="person")
+        if previous is not None:
+            previous.ended_at, previous.ended_by = now, actor
+            previous.save(update_fields=["ended_at", "ended_by"])
+            body = f"{previous.user.display_name} handed {label} to {user.display_name}"
+        else:
+            body = f"{user.display_name} is now {label}"
+        if actor.pk != user.pk:
+            body += f" (set by {actor.display_name})"
+        assignment = RoleAssignment.objects.create(
+            incident=incident, role=role, user=user, started_at=now, assigned_by=actor
+        )
+        if role == IncidentRole.LEAD and incident.acknowledged_at is None:
+            incident.acknowledged_at = now
+            incident.save(update_fields=["acknowledged_at", "updated_at"])
+        if role == IncidentRole.ASSIGNEE and incident.is_open:
+            DeskSeat.objects.get_or_create(incident=incident, user=user, left_at=None)
+        record_entry(
+            incident=incident,
+            kind=EntryKind.ROLE_CHANGE,
+            body=body,
+            actor=actor,
+            source=source,
+            data={
+                "role": role,
+                "to": user.username,
+                "from": previous.user.username if previous else None,
+            },
+        )
+    return assignment
+
+
+def role_release(*, actor, source: ActionSource, incident: Incident, role: str, user=None) -> RoleAssignment:
+    """End the current holder's span of `role` (for assignees, `user`'s) without a successor."""
+    require(actor, Perm.ROLE_ASSIGN)
+    role = _check_role(role)
+    label = ROLE_LABELS[role].lower()
+    with transaction.atomic():
+        current = RoleAssignment.objects.select_for_update().filter(
+            incident=incident, role=role, ended_at__isnull=True
+        )
+        if user is not None:
+            current = current.filter(user=user)
+        assignment = current.select_related("user").first()
+        if assignment is None:
+            raise InvalidTransition(f"nobody holds {label} to release", field="role")
+        now = timezone.now()
+        assignment.ended_at, assignment.ended_by = now, actor
+        assignment.save(update_fields=["ended_at", "ended_by"])
+        if role == IncidentRole.ASSIGNEE:
+            DeskSeat.objects.filter(incident=incident, user=assignment.user, left_at__isnull=True).update(left_at=now)
+        record_entry(
+            incident=incident,
+            kind=EntryKind.ROLE_CHANGE,
+            body=f"{assignment.user.display_name} is no longer {label} (released by {actor.display_name})",
+            actor=actor,
+            source=source,
+            data={"role": role, "to": None, "from": assignment.user.username},
+        )
+    return assignment
