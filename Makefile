@@ -38,6 +38,7 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy incidentdesk/incidents/rules.py incidentdesk/incidents/models.py incidentdesk/incidents/commands.py incidentdesk/postmortems incidentdesk/core/errors.py incidentdesk/accounts/permissions.py
 
 bench: install
 	$(BIN)/python bench/declare_and_command.py

@@ -75,7 +75,9 @@ def api_client(db):
     """`api_client(user, scope="write")` gives a client authenticated with a fresh token."""
 
     def make(user, scope: str = "write"):
-        _, plain = token_create(actor=user, source=ActionSource.CLI, user=user, name="test", scope=scope)
+        _, plain = token_create(
+            actor=user, source=ActionSource.CLI, user=user, name="test", scope=scope
+        )
         return ApiClient(HTTP_AUTHORIZATION=f"Bearer {plain}")
 
     return make

@@ -1,4 +1,7 @@
-"""IncidentDesk settings: one module, driven by environment variables (see docs/configuration.md)."""
+"""IncidentDesk settings: one module, driven by environment variables.
+
+Every variable is described in docs/configuration.md.
+"""
 
 import os
 import secrets
@@ -100,7 +103,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "incidentdesk.sqlite3",
+            "NAME": str(DATA_DIR / "incidentdesk.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock when a transaction starts, so concurrent writers
                 # queue on the busy timeout instead of failing with "database is locked".
@@ -180,7 +183,9 @@ else:
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -25,7 +25,9 @@ SPECS: tuple[CommandSpec, ...] = (
     CommandSpec("summary", "text", True, "replace the internal summary"),
     CommandSpec("impact", "text", True, "say what users see"),
     CommandSpec("sev", "level", True, "change the severity (e.g. critical, sev1, 1)"),
-    CommandSpec("status", "status [reason]", True, "change the status (e.g. identified, blocked <why>)"),
+    CommandSpec(
+        "status", "status [reason]", True, "change the status (e.g. identified, blocked <why>)"
+    ),
     CommandSpec("lead", "person", True, "make someone the lead"),
     CommandSpec("scribe", "person", True, "make someone the scribe"),
     CommandSpec("comms", "person", True, "make someone the communications lead"),
@@ -65,7 +67,9 @@ def parse(text: str) -> ParsedCommand:
     """Split `text` into a keyword and its argument, or raise with the help text."""
     text = (text or "").strip()
     if len(text) > MAX_LENGTH:
-        raise ValidationError(f"is {len(text)} characters long; the limit is {MAX_LENGTH}", field="text")
+        raise ValidationError(
+            f"is {len(text)} characters long; the limit is {MAX_LENGTH}", field="text"
+        )
     if not text:
         raise UnknownCommand("type a command.\n" + help_text(), field="text")
     word, _, rest = text.partition(" ")

@@ -53,7 +53,7 @@ class Component(models.Model):
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
-        return f"{self.group.name} / {self.name}" if self.group_id else self.name
+        return f"{self.group.name} / {self.name}" if self.group else self.name
 
 
 class IncidentStatus(models.TextChoices):
@@ -177,6 +177,9 @@ class ReferenceCounter(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     last_number = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
 
 class IncidentRole(models.TextChoices):
     REPORTER = "reporter", "Reporter"
@@ -217,6 +220,9 @@ class RoleAssignment(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.role}: {self.user_id} on {self.incident_id}"
+
 
 class DeskSeat(models.Model):
     """A person on an incident's desk: told about its changes. Assignees sit here while assigned
@@ -235,6 +241,9 @@ class DeskSeat(models.Model):
                 name="one_open_desk_seat_per_person",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"desk seat of {self.user_id} on {self.incident_id}"
 
 
 class EntryKind(models.TextChoices):
@@ -307,6 +316,9 @@ class TimelineRevision(models.Model):
     class Meta:
         ordering = ["replaced_at", "id"]
 
+    def __str__(self) -> str:
+        return f"revision of entry {self.entry_id}"
+
 
 class ActionPhase(models.TextChoices):
     RESPONSE = "response", "Response (during the incident)"
@@ -356,7 +368,9 @@ class ActionItem(models.Model):
     priority = models.CharField(
         max_length=8, choices=ActionPriority.choices, default=ActionPriority.MEDIUM
     )
-    status = models.CharField(max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    status = models.CharField(
+        max_length=16, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
     wont_do_reason = models.TextField(blank=True)
     external_url = models.URLField(max_length=500, blank=True)
     created_by = models.ForeignKey(

@@ -119,7 +119,9 @@ def open_incidents_by_severity() -> QuerySet[Incident]:
 
 def my_roles(user) -> QuerySet[RoleAssignment]:
     return (
-        RoleAssignment.objects.filter(user=user, ended_at__isnull=True, incident__status__in=OPEN_STATUSES)
+        RoleAssignment.objects.filter(
+            user=user, ended_at__isnull=True, incident__status__in=OPEN_STATUSES
+        )
         .exclude(role=IncidentRole.REPORTER)
         .select_related("incident", "incident__severity")
     )

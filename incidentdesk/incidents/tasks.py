@@ -30,7 +30,10 @@ def announce_to_desk(incident_id: int) -> int:
     subject = f"[{incident.severity.name}] {incident.reference} declared: {incident.title}"
     body = render_to_string("incidents/email/desk_announcement.txt", context)
     with get_connection() as connection:
-        messages = [EmailMessage(subject, body, to=[address], connection=connection) for address in recipients]
+        messages = [
+            EmailMessage(subject, body, to=[address], connection=connection)
+            for address in recipients
+        ]
         sent = connection.send_messages(messages) or 0
     logger.info("told %s desk members about %s", sent, incident.reference)
     return sent
