@@ -1,0 +1,349 @@
+"""Web forms for incidents. They only parse input into Python values; every rule (order of
+times, criteria, lengths, URLs) is checked by the services, whose errors land on these forms."""
+
+from django import forms
+from django.utils import timezone
+
+from incidentdesk.accounts.models import User
+from incidentdesk.incidents.models import (
+    AUTHORED_KINDS,
+    ActionCategory,
+    ActionPhase,
+    ActionPriority,
+    ActionStatus,
+    Component,
+    Criterion,
+    Detection,
+    EntryKind,
+    IncidentKind,
+    ReportMedium,
+    Severity,
+)
+
+# Interpreted in the current time zone (settings.TIME_ZONE) by Django, so values are tz-aware.
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def datetime_field(label: str, help_text: str = "") -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        help_text=help_text,
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+    )
+
+
+def url_field(label: str) -> forms.CharField:
+    # A plain text field: the service checks the URL and names the field when it is wrong.
+    return forms.CharField(
+        required=False, label=label, widget=forms.URLInput(attrs={"placeholder": "https://"})
+    )
+
+
+def blank_choice(choices, label: str = "—") -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+def severity_choices() -> list[tuple[str, str]]:
+    return [(s.key, f"{s.name} (sev{s.position})") for s in Severity.objects.all()]
+
+
+def severity_help() -> str:
+    return " · ".join(f"{s.name}: {s.description}" for s in Severity.objects.all() if s.description)
+
+
+def component_choices() -> list[tuple[str, str]]:
+    return [(str(c.pk), str(c)) for c in Component.objects.select_related("group")]
+
+
+def person_choices(blank: str = "") -> list[tuple[str, str]]:
+    people = [
+        (u.username, f"{u.display_name} ({u.username})")
+        for u in User.objects.filter(is_active=True)
+    ]
+    return blank_choice(people, blank) if blank else people
+
+
+class DeclareForm(forms.Form):
+    title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autofocus": True}))
+    severity = forms.ChoiceField()
+    kind = forms.ChoiceField(
+        choices=IncidentKind.choices,
+        initial=IncidentKind.LIVE,
+        widget=forms.RadioSelect,
+        help_text="Retrospective: it already happened and is reported afterwards, resolved.",
+    )
+    criteria = forms.MultipleChoiceField(
+        choices=Criterion.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Why is this an incident?",
+    )
+    criteria_reason = forms.CharField(
+        required=False,
+        label="Other reason",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when no criterion above applies.",
+    )
+    summary = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Markdown. What is going on, as far as you know.",
+    )
+    impact = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="What users see."
+    )
+    components = forms.MultipleChoiceField(
+        required=False, widget=forms.SelectMultiple(attrs={"size": 5})
+    )
+    security = forms.BooleanField(
+        required=False, label="Security incident (a breach or a possible one)"
+    )
+    users_affected_count = forms.IntegerField(required=False, label="Users affected (number)")
+    users_affected_description = forms.CharField(required=False, label="Who is affected")
+    detection = forms.ChoiceField(required=False, choices=blank_choice(Detection.choices))
+    reported_by = forms.CharField(required=False, label="Reported by")
+    report_medium = forms.ChoiceField(
+        required=False, choices=blank_choice(ReportMedium.choices), label="Reported through"
+    )
+    tracker_url = url_field("Tracker issue")
+    call_url = url_field("Conference call")
+    chat_url = url_field("Chat channel")
+    cause_change_url = url_field("Change that caused it")
+    started_at = datetime_field("Started", "When the failure reached production.")
+    detected_at = datetime_field("Detected", "First reported through any channel. Empty: now.")
+    resolved_at = datetime_field("Resolved", "Retrospective incidents only.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = severity_choices()
+        self.fields["severity"].help_text = severity_help()
+        self.fields["components"].choices = component_choices()
+
+    def service_arguments(self) -> dict:
+        """The cleaned values as incident_declare takes them; empty optional values left out."""
+        data = dict(self.cleaned_data)
+        data["components"] = [int(pk) for pk in data["components"]]
+        for name in ("started_at", "detected_at", "resolved_at", "users_affected_count"):
+            if data[name] is None:
+                del data[name]
+        return data
+
+
+class IncidentEditForm(forms.Form):
+    """An inline edit of some of an incident's fields. `changes()` holds only the fields whose
+    value differs from the incident's, so an untouched field records nothing."""
+
+    def __init__(self, *args, incident, **kwargs):
+        kwargs["initial"] = self.initial_from(incident)
+        # Several forms share a page: keep their element ids apart.
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+    def initial_from(self, incident) -> dict:
+        return {name: getattr(incident, name) for name in self.base_fields}
+
+    def changes(self) -> dict:
+        out = {}
+        for name, value in self.cleaned_data.items():
+            if isinstance(value, str):
+                value = value.replace("\r\n", "\n")
+            old = self.initial.get(name)
+            same = set(value) == set(old or []) if isinstance(value, list) else value == old
+            if not same:
+                out[name] = value
+        return out
+
+
+class DetailsEditForm(IncidentEditForm):
+    id_prefix = "details"
+    title = forms.CharField(max_length=200)
+    severity = forms.ChoiceField()
+    summary = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 5}), help_text="Markdown."
+    )
+    impact = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="What users see."
+    )
+    components = forms.MultipleChoiceField(
+        required=False, widget=forms.SelectMultiple(attrs={"size": 5})
+    )
+    security = forms.BooleanField(required=False, label="Security incident")
+    users_affected_count = forms.IntegerField(required=False, label="Users affected (number)")
+    users_affected_description = forms.CharField(required=False, label="Who is affected")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = severity_choices()
+        self.fields["components"].choices = component_choices()
+
+    def initial_from(self, incident) -> dict:
+        initial = super().initial_from(incident)
+        initial["severity"] = incident.severity.key
+        initial["components"] = [str(c.pk) for c in incident.components.all()]
+        return initial
+
+    def changes(self) -> dict:
+        data = super().changes()
+        if "components" in data:
+            data["components"] = [int(pk) for pk in data["components"]]
+        return data
+
+
+class LinksEditForm(IncidentEditForm):
+    id_prefix = "links"
+    tracker_url = url_field("Tracker issue")
+    call_url = url_field("Conference call")
+    chat_url = url_field("Chat channel")
+    cause_change_url = url_field("Change that caused it")
+    fix_change_urls = forms.CharField(
+        required=False,
+        label="Changes that fixed it",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One URL per line.",
+    )
+
+    def initial_from(self, incident) -> dict:
+        initial = super().initial_from(incident)
+        initial["fix_change_urls"] = "\n".join(incident.fix_change_urls)
+        return initial
+
+    def changes(self) -> dict:
+        data = super().changes()
+        if "fix_change_urls" in data:
+            lines = data["fix_change_urls"].splitlines()
+            data["fix_change_urls"] = [line.strip() for line in lines if line.strip()]
+        return data
+
+
+class TimesEditForm(IncidentEditForm):
+    id_prefix = "times"
+    started_at = datetime_field("Started")
+    detected_at = datetime_field("Detected")
+    declared_at = datetime_field("Declared")
+    acknowledged_at = datetime_field("Acknowledged")
+    mitigated_at = datetime_field("Mitigated")
+    resolved_at = datetime_field("Resolved")
+    closed_at = datetime_field("Closed")
+
+    def initial_from(self, incident) -> dict:
+        # Inputs show minutes; compare at the same precision so that an untouched field is
+        # not taken for a change.
+        return {
+            name: value.replace(second=0, microsecond=0) if value else None
+            for name, value in super().initial_from(incident).items()
+        }
+
+
+class StatusForm(forms.Form):
+    status = forms.CharField()
+    reason = forms.CharField(required=False)
+    message = forms.CharField(required=False)
+    blocked_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RoleAssignForm(forms.Form):
+    role = forms.CharField()
+    person = forms.CharField()
+
+
+class EntryForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "entry_%s")
+        super().__init__(*args, **kwargs)
+
+    kind = forms.ChoiceField(
+        choices=[(k.value, k.label) for k in AUTHORED_KINDS], initial=EntryKind.NOTE
+    )
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Markdown.")
+    occurred_at = datetime_field("When", "Leave empty for now; set it to back-date the entry.")
+
+
+class EntryEditForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ActionForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    owner = forms.ChoiceField(required=False)
+    due_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Follow-ups without one get the severity's default.",
+    )
+    priority = forms.ChoiceField(choices=ActionPriority.choices, initial=ActionPriority.MEDIUM)
+    category = forms.ChoiceField(required=False, choices=blank_choice(ActionCategory.choices))
+    phase = forms.ChoiceField(choices=ActionPhase.choices, initial=ActionPhase.RESPONSE)
+    external_url = url_field("External ticket")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "action_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = person_choices(blank="Nobody yet")
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        if not data["due_date"]:
+            del data["due_date"]
+        return data
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ActionStatus.choices)
+    wont_do_reason = forms.CharField(required=False, label="Reason (for won't do)")
+
+
+class CommandForm(forms.Form):
+    text = forms.CharField(max_length=20_000)
+
+
+class TimelineFilterForm(forms.Form):
+    kind = forms.ChoiceField(required=False, choices=blank_choice(EntryKind.choices, "All kinds"))
+    pinned = forms.BooleanField(required=False, label="Pinned only")
+
+
+def now_local_input() -> str:
+    return timezone.localtime().strftime(DATETIME_FORMAT)
+
+
+class SeverityForm(forms.Form):
+    key = forms.CharField(max_length=32, help_text="Short name used in commands, e.g. critical.")
+    name = forms.CharField(max_length=64)
+    position = forms.IntegerField(required=False, min_value=1, help_text="1 is the worst.")
+    aliases = forms.CharField(required=False, help_text="Comma-separated, e.g. sev1, p1.")
+    description = forms.CharField(required=False, max_length=300)
+    pages = forms.BooleanField(required=False, label="Page the on-call responders")
+    reminder_interval_minutes = forms.IntegerField(
+        min_value=1, initial=60, label="Reminder every (minutes)"
+    )
+    postmortem_required = forms.BooleanField(
+        required=False, initial=True, label="Postmortem required"
+    )
+    action_due_days = forms.IntegerField(min_value=1, initial=30, label="Follow-ups due in (days)")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "severity_%s")
+        super().__init__(*args, **kwargs)
+
+    def service_arguments(self) -> dict:
+        data = dict(self.cleaned_data)
+        key = data.pop("key")
+        if data["position"] is None:
+            del data["position"]
+        return {"key": key, "changes": data}
+
+
+class ComponentForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(required=False, max_length=300)
+    group = forms.ChoiceField(required=False, help_text="Optional: the group it belongs to.")
+    position = forms.IntegerField(required=False, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "component_%s")
+        super().__init__(*args, **kwargs)
+        groups = Component.objects.filter(group__isnull=True)
+        self.fields["group"].choices = blank_choice(
+            [(str(c.pk), c.name) for c in groups], "No group"
+        )

@@ -1,0 +1,1 @@
+"""Web pages for incidents (Django templates + htmx). Views parse, call a service, render."""

@@ -1,0 +1,79 @@
+"""The catalog page: severity levels (admins) and components (managers)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from incidentdesk.core.errors import IncidentDeskError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import services
+from incidentdesk.incidents.forms import ComponentForm, SeverityForm
+from incidentdesk.incidents.models import Component, Severity
+from incidentdesk.incidents.views.web import add_service_error, parsed, web_errors
+
+FORBIDDEN = (401, 403)
+
+
+def _render(request, status: int = 200, **forms):
+    context = {
+        "severities": Severity.objects.all(),
+        "components": Component.objects.select_related("group"),
+        "severity_form": forms.get("severity_form") or SeverityForm(),
+        "component_form": forms.get("component_form") or ComponentForm(),
+        "open_form": forms.get("open_form", ""),
+    }
+    return render(request, "incidents/catalog.html", context, status=status)
+
+
+@login_required
+def catalog(request):
+    return _render(request)
+
+
+@login_required
+@require_POST
+@web_errors
+def severity_save(request):
+    """Create a level (`create=1`) or change one; a failed create shows the form again."""
+    form = SeverityForm(request.POST)
+    create = request.POST.get("create") == "1"
+    try:
+        parsed(form)
+        services.severity_save(
+            actor=request.user, source=ActionSource.WEB, create=create, **form.service_arguments()
+        )
+    except IncidentDeskError as exc:
+        if exc.status_code in FORBIDDEN or not create:
+            raise
+        add_service_error(form, exc)
+        return _render(request, 422, severity_form=form, open_form="severity")
+    messages.success(request, f"Severity {form.cleaned_data['name']} saved.")
+    return redirect("catalog")
+
+
+@login_required
+@require_POST
+@web_errors
+def component_save(request, component_id: int | None = None):
+    component = get_object_or_404(Component, pk=component_id) if component_id else None
+    form = ComponentForm(request.POST)
+    try:
+        parsed(form)
+        data = form.cleaned_data
+        services.component_save(
+            actor=request.user,
+            source=ActionSource.WEB,
+            component=component,
+            name=data["name"],
+            description=data["description"],
+            group=data["group"] or None,
+            position=data["position"],
+        )
+    except IncidentDeskError as exc:
+        if exc.status_code in FORBIDDEN or component is not None:
+            raise
+        add_service_error(form, exc)
+        return _render(request, 422, component_form=form, open_form="component")
+    messages.success(request, f"Component {form.cleaned_data['name']} saved.")
+    return redirect("catalog")

@@ -1,0 +1,37 @@
+"""The declare form."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.core.errors import IncidentDeskError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import services
+from incidentdesk.incidents.forms import DeclareForm
+from incidentdesk.incidents.views.web import add_service_error, web_errors
+
+
+@login_required
+@web_errors
+def incident_declare(request):
+    require(request.user, Perm.INCIDENT_DECLARE)
+    form = DeclareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.incident_declare(
+                actor=request.user, source=ActionSource.WEB, **form.service_arguments()
+            )
+        except IncidentDeskError as exc:
+            if exc.status_code == 403:
+                raise
+            add_service_error(form, exc)
+        else:
+            return redirect("incident_detail", incident.reference)
+    status = 422 if form.errors else 200
+    return render(
+        request,
+        "incidents/declare.html",
+        {"form": form, "time_zone": settings.TIME_ZONE},
+        status=status,
+    )

@@ -1,0 +1,178 @@
+"""The incident page: what it shows, and how a write's answer re-renders it."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from incidentdesk.accounts.models import User
+from incidentdesk.core.errors import NotFound
+from incidentdesk.incidents import rules, selectors, services
+from incidentdesk.incidents.forms import (
+    ActionForm,
+    DetailsEditForm,
+    EntryForm,
+    LinksEditForm,
+    TimelineFilterForm,
+    TimesEditForm,
+)
+from incidentdesk.incidents.models import (
+    AUTHORED_KINDS,
+    ActionStatus,
+    Incident,
+    IncidentRole,
+    IncidentStatus,
+    TimelineRevision,
+)
+from incidentdesk.incidents.views.web import web_errors
+from incidentdesk.postmortems.durations import duration_between, format_duration
+
+TIME_LABELS = {
+    "started_at": "Started",
+    "detected_at": "Detected",
+    "declared_at": "Declared",
+    "acknowledged_at": "Acknowledged",
+    "mitigated_at": "Mitigated",
+    "resolved_at": "Resolved",
+    "closed_at": "Closed",
+}
+# (label, from, to, explanation)
+MEASURES = (
+    ("Time to detect", "started_at", "detected_at", "started → detected"),
+    ("Time to acknowledge", "started_at", "acknowledged_at", "started → acknowledged"),
+    ("Time to mitigate", "started_at", "mitigated_at", "started → mitigated"),
+    ("Time to fix", "detected_at", "resolved_at", "detected → resolved"),
+    ("Time to recover", "started_at", "resolved_at", "started → resolved"),
+)
+SINGLE_ROLES = [r for r in IncidentRole if r != IncidentRole.ASSIGNEE]
+
+
+@dataclass(frozen=True)
+class StatusAction:
+    target: str
+    label: str
+    needs_reason: bool = False
+    optional_reason: bool = False
+
+
+def load_incident(reference: str) -> Incident:
+    incident = selectors.incident_by_reference(reference)
+    if incident is None:
+        raise NotFound(f"there is no incident {reference}", field="reference")
+    return incident
+
+
+def status_actions(incident: Incident) -> list[StatusAction]:
+    """The status buttons: one per transition the lifecycle allows from here."""
+    out = []
+    for target in rules.TRANSITIONS[incident.status]:
+        if target == IncidentStatus.INVESTIGATING and incident.status == IncidentStatus.RESOLVED:
+            out.append(StatusAction(target, "Re-open", needs_reason=True))
+        elif target == IncidentStatus.BLOCKED:
+            out.append(StatusAction(target, "Blocked", needs_reason=True))
+        elif target == IncidentStatus.CLOSED:
+            out.append(StatusAction(target, "Close", optional_reason=True))
+        elif target == IncidentStatus.RESOLVED:
+            out.append(StatusAction(target, "Resolve"))
+        else:
+            out.append(StatusAction(target, target.title()))
+    return out
+
+
+def timeline_entries(incident: Incident, filters: TimelineFilterForm):
+    kind = filters.cleaned_data.get("kind") if filters.is_valid() else ""
+    pinned = bool(filters.is_valid() and filters.cleaned_data.get("pinned"))
+    revisions = TimelineRevision.objects.select_related("replaced_by")
+    return (
+        selectors.timeline(incident, kinds=[kind] if kind else None, pinned_only=pinned)
+        .prefetch_related(Prefetch("revisions", queryset=revisions))
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def role_rows(holders: dict[str, list]) -> list[dict]:
+    rows = [
+        {"role": r.value, "label": r.label, "holders": holders.get(r, [])} for r in SINGLE_ROLES
+    ]
+    assignees = holders.get(IncidentRole.ASSIGNEE, [])
+    rows.insert(4, {"role": "assignee", "label": "Assignees", "holders": assignees, "many": True})
+    return rows
+
+
+def incident_context(request, incident: Incident, **overrides) -> dict:
+    """Everything the incident page shows. `overrides` replace forms (bound, with errors)."""
+    holders = services.current_holders(incident)
+    filters = TimelineFilterForm(request.GET or None)
+    context = {
+        "incident": incident,
+        "time_zone": settings.TIME_ZONE,
+        "times": [(TIME_LABELS[f], getattr(incident, f)) for f in rules.TIMESTAMP_FIELDS],
+        "measures": [
+            (
+                label,
+                format_duration(duration_between(getattr(incident, a), getattr(incident, b))),
+                why,
+            )
+            for label, a, b, why in MEASURES
+        ],
+        "status_actions": status_actions(incident),
+        "roles": role_rows(holders),
+        "role_warnings": services.role_warnings(holders),
+        "is_lead": request.user in holders.get(IncidentRole.LEAD, []),
+        "role_history": selectors.role_history(incident).order_by("-started_at", "-id"),
+        "people": User.objects.filter(is_active=True),
+        "entries": timeline_entries(incident, filters),
+        "timeline_filter": filters,
+        "actions": selectors.action_items(incident),
+        "action_statuses": ActionStatus.choices,
+        "authored_kinds": [k.value for k in AUTHORED_KINDS],
+        "action_form": ActionForm(),
+        "entry_form": EntryForm(),
+        "details_form": DetailsEditForm(incident=incident),
+        "links_form": LinksEditForm(incident=incident),
+        "times_form": TimesEditForm(incident=incident),
+    }
+    context.update(overrides)
+    return context
+
+
+@login_required
+@web_errors
+def incident_detail(request, reference: str):
+    incident = load_incident(reference)
+    return render(request, "incidents/detail.html", incident_context(request, incident))
+
+
+@login_required
+@web_errors
+def incident_timeline(request, reference: str):
+    """The timeline panel alone (for the htmx filter); without htmx, the page filtered."""
+    incident = load_incident(reference)
+    if not request.htmx:
+        url = reverse("incident_detail", args=[incident.reference])
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}#timeline" if query else f"{url}#timeline")
+    return render(request, "incidents/detail.html#timeline", incident_context(request, incident))
+
+
+def render_detail(request, incident: Incident, *, status: int = 422, **forms):
+    """The page again after a failed plain-form write, with the bound form and its errors."""
+    context = incident_context(request, incident, **forms)
+    return render(request, "incidents/detail.html", context, status=status)
+
+
+def written(request, reference: str, message: str, anchor: str = "", reply=None):
+    """The answer to a successful write: for htmx, a message plus every panel swapped out of
+    band (a change often touches several: status, times, roles, timeline); otherwise a
+    redirect back to the page (post/redirect/get)."""
+    incident = load_incident(reference)
+    if request.htmx:
+        context = incident_context(request, incident, message=message, reply=reply)
+        return render(request, "incidents/_refresh.html", context)
+    messages.success(request, message)
+    url = reverse("incident_detail", args=[incident.reference])
+    return redirect(f"{url}#{anchor}" if anchor else url)

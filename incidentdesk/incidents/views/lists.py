@@ -1,0 +1,47 @@
+"""The dashboard and the incident list."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from incidentdesk.incidents import selectors
+from incidentdesk.incidents.models import Component, IncidentKind, IncidentStatus, Severity
+
+FILTERS = ("q", "status", "severity", "component", "kind")
+
+
+@login_required
+def dashboard(request):
+    open_incidents = list(selectors.open_incidents_by_severity())
+    overdue = selectors.overdue_actions().order_by("due_date")
+    context = {
+        "open_incidents": open_incidents,
+        "my_roles": selectors.my_roles(request.user),
+        "overdue": list(overdue[:50]),
+        "severities": Severity.objects.all(),
+    }
+    return render(request, "incidents/dashboard.html", context)
+
+
+@login_required
+def incident_list(request):
+    filters = {name: request.GET.get(name, "").strip() for name in FILTERS}
+    incidents = selectors.incident_list(
+        query=filters["q"],
+        status=filters["status"],
+        severity=filters["severity"],
+        component=filters["component"],
+        kind=filters["kind"],
+    )
+    page = Paginator(incidents, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "filtered": any(filters.values()),
+        "statuses": [("open", "Open (any)"), *IncidentStatus.choices],
+        "severities": Severity.objects.all(),
+        "components": Component.objects.select_related("group"),
+        "kinds": IncidentKind.choices,
+    }
+    template = "incidents/list.html#results" if request.htmx else "incidents/list.html"
+    return render(request, template, context)

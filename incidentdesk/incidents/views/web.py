@@ -1,0 +1,102 @@
+"""The one place where the web maps the service error tree to pages, forms and messages.
+
+PermissionDenied  → 403 page with the service's message (a toast for htmx)
+NotFound          → 404 page (a toast for htmx)
+NotAuthenticated  → the sign-in page
+any other error   → a message on the page the request came from (a toast for htmx),
+                    or, through `add_service_error`, an error next to the form field it names
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from incidentdesk.core.errors import (
+    IncidentDeskError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+
+TOAST_TEMPLATE = "incidents/_toast.html"
+FIELD_WORDS = {"wont_do_reason": "reason", "text": "command", "fix_change_urls": "fixing changes"}
+
+
+def add_service_error(form, exc: IncidentDeskError) -> None:
+    """Show a service error next to the form field it names, or above the form."""
+    field = exc.field if exc.field in form.fields else None
+    message = exc.message if field else exc.detail
+    if message not in form.errors.get(field or "__all__", []):
+        form.add_error(field, message)
+
+
+def parsed(form) -> dict:
+    """The form's cleaned data, or a service-style error naming the first bad field, so that
+    a form's own parse errors take the same road as the services' errors."""
+    if form.is_valid():
+        return form.cleaned_data
+    field, errors = next(iter(form.errors.items()))
+    raise ValidationError(" ".join(errors), field=None if field == "__all__" else field)
+
+
+def toast(request: HttpRequest, message: str, *, level: str = "success", status: int = 200):
+    """A short message for an htmx request, shown in the page's live region."""
+    response = render(request, TOAST_TEMPLATE, {"message": message, "level": level}, status=status)
+    if level == "error":
+        # The form that failed stays as it is (with the user's input); only the toast changes.
+        response["HX-Retarget"] = "#toast"
+        response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def back(request: HttpRequest, fallback: str = "dashboard") -> HttpResponse:
+    """Redirect to `next` or the referring page when it is ours, else to `fallback`."""
+    for candidate in (request.POST.get("next"), request.META.get("HTTP_REFERER")):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(candidate)
+    return redirect(fallback)
+
+
+def describe(exc: IncidentDeskError) -> str:
+    """The error as one line for a message: the field in words, then the problem."""
+    if not exc.field:
+        return exc.message
+    return f"{FIELD_WORDS.get(exc.field, exc.field.replace('_', ' '))}: {exc.message}"
+
+
+def error_response(
+    request: HttpRequest, exc: IncidentDeskError, fallback: str = "dashboard"
+) -> HttpResponse:
+    if isinstance(exc, NotAuthenticated):
+        return redirect_to_login(request.get_full_path())
+    if request.htmx:
+        return toast(request, describe(exc), level="error", status=exc.status_code)
+    if isinstance(exc, PermissionDenied):
+        return render(request, "errors/403.html", {"message": exc.message}, status=403)
+    if isinstance(exc, NotFound):
+        return render(request, "errors/404.html", {"message": exc.message}, status=404)
+    messages.error(request, describe(exc))
+    return back(request, fallback)
+
+
+def web_errors(view):
+    """Decorate a view so that any service error it lets through is answered as above."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except IncidentDeskError as exc:
+            reference = kwargs.get("reference")
+            fallback = reverse("incident_detail", args=[reference]) if reference else "dashboard"
+            return error_response(request, exc, fallback)
+
+    return wrapper

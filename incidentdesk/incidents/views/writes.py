@@ -1,0 +1,206 @@
+"""Writes from the incident page. Each parses a form, calls one service, and answers through
+`written` (success) or the error mapping in views/web.py (failure). All are plain POST forms
+that also answer htmx."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from incidentdesk.accounts.services import user_by_handle
+from incidentdesk.core.errors import IncidentDeskError, ValidationError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import services
+from incidentdesk.incidents.forms import (
+    ActionForm,
+    ActionStatusForm,
+    CommandForm,
+    DetailsEditForm,
+    EntryEditForm,
+    EntryForm,
+    LinksEditForm,
+    RoleAssignForm,
+    StatusForm,
+    TimesEditForm,
+)
+from incidentdesk.incidents.models import ActionItem, IncidentStatus, TimelineEntry
+from incidentdesk.incidents.views.detail import load_incident, render_detail, written
+from incidentdesk.incidents.views.web import (
+    add_service_error,
+    error_response,
+    parsed,
+    web_errors,
+)
+
+WEB = ActionSource.WEB
+EDIT_FORMS = {"details": DetailsEditForm, "links": LinksEditForm, "times": TimesEditForm}
+
+
+def incident_write(view):
+    """POST only, signed in, service errors mapped in one place."""
+    return login_required(require_POST(web_errors(view)))
+
+
+@incident_write
+def status_change(request, reference: str):
+    incident = load_incident(reference)
+    data = parsed(StatusForm(request.POST))
+    if data["status"] == IncidentStatus.CLOSED:
+        services.incident_close(
+            actor=request.user, source=WEB, incident=incident, reason=data["reason"]
+        )
+    else:
+        services.incident_set_status(
+            actor=request.user,
+            source=WEB,
+            incident=incident,
+            status=data["status"],
+            reason=data["reason"],
+            message=data["message"],
+            blocked_until=data["blocked_until"],
+        )
+    return written(request, reference, f"Status is now {data['status']}.")
+
+
+@incident_write
+def role_assign(request, reference: str):
+    incident = load_incident(reference)
+    data = parsed(RoleAssignForm(request.POST))
+    user = user_by_handle(data["person"])
+    services.role_assign(
+        actor=request.user, source=WEB, incident=incident, role=data["role"], user=user
+    )
+    return written(
+        request, reference, f"{user.display_name} is now {data['role'].replace('_', ' ')}.", "roles"
+    )
+
+
+@incident_write
+def role_release(request, reference: str):
+    incident = load_incident(reference)
+    data = parsed(RoleAssignForm(request.POST))
+    user = user_by_handle(data["person"])
+    services.role_release(
+        actor=request.user, source=WEB, incident=incident, role=data["role"], user=user
+    )
+    return written(request, reference, f"{user.display_name} released.", "roles")
+
+
+@incident_write
+def entry_add(request, reference: str):
+    incident = load_incident(reference)
+    form = EntryForm(request.POST)
+    try:
+        data = parsed(form)
+        services.timeline_entry_add(actor=request.user, source=WEB, incident=incident, **data)
+    except IncidentDeskError as exc:
+        if request.htmx or exc.status_code in (401, 403, 404):
+            raise
+        add_service_error(form, exc)
+        return render_detail(request, incident, entry_form=form, entry_form_open=True)
+    return written(request, reference, "Entry added to the timeline.", "timeline")
+
+
+def _entry(incident, entry_id: int) -> TimelineEntry:
+    return get_object_or_404(TimelineEntry, pk=entry_id, incident=incident)
+
+
+@incident_write
+def entry_edit(request, reference: str, entry_id: int):
+    entry = _entry(load_incident(reference), entry_id)
+    data = parsed(EntryEditForm(request.POST))
+    services.timeline_entry_edit(actor=request.user, source=WEB, entry=entry, body=data["body"])
+    return written(
+        request, reference, "Entry updated; the earlier text is kept.", f"entry-{entry.pk}"
+    )
+
+
+@incident_write
+def entry_pin(request, reference: str, entry_id: int):
+    entry = _entry(load_incident(reference), entry_id)
+    pinned = request.POST.get("pinned") == "1"
+    services.timeline_entry_pin(actor=request.user, source=WEB, entry=entry, pinned=pinned)
+    return written(request, reference, "Pinned." if pinned else "Unpinned.", f"entry-{entry.pk}")
+
+
+@incident_write
+def action_add(request, reference: str):
+    incident = load_incident(reference)
+    form = ActionForm(request.POST)
+    try:
+        data = parsed(form)
+        args = form.service_arguments()
+        services.action_item_create(
+            actor=request.user, source=WEB, incident=incident, title=args.pop("title"), **args
+        )
+    except IncidentDeskError as exc:
+        if request.htmx or exc.status_code in (401, 403, 404):
+            raise
+        add_service_error(form, exc)
+        return render_detail(request, incident, action_form=form, action_form_open=True)
+    return written(request, reference, f"Action item added: {data['title']}", "actions")
+
+
+@incident_write
+def action_status(request, reference: str, action_id: int):
+    incident = load_incident(reference)
+    item = get_object_or_404(
+        ActionItem.objects.select_related("incident"), pk=action_id, incident=incident
+    )
+    data = parsed(ActionStatusForm(request.POST))
+    changes = {"status": data["status"]}
+    if data["wont_do_reason"]:
+        changes["wont_do_reason"] = data["wont_do_reason"]
+    services.action_item_update(actor=request.user, source=WEB, item=item, changes=changes)
+    return written(
+        request, reference, f"“{item.title}” is now {item.get_status_display().lower()}.", "actions"
+    )
+
+
+@incident_write
+def incident_edit(request, reference: str, section: str):
+    incident = load_incident(reference)
+    form_class = EDIT_FORMS.get(section)
+    if form_class is None:
+        raise ValidationError(f"unknown section {section!r}", field="section")
+    form = form_class(request.POST, incident=incident)
+    try:
+        parsed(form)
+        services.incident_update(
+            actor=request.user, source=WEB, incident=incident, changes=form.changes()
+        )
+    except IncidentDeskError as exc:
+        if request.htmx or exc.status_code in (401, 403, 404):
+            raise
+        add_service_error(form, exc)
+        return render_detail(
+            request, incident, **{f"{section}_form": form, f"{section}_form_open": True}
+        )
+    return written(request, reference, "Saved.", section)
+
+
+@login_required
+@require_POST
+def command(request, reference: str):
+    """The command box: one line of the command language, run as the signed-in user."""
+    try:
+        incident = load_incident(reference)
+        data = parsed(CommandForm(request.POST))
+        result = services.command_run(
+            actor=request.user, source=WEB, incident=incident, text=data["text"]
+        )
+    except IncidentDeskError as exc:
+        if exc.status_code in (401, 403, 404):
+            return error_response(request, exc)
+        if not request.htmx:
+            # The message alone: the field is obviously the command box.
+            messages.error(request, exc.message)
+            return redirect(reverse("incident_detail", args=[reference]) + "#command")
+        context = {"reply": {"text": exc.message, "error": True}}
+        return render(request, "incidents/detail.html#command-reply", context, status=422)
+    if not request.htmx:
+        for warning in result.warnings:
+            messages.warning(request, warning)
+    reply = {"text": result.reply, "warnings": result.warnings}
+    return written(request, reference, result.reply, "command", reply=reply)
