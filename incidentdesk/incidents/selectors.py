@@ -86,6 +86,8 @@ def timeline(incident: Incident, *, kinds: list[str] | None = None, pinned_only:
         TimelineEntry.objects.filter(incident=incident)
         .select_related("author")
         .annotate(revision_count=Count("revisions"))
+        # An aggregate annotation drops Meta.ordering, so say it again.
+        .order_by("occurred_at", "id")
     )
     if kinds:
         qs = qs.filter(kind__in=kinds)

@@ -1,0 +1,448 @@
+"""A realistic demo sample, made through the services like any other change.
+
+`load_demo()` creates a few accounts, components in two groups, three open incidents with
+roles, notes and action items, and four past ones (one reported retrospectively) whose
+timestamps make the measured times meaningful. It refuses to run when incidents exist.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from incidentdesk.accounts.models import Role, User
+from incidentdesk.accounts.services import user_create
+from incidentdesk.core.errors import IncidentDeskError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import services
+from incidentdesk.incidents.models import Component, Incident
+
+PEOPLE = (  # username, full name, role
+    ("admin", "Alex Morgan", Role.ADMIN),
+    ("sam", "Sam Okafor", Role.RESPONDER),
+    ("priya", "Priya Raman", Role.RESPONDER),
+    ("marco", "Marco Bianchi", Role.MANAGER),
+    ("vera", "Vera Lind", Role.VIEWER),
+)
+COMPONENTS = {
+    "Customer-facing": ("Web app", "Mobile app", "Checkout"),
+    "Platform": ("API", "Payments", "Database", "Email delivery"),
+}
+
+
+class DemoRefused(IncidentDeskError):
+    status_code = 409
+
+
+@dataclass
+class DemoResult:
+    admin: str
+    password: str | None
+    created_users: list[str] = field(default_factory=list)
+    components: int = 0
+    references: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        lines = [
+            f"Demo sample loaded: {len(self.references)} incidents, {self.components} components, "
+            f"{len(self.created_users)} new accounts."
+        ]
+        if self.password and self.admin in self.created_users:
+            others = ", ".join(u for u in self.created_users if u != self.admin)
+            lines.append(
+                f"Sign in as {self.admin!r} with password {self.password} (shown only this once; "
+                f"the other demo accounts, {others}, use it too)."
+            )
+        elif self.password:
+            lines.append(
+                f"Recorded as your admin {self.admin!r}; the new demo accounts "
+                f"({', '.join(self.created_users)}) have password {self.password} "
+                "(shown only once)."
+            )
+        return "\n".join(lines)
+
+
+def load_demo(*, source: ActionSource = ActionSource.CLI) -> DemoResult:
+    """Fill an empty desk with the demo sample, all in one transaction."""
+    count = Incident.objects.count()
+    if count:
+        raise DemoRefused(
+            f"{count} incident(s) already exist; the demo sample only loads into an empty desk",
+            field="demo",
+        )
+    password = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        people, created = _people(password, source)
+        admin = people["admin"]
+        made = _components(admin, source)
+        replay = _Replay(people, source, timezone.now())
+        references = [replay.play(story) for story in _open_stories() + _past_stories()]
+    return DemoResult(
+        admin=admin.username,
+        password=password if created else None,
+        created_users=created,
+        components=made,
+        references=references,
+    )
+
+
+def _first_admin() -> User | None:
+    admins = [u for u in User.objects.filter(is_active=True).order_by("date_joined", "pk")]
+    return next((u for u in admins if u.effective_role == Role.ADMIN), None)
+
+
+def _people(password: str, source: ActionSource) -> tuple[dict[str, User], list[str]]:
+    """The demo accounts by username; an existing admin stands in for the demo admin."""
+    people: dict[str, User] = {}
+    created: list[str] = []
+    existing_admin = _first_admin()
+    if User.objects.exists() and existing_admin is None:
+        raise DemoRefused("accounts exist but none is an active admin to record the demo as")
+    for username, name, role in PEOPLE:
+        if role == Role.ADMIN and existing_admin is not None:
+            people[username] = existing_admin
+            continue
+        user = User.objects.filter(username__iexact=username).first()
+        if user is None:
+            user = user_create(
+                actor=people.get("admin"),
+                source=source,
+                username=username,
+                email=f"{username}@example.com",
+                password=password,
+                role=role,
+                full_name=name,
+            )
+            created.append(username)
+        people[username] = user
+    return people, created
+
+
+def _components(admin: User, source: ActionSource) -> int:
+    made = 0
+    for group, names in COMPONENTS.items():
+        for name, parent in ((group, None), *((n, group) for n in names)):
+            if not Component.objects.filter(name__iexact=name).exists():
+                services.component_save(actor=admin, source=source, name=name, group=parent)
+                made += 1
+    return made
+
+
+@dataclass
+class Story:
+    """One incident's life, told in minutes before now."""
+
+    by: str
+    fields: dict[str, Any]
+    started: int
+    detected: int
+    declared: int
+    roles: tuple[tuple[str, str], ...] = ()
+    entries: tuple[tuple[int, str, str], ...] = ()
+    actions: tuple[dict[str, Any], ...] = ()
+    status: str = ""
+    status_message: str = ""
+    times: dict[str, int] = field(default_factory=dict)
+    close_by: str = ""
+    close_reason: str = ""
+
+
+@dataclass
+class _Replay:
+    """Replays one story through the services, `now` minus the story's minutes."""
+
+    people: dict[str, User]
+    source: ActionSource
+    now: datetime
+
+    def ago(self, minutes: int) -> datetime:
+        return self.now - timedelta(minutes=minutes)
+
+    def play(self, story: Story) -> str:
+        actor = self.people[story.by]
+        fields = dict(story.fields, started_at=self.ago(story.started))
+        fields.update(detected_at=self.ago(story.detected), declared_at=self.ago(story.declared))
+        times = dict(story.times)
+        if fields.get("kind") == "retrospective":
+            fields["resolved_at"] = self.ago(times.pop("resolved_at"))
+        incident = services.incident_declare(actor=actor, source=self.source, **fields)
+        self.respond(story, actor, incident)
+        self.conclude(story, actor, incident, times)
+        return incident.reference
+
+    def respond(self, story: Story, actor: User, incident: Incident) -> None:
+        """Roles, timeline entries (back-dated) and action items."""
+        common = {"actor": actor, "source": self.source, "incident": incident}
+        for role, username in story.roles:
+            services.role_assign(**common, role=role, user=self.people[username])
+        for minutes, kind, body in story.entries:
+            services.timeline_entry_add(
+                **common,
+                kind=kind,
+                body=body,
+                occurred_at=self.ago(minutes),
+                pinned=kind == "decision",
+            )
+        for action in story.actions:
+            action = dict(action)
+            if "due_in_days" in action:
+                days = timedelta(days=action.pop("due_in_days"))
+                action["due_date"] = timezone.localdate(self.now) + days
+            if "owner" in action:
+                action["owner"] = self.people[action["owner"]]
+            services.action_item_create(**common, **action)
+
+    def conclude(self, story: Story, actor: User, incident: Incident, times: dict) -> None:
+        """The status it reached, its corrected times, and closing."""
+        common = {"source": self.source, "incident": incident}
+        if story.status:
+            services.incident_set_status(
+                **common, actor=actor, status=story.status, message=story.status_message
+            )
+        if times:
+            changes = {name: self.ago(minutes) for name, minutes in times.items()}
+            services.incident_update(**common, actor=actor, changes=changes)
+        if story.close_by:
+            closer = self.people[story.close_by]
+            services.incident_close(**common, actor=closer, reason=story.close_reason)
+
+
+HOUR, DAY = 60, 24 * 60
+
+
+def _open_stories() -> list[Story]:
+    return [
+        Story(
+            by="sam",
+            fields={
+                "title": "Card payments failing at checkout",
+                "severity": "critical",
+                "criteria": ["immediate_response", "degraded_experience", "multiple_users"],
+                "summary": "About a quarter of card payments fail with a provider timeout "
+                "since the payments service release 412.",
+                "impact": "Customers paying by card see “Payment declined” and cannot finish "
+                "an order.",
+                "components": ["Checkout", "Payments"],
+                "detection": "proactive",
+                "reported_by": "Payments error-rate alert",
+                "report_medium": "monitoring",
+                "users_affected_count": 1200,
+                "tracker_url": "https://tracker.example.com/OPS-1432",
+            },
+            started=95,
+            detected=80,
+            declared=75,
+            roles=(
+                ("lead", "sam"),
+                ("scribe", "priya"),
+                ("comms_lead", "marco"),
+                ("assignee", "priya"),
+            ),
+            entries=(
+                (78, "event", "Alert: card payment errors above 20% for 5 minutes."),
+                (
+                    70,
+                    "discussion",
+                    "Release 412 of the payments service finished deploying just "
+                    "before the errors began; it changed the provider client's timeout.",
+                ),
+                (45, "decision", "Roll back payments to release 411 instead of fixing forward."),
+                (20, "result", "Rollback half done; error rate down from 24% to 9%."),
+            ),
+            actions=(
+                {
+                    "title": "Roll back payments service to release 411",
+                    "owner": "sam",
+                    "status": "in_progress",
+                    "priority": "high",
+                },
+                {
+                    "title": "Alert on card-decline rate per provider",
+                    "owner": "priya",
+                    "phase": "follow_up",
+                    "category": "detect",
+                    "due_in_days": 14,
+                },
+            ),
+            status="identified",
+            times={"acknowledged_at": 74},
+        ),  # fmt: skip
+        Story(
+            by="priya",
+            fields={
+                "title": "Search results take over 10 seconds in the web app",
+                "severity": "major",
+                "criteria": ["degraded_experience"],
+                "impact": "Searching the catalogue is slow; some searches time out.",
+                "components": ["Web app", "API", "Database"],
+                "detection": "reactive",
+                "reported_by": "Customer support (ticket 88213)",
+                "report_medium": "email",
+            },
+            started=3 * HOUR,
+            detected=150,
+            declared=140,
+            roles=(("lead", "priya"), ("scribe", "marco"), ("assignee", "sam")),
+            entries=(
+                (
+                    130,
+                    "discussion",
+                    "Slow queries all hit the products index; did the nightly reindex run late?",
+                ),
+                (90, "note", "The reindex job is still running; it usually finishes by 03:00."),
+            ),
+            actions=({"title": "Pause the reindex job until traffic drops", "owner": "sam"},),
+            times={"acknowledged_at": 135},
+        ),  # fmt: skip
+        Story(
+            by="marco",
+            fields={
+                "title": "Password reset emails arrive 20 minutes late",
+                "severity": "trivial",
+                "criteria": ["multiple_users"],
+                "components": ["Email delivery"],
+                "detection": "reactive",
+                "reported_by": "Two customers on chat",
+                "report_medium": "chat",
+            },
+            started=6 * HOUR,
+            detected=5 * HOUR,
+            declared=290,
+            roles=(("lead", "marco"), ("assignee", "sam")),
+            entries=(
+                (4 * HOUR, "note", "The email provider's status page confirms queueing delays."),
+                (
+                    3 * HOUR,
+                    "decision",
+                    "Wait for the provider rather than switching providers today.",
+                ),
+            ),
+            status="monitoring",
+            status_message="Delays are shrinking; watching the queue.",
+            times={"acknowledged_at": 285, "mitigated_at": 2 * HOUR},
+        ),  # fmt: skip
+    ]
+
+
+def _past_stories() -> list[Story]:
+    return [
+        Story(
+            by="priya",
+            fields={
+                "title": "Nightly database backups skipped two runs",
+                "severity": "trivial",
+                "kind": "retrospective",
+                "criteria": ["data_loss"],
+                "components": ["Database"],
+                "detection": "proactive",
+                "reported_by": "Weekly backup audit",
+                "summary": "A full disk on the backup host made two nightly backups exit early "
+                "without an error.",
+            },
+            started=20 * DAY,
+            detected=18 * DAY,
+            declared=17 * DAY,
+            roles=(("lead", "priya"),),
+            actions=(
+                {
+                    "title": "Alert when a nightly backup is missing",
+                    "owner": "priya",
+                    "phase": "follow_up",
+                    "category": "detect",
+                    "due_in_days": -3,
+                },
+            ),
+            times={"resolved_at": 18 * DAY - 4 * HOUR, "acknowledged_at": 18 * DAY - 30},
+            close_by="marco",
+            close_reason="Trivial and fixed the same day; the follow-up is tracked.",
+        ),  # fmt: skip
+        Story(
+            by="sam",
+            fields={
+                "title": "API returned 502 errors after a load balancer change",
+                "severity": "major",
+                "criteria": ["immediate_response", "multiple_users"],
+                "components": ["API"],
+                "detection": "proactive",
+                "reported_by": "Uptime check",
+                "report_medium": "monitoring",
+                "cause_change_url": "https://git.example.com/infra/lb/-/merge_requests/311",
+                "fix_change_urls": ["https://git.example.com/infra/lb/-/merge_requests/312"],
+            },
+            started=12 * DAY + 60,
+            detected=12 * DAY + 50,
+            declared=12 * DAY + 45,
+            roles=(("lead", "sam"), ("scribe", "priya")),
+            entries=((12 * DAY + 20, "decision", "Revert the health-check path change."),),
+            actions=(
+                {
+                    "title": "Test load balancer changes against staging first",
+                    "owner": "sam",
+                    "phase": "follow_up",
+                    "category": "prevent",
+                    "due_in_days": 10,
+                },
+            ),
+            status="resolved",
+            status_message="Health-check path reverted; 502s stopped.",
+            times={
+                "acknowledged_at": 12 * DAY + 40,
+                "mitigated_at": 12 * DAY + 15,
+                "resolved_at": 12 * DAY - 30,
+            },
+        ),  # fmt: skip
+        Story(
+            by="priya",
+            fields={
+                "title": "Status notifications sent twice to some subscribers",
+                "severity": "trivial",
+                "criteria": ["multiple_users"],
+                "components": ["Email delivery"],
+                "detection": "reactive",
+                "reported_by": "A subscriber",
+                "report_medium": "email",
+            },
+            started=6 * DAY + 3 * HOUR,
+            detected=6 * DAY + 2 * HOUR,
+            declared=6 * DAY + 110,
+            roles=(("lead", "priya"),),
+            status="resolved",
+            times={
+                "acknowledged_at": 6 * DAY + 100,
+                "mitigated_at": 6 * DAY + 30,
+                "resolved_at": 6 * DAY,
+            },
+            close_by="marco",
+            close_reason="Trivial; a duplicate worker was stopped.",
+        ),  # fmt: skip
+        Story(
+            by="sam",
+            fields={
+                "title": "Mobile app stuck in a login loop for iOS users",
+                "severity": "critical",
+                "criteria": ["immediate_response", "degraded_experience", "multiple_users"],
+                "components": ["Mobile app", "API"],
+                "detection": "reactive",
+                "reported_by": "App store reviews and support chat",
+                "report_medium": "chat",
+                "users_affected_count": 3400,
+                "users_affected_description": "iOS app users on version 5.8",
+            },
+            started=30 * DAY + 4 * HOUR,
+            detected=30 * DAY + 2 * HOUR,
+            declared=30 * DAY + 110,
+            roles=(("lead", "sam"), ("comms_lead", "marco"), ("assignee", "priya")),
+            entries=(
+                (30 * DAY + 60, "result", "Token refresh fixed on the server side; logins work."),
+            ),
+            status="resolved",
+            times={
+                "acknowledged_at": 30 * DAY + 100,
+                "mitigated_at": 30 * DAY + 60,
+                "resolved_at": 30 * DAY - 60,
+            },
+        ),  # fmt: skip
+    ]

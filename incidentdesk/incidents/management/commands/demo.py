@@ -1,0 +1,11 @@
+from incidentdesk.core.cli import Command as CliCommand
+from incidentdesk.incidents.demo import load_demo
+
+
+class Command(CliCommand):
+    help = (
+        "Load the demo sample (accounts, components, open and past incidents) into an empty desk."
+    )
+
+    def handle(self, *args, **options):
+        self.stdout.write(load_demo().describe())

@@ -1,0 +1,25 @@
+from incidentdesk.core.cli import SOURCE
+from incidentdesk.core.cli import Command as CliCommand
+from incidentdesk.incidents import services
+from incidentdesk.incidents.management.render import incident_json, incident_or_error
+
+
+class Command(CliCommand):
+    help = "Resolve an incident, with an optional closing message."
+
+    def add_arguments(self, parser):
+        parser.add_argument("reference", metavar="REF")
+        parser.add_argument("--message", default="", help="what fixed it, for the timeline")
+        parser.add_argument("--json", action="store_true", help="print the incident as JSON")
+        self.add_actor_argument(parser)
+
+    def handle(self, *args, **options):
+        actor = self.actor(options)
+        incident = incident_or_error(options["reference"])
+        incident = services.incident_resolve(
+            actor=actor, source=SOURCE, incident=incident, message=options["message"]
+        )
+        if options["json"]:
+            self.print_json(incident_json(incident_or_error(incident.reference)))
+        else:
+            self.stdout.write(f"{incident.reference} is resolved.")

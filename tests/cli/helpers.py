@@ -1,0 +1,27 @@
+"""Running real `incidentdesk` processes from tests."""
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def incidentdesk(
+    env, *args: str, stdin: str = "", timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """Run `python -m incidentdesk …` as a real process."""
+    return subprocess.run(
+        [sys.executable, "-m", "incidentdesk", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=Path(env["INCIDENTDESK_DATA_DIR"]).parent,
+    )
