@@ -15,6 +15,18 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _default_severities(request):
+    """Transactional tests flush the tables, data migrations' rows included: put the default
+    severity levels back for them."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        from incidentdesk.incidents.defaults import ensure_default_severities
+        from incidentdesk.incidents.models import Severity
+
+        request.getfixturevalue("transactional_db")
+        ensure_default_severities(Severity)
+
+
 @pytest.fixture
 def make_user(db):
     def make(role: str = Role.RESPONDER, **kwargs):

@@ -1,22 +1,10 @@
 from django.db import migrations
 
-DEFAULTS = [
-    dict(key="critical", name="Critical", position=1, aliases="sev1,p1", pages=True,
-         reminder_interval_minutes=30, postmortem_required=True, action_due_days=15,
-         description="A core service is down or data is at risk for many users."),
-    dict(key="major", name="Major", position=2, aliases="sev2,p2", pages=True,
-         reminder_interval_minutes=60, postmortem_required=True, action_due_days=30,
-         description="A feature is broken or badly degraded for some users."),
-    dict(key="trivial", name="Trivial", position=3, aliases="sev3,p3,minor", pages=False,
-         reminder_interval_minutes=240, postmortem_required=False, action_due_days=60,
-         description="A small problem with a workaround."),
-]
+from incidentdesk.incidents.defaults import ensure_default_severities
 
 
 def create(apps, schema_editor):
-    Severity = apps.get_model("incidents", "Severity")
-    for values in DEFAULTS:
-        Severity.objects.get_or_create(key=values["key"], defaults=values)
+    ensure_default_severities(apps.get_model("incidents", "Severity"))
 
 
 class Migration(migrations.Migration):
