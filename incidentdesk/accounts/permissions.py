@@ -48,6 +48,8 @@ def require(actor, perm: Perm) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotAuthenticated("sign in first")
     if not has_perm(actor, perm):
+        if not actor.is_active:
+            raise PermissionDenied("this account is deactivated")
         if getattr(actor, "token_scope", TokenScope.WRITE) != TokenScope.WRITE:
             raise PermissionDenied("this API token is read-only")
         needed = MIN_ROLE[perm]

@@ -167,6 +167,8 @@ def token_authenticate(plain: str) -> User | None:
 def user_by_handle(handle: str) -> User:
     """Find an active user by username or email (case-insensitive), with or without a leading @."""
     handle = (handle or "").strip().lstrip("@")
+    if "\x00" in handle:
+        raise ValidationError("must not contain NUL characters", field="person")
     if not handle:
         raise ValidationError("name a person by username or email", field="person")
     lookup = {"email__iexact": handle} if "@" in handle else {"username__iexact": handle}

@@ -1,5 +1,8 @@
 """The JSON API at /api/v1/: one NinjaAPI, token or session auth, one place mapping errors."""
 
+import logging
+
+from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -8,6 +11,8 @@ from ninja.security import HttpBearer, django_auth
 
 from incidentdesk.accounts.services import token_authenticate
 from incidentdesk.core.errors import IncidentDeskError
+
+logger = logging.getLogger(__name__)
 
 
 class BearerToken(HttpBearer):
@@ -38,8 +43,12 @@ def on_domain_error(request, exc: IncidentDeskError):
 
 
 def _location(loc) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
-    return ".".join(parts) or "body"
+    """The field an error is about: `title`, `components.0`. Pydantic adds the member type of a
+    union (`severity.str`) after the field name; that tag is left out."""
+    parts = [p for p in loc if p not in ("body", "payload", "query", "path", "filters")]
+    if not parts:
+        return "body"
+    return ".".join([str(parts[0]), *(str(p) for p in parts[1:] if isinstance(p, int))])
 
 
 @api.exception_handler(SchemaValidationError)
@@ -51,6 +60,14 @@ def on_schema_error(request, exc: SchemaValidationError):
     first = errors[0] if errors else {"field": "body", "message": "is invalid"}
     detail = f"{first['field']}: {first['message']}"
     return _error(request, 422, detail, first["field"], errors=errors)
+
+
+@api.exception_handler(DataError)
+def on_data_error(request, exc: DataError):
+    # The last line of defence: services validate input, but a value the database still refuses
+    # (out of range, unstorable text) is the caller's input, not a server fault.
+    logger.warning("database refused a value on %s: %s", request.path, exc)
+    return _error(request, 422, "a value is out of range or cannot be stored")
 
 
 @api.exception_handler(AuthenticationError)

@@ -1,10 +1,10 @@
 """Incident endpoints of the JSON API: parse, call the service, render."""
 
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from incidentdesk.accounts.services import user_by_handle
-from incidentdesk.core.errors import NotFound
+from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import selectors, services
 from incidentdesk.incidents.models import ActionItem, Component, Incident, Severity, TimelineEntry
@@ -12,6 +12,7 @@ from incidentdesk.incidents.schemas import (
     ActionIn,
     ActionOut,
     ActionPatch,
+    Clean,
     CommandIn,
     CommandOut,
     ComponentIn,
@@ -35,10 +36,12 @@ API = ActionSource.API
 
 
 class Page(PageNumberPagination):
-    page_size = 25
+    # ninja's __init__ sets page_size from its own default, so a class attribute is ignored.
+    def __init__(self, page_size: int = selectors.PAGE_SIZE, **kwargs):
+        super().__init__(page_size=page_size, **kwargs)
 
 
-class IncidentFilters(Schema):
+class IncidentFilters(Clean):
     q: str = ""
     status: str = ""
     severity: str = ""
@@ -46,8 +49,15 @@ class IncidentFilters(Schema):
     kind: str = ""
 
 
+def _refuse_nul(value: str, field: str) -> str:
+    # Path and query text is not validated by a schema; PostgreSQL cannot compare a NUL.
+    if "\x00" in value:
+        raise ValidationError("must not contain NUL characters", field=field)
+    return value
+
+
 def _incident(reference: str) -> Incident:
-    incident = selectors.incident_by_reference(reference)
+    incident = selectors.incident_by_reference(_refuse_nul(reference, "reference"))
     if incident is None:
         raise NotFound(f"no incident {reference!r}", field="reference")
     return incident
@@ -105,8 +115,10 @@ def run_command(request, reference: str, payload: CommandIn):
 @router.get("/incidents/{reference}/timeline", response=list[TimelineOut], tags=["timeline"])
 @paginate(Page)
 def list_timeline(request, reference: str, kind: str = "", pinned: bool = False):
-    kinds = [k for k in kind.split(",") if k] or None
-    return selectors.timeline(_incident(reference), kinds=kinds, pinned_only=pinned)
+    kinds = [k for k in _refuse_nul(kind, "kind").split(",") if k] or None
+    entries = selectors.timeline(_incident(reference), kinds=kinds, pinned_only=pinned)
+    # The selector's Count annotation makes Django drop Meta.ordering (GROUP BY); order here.
+    return entries.order_by("occurred_at", "id")
 
 
 @router.post("/incidents/{reference}/timeline", response={201: TimelineOut}, tags=["timeline"])
@@ -170,7 +182,7 @@ def assign_role(request, reference: str, payload: RoleIn):
 @router.delete("/incidents/{reference}/roles/{role}", response=RolesOut, tags=["roles"])
 def release_role(request, reference: str, role: str, person: str = ""):
     incident = _incident(reference)
-    user = user_by_handle(person) if person else None
+    user = user_by_handle(_refuse_nul(person, "person")) if person else None
     services.role_release(actor=request.auth, source=API, incident=incident, role=role, user=user)
     return _roles(incident)
 

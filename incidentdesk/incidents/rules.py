@@ -158,9 +158,22 @@ def check_criteria(criteria: Iterable[str], reason: str, known: Iterable[str]) -
     return chosen
 
 
+# The largest value a PositiveIntegerField holds on every supported database (PostgreSQL integer).
+MAX_INTEGER = 2_147_483_647
+
+
+def check_whole_number(value, *, field: str, minimum: int = 0, maximum: int = MAX_INTEGER) -> int:
+    """Refuse anything but a whole number within bounds (booleans are not numbers here)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
+        raise ValidationError(f"must be a whole number from {minimum} to {maximum}", field=field)
+    return value
+
+
 def check_text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:
     """Trim a text input and check its length."""
     value = (value or "").strip()
+    if "\x00" in value:
+        raise ValidationError("must not contain NUL characters", field=field)
     if required and not value:
         raise ValidationError("is required", field=field)
     if len(value) > max_length:

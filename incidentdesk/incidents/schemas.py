@@ -3,13 +3,36 @@
 from datetime import date, datetime
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from incidentdesk.incidents.models import Incident
 from incidentdesk.postmortems.durations import duration_between, format_duration
 
 
-class Strict(Schema):
+def has_nul(value) -> bool:
+    """Whether a NUL character hides anywhere in a JSON value (PostgreSQL cannot store one)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    return False
+
+
+class Clean(Schema):
+    """Input refusing NUL characters in any field, so they are a 422 naming the field and never
+    reach the database."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value):
+        if has_nul(value):
+            raise ValueError("must not contain NUL characters")
+        return value
+
+
+class Strict(Clean):
     model_config = ConfigDict(extra="forbid")
 
 

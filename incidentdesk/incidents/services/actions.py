@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.accounts.services import user_by_handle
-from incidentdesk.core.errors import ValidationError
+from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import rules
 from incidentdesk.incidents.models import (
@@ -32,6 +32,13 @@ _CHOICES = {
 }
 
 
+def _owner(handle: str):
+    try:
+        return user_by_handle(handle)
+    except (NotFound, ValidationError) as exc:
+        raise type(exc)(exc.message, field="owner") from None
+
+
 def _clean(changes: Mapping[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for field, value in changes.items():
@@ -46,7 +53,7 @@ def _clean(changes: Mapping[str, Any]) -> dict[str, Any]:
                 raise ValidationError(f"unknown value {value!r}; use one of {options}", field=field)
             clean[field] = value
         elif field == "owner":
-            clean[field] = None if not value else (value if hasattr(value, "pk") else user_by_handle(value))
+            clean[field] = None if not value else (value if hasattr(value, "pk") else _owner(value))
         elif field == "due_date":
             if value is not None and not isinstance(value, date):
                 raise ValidationError("must be a date (YYYY-MM-DD)", field=field)

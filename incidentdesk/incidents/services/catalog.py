@@ -6,7 +6,12 @@ from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Component, Severity
-from incidentdesk.incidents.rules import SeverityName, check_text, match_severity
+from incidentdesk.incidents.rules import (
+    SeverityName,
+    check_text,
+    check_whole_number,
+    match_severity,
+)
 
 
 def severity_names() -> list[SeverityName]:
@@ -34,6 +39,14 @@ _SEVERITY_FIELDS = {
 }
 
 
+# Upper bounds that keep every value storable and every derived date computable.
+SEVERITY_NUMBER_LIMITS = {
+    "position": 1_000,
+    "reminder_interval_minutes": 60 * 24 * 30,
+    "action_due_days": 3_650,
+}
+
+
 def severity_save(
     *, actor, source: ActionSource, key: str, changes: dict, create: bool = False
 ) -> Severity:
@@ -47,9 +60,12 @@ def severity_save(
         raise ValidationError("use letters, digits, - and _", field="key")
     if "name" in changes:
         changes["name"] = check_text(changes["name"], field="name", max_length=64, required=True)
-    for number in ("position", "reminder_interval_minutes", "action_due_days"):
-        if number in changes and (not isinstance(changes[number], int) or changes[number] < 1):
-            raise ValidationError("must be a whole number of at least 1", field=number)
+    for text, limit in (("aliases", 200), ("description", 300)):
+        if text in changes:
+            changes[text] = check_text(changes[text], field=text, max_length=limit)
+    for number, limit in SEVERITY_NUMBER_LIMITS.items():
+        if number in changes:
+            check_whole_number(changes[number], field=number, minimum=1, maximum=limit)
     with transaction.atomic():
         if create:
             if Severity.objects.filter(key=key).exists():
@@ -74,6 +90,8 @@ def severity_save(
 
 def component_lookup(value) -> Component:
     """A component by id or by name (case-insensitive)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError("must not contain NUL characters", field="components")
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
         component = Component.objects.filter(pk=int(value)).first()
     else:
@@ -97,9 +115,14 @@ def component_save(
     require(actor, Perm.COMPONENT_MANAGE)
     name = check_text(name, field="name", max_length=100, required=True)
     description = check_text(description, field="description", max_length=300)
+    if position is not None:
+        check_whole_number(position, field="position")
     parent = None
     if group:
-        parent = component_lookup(group)
+        try:
+            parent = component_lookup(group)
+        except NotFound as exc:
+            raise NotFound(exc.message, field="group") from None
         if parent.group_id is not None:
             raise ValidationError("groups are one level deep; pick a top-level component", field="group")
         if component is not None and parent.pk == component.pk:

@@ -87,9 +87,7 @@ def _clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
                 raise ValidationError("must be true or false", field=field)
             clean[field] = value
         elif field == "users_affected_count":
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                raise ValidationError("must be a whole number of 0 or more", field=field)
-            clean[field] = value
+            clean[field] = None if value is None else rules.check_whole_number(value, field=field)
         elif field == "components":
             if not isinstance(value, list | tuple):
                 raise ValidationError("must be a list of component names or ids", field=field)

@@ -1,0 +1,283 @@
+"""Who may do what: every write service against every kind of actor.
+
+One table says the least role each write needs; each cell of the matrix checks that the call is
+allowed and changes the database, or is refused with the right error and changes nothing.
+"""
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from incidentdesk.accounts import services as accounts
+from incidentdesk.accounts.models import ROLE_RANK, ApiToken, Role, User
+from incidentdesk.core.errors import NotAuthenticated, PermissionDenied
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import services as incidents
+from incidentdesk.incidents.models import (
+    ActionItem,
+    Component,
+    DeskSeat,
+    Incident,
+    RoleAssignment,
+    Severity,
+    TimelineEntry,
+    TimelineRevision,
+)
+from tests.factories import UserFactory
+
+WEB = ActionSource.WEB
+TRACKED = (
+    Incident,
+    TimelineEntry,
+    TimelineRevision,
+    RoleAssignment,
+    DeskSeat,
+    ActionItem,
+    Component,
+    Severity,
+    User,
+    ApiToken,
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    least_role: Role
+    call: object  # (actor, world) -> anything
+
+
+CASES: dict[str, Case] = {
+    "incident_declare": Case(
+        Role.RESPONDER,
+        lambda a, w: incidents.incident_declare(
+            actor=a, source=WEB, title="New", severity="major", criteria=["security"]
+        ),
+    ),
+    "incident_update": Case(
+        Role.RESPONDER,
+        lambda a, w: incidents.incident_update(
+            actor=a, source=WEB, incident=w.incident, changes={"summary": "changed"}
+        ),
+    ),
+    "incident_set_status": Case(
+        Role.RESPONDER,
+        lambda a, w: incidents.incident_set_status(
+            actor=a, source=WEB, incident=w.incident, status="identified"
+        ),
+    ),
+    "incident_close": Case(
+        Role.MANAGER,
+        lambda a, w: incidents.incident_close(actor=a, source=WEB, incident=w.resolved),
+    ),
+    "role_assign": Case(
+        Role.RESPONDER,
+        lambda a, w: incidents.role_assign(
+            actor=a, source=WEB, incident=w.incident, role="scribe", user=w.other
+        ),
+    ),
+    "role_release": Case(
+        Role.RESPONDER,
+        lambda a, w: incidents.role_release(actor=a, source=WEB, incident=w.incident, role="lead"),
+    ),
+    "timeline_entry_add": Case(
+        Role.RESPONDER,
+        lambda a, w: incidents.timeline_entry_add(
+            actor=a, source=WEB, incident=w.incident, kind="note", body="hello"
+        ),
+    ),
+    "timeline_entry_edit": Case(
+        Role.RESPONDER,
+        lambda a, w: incidents.timeline_entry_edit(actor=a, source=WEB, entry=w.entry, body="new"),
+    ),
+    "timeline_entry_pin": Case(
+        Role.RESPONDER,
+        lambda a, w: incidents.timeline_entry_pin(actor=a, source=WEB, entry=w.entry, pinned=True),
+    ),
+    "action_item_create": Case(
+        Role.RESPONDER,
+        lambda a, w: incidents.action_item_create(
+            actor=a, source=WEB, incident=w.incident, title="Add an alert"
+        ),
+    ),
+    "action_item_update": Case(
+        Role.RESPONDER,
+        lambda a, w: incidents.action_item_update(
+            actor=a, source=WEB, item=w.action, changes={"status": "in_progress"}
+        ),
+    ),
+    "command_run": Case(
+        Role.RESPONDER,
+        lambda a, w: incidents.command_run(
+            actor=a, source=WEB, incident=w.incident, text="note hi"
+        ),
+    ),
+    "component_save": Case(
+        Role.MANAGER,
+        lambda a, w: incidents.component_save(actor=a, source=WEB, name="Search"),
+    ),
+    "severity_save": Case(
+        Role.ADMIN,
+        lambda a, w: incidents.severity_save(
+            actor=a, source=WEB, key="trivial", changes={"action_due_days": 10}
+        ),
+    ),
+    "user_create": Case(
+        Role.ADMIN,
+        lambda a, w: accounts.user_create(
+            actor=a,
+            source=WEB,
+            username="newbie",
+            email="newbie@example.com",
+            password="correct-horse-battery-staple",
+        ),
+    ),
+    "user_update": Case(
+        Role.ADMIN,
+        lambda a, w: accounts.user_update(actor=a, source=WEB, user=w.other, role=Role.MANAGER),
+    ),
+    "token_create_for_self": Case(
+        Role.VIEWER,
+        lambda a, w: accounts.token_create(actor=a, source=WEB, user=a, name="mine"),
+    ),
+    "token_create_for_someone_else": Case(
+        Role.ADMIN,
+        lambda a, w: accounts.token_create(actor=a, source=WEB, user=w.other, name="theirs"),
+    ),
+    "token_revoke_own": Case(
+        Role.VIEWER,
+        lambda a, w: accounts.token_revoke(actor=a, source=WEB, token_id=w.own_token.pk),
+    ),
+    "token_revoke_someone_elses": Case(
+        Role.ADMIN,
+        lambda a, w: accounts.token_revoke(actor=a, source=WEB, token_id=w.others_token.pk),
+    ),
+}
+
+# Actors who are not signed in, or who are but may not write whatever their role.
+UNAUTHENTICATED = ("none", "anonymous")
+NEVER_WRITES = ("inactive_admin", "admin_with_read_token")
+ACTORS = (*UNAUTHENTICATED, *NEVER_WRITES, *Role.values)
+
+
+def expected(actor_kind: str, case: Case):
+    if actor_kind in UNAUTHENTICATED:
+        return NotAuthenticated
+    if actor_kind in NEVER_WRITES:
+        return PermissionDenied
+    return None if ROLE_RANK[Role(actor_kind)] >= ROLE_RANK[case.least_role] else PermissionDenied
+
+
+def make_actor(kind: str):
+    if kind == "none":
+        return None
+    if kind == "anonymous":
+        return AnonymousUser()
+    if kind == "inactive_admin":
+        return UserFactory(username="actor", role=Role.ADMIN, is_active=False)
+    if kind == "admin_with_read_token":
+        actor = UserFactory(username="actor", role=Role.ADMIN)
+        actor.token_scope = "read"  # as token_authenticate marks a read-scoped token's user
+        return actor
+    return UserFactory(username="actor", role=kind)
+
+
+def build_world(actor) -> SimpleNamespace:
+    """Everything the calls act on, made by an admin who is not the actor."""
+    boss = UserFactory(username="boss", role=Role.ADMIN)
+    other = UserFactory(username="other", role=Role.RESPONDER)
+    incident = incidents.incident_declare(
+        actor=boss, source=WEB, title="Broken", severity="major", criteria=["security"]
+    )
+    incidents.role_assign(actor=boss, source=WEB, incident=incident, role="lead", user=boss)
+    resolved = incidents.incident_declare(
+        actor=boss, source=WEB, title="Typo", severity="trivial", criteria=["security"]
+    )
+    resolved = incidents.incident_resolve(actor=boss, source=WEB, incident=resolved)
+    entry = incidents.timeline_entry_add(
+        actor=boss, source=WEB, incident=incident, kind="note", body="old"
+    )
+    action = incidents.action_item_create(actor=boss, source=WEB, incident=incident, title="Fix")
+    token_owner = actor if isinstance(actor, User) else other
+    own_token, _ = accounts.token_create(actor=boss, source=WEB, user=token_owner, name="own")
+    others_token, _ = accounts.token_create(actor=boss, source=WEB, user=other, name="other")
+    return SimpleNamespace(
+        incident=incident,
+        resolved=resolved,
+        entry=entry,
+        action=action,
+        other=other,
+        own_token=own_token,
+        others_token=others_token,
+    )
+
+
+def snapshot() -> dict:
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in TRACKED}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor_kind", ACTORS)
+@pytest.mark.parametrize("service", CASES)
+def test_permission_matrix(service, actor_kind):
+    case = CASES[service]
+    actor = make_actor(actor_kind)
+    world = build_world(actor)
+    before = snapshot()
+    refusal = expected(actor_kind, case)
+    if refusal is None:
+        case.call(actor, world)
+        assert snapshot() != before, f"{service} by {actor_kind} changed nothing"
+    else:
+        with pytest.raises(refusal):
+            case.call(actor, world)
+        assert snapshot() == before, f"{service} by {actor_kind} was refused but wrote"
+
+
+def test_the_table_covers_every_write_service():
+    written = [
+        *("incident_declare", "incident_update", "incident_set_status", "incident_close"),
+        *("role_assign", "role_release"),
+        *("timeline_entry_add", "timeline_entry_edit", "timeline_entry_pin"),
+        *("action_item_create", "action_item_update", "component_save", "severity_save"),
+        *("user_create", "user_update", "token_create", "token_revoke"),
+    ]
+    for name in written:
+        assert any(case.startswith(name) for case in CASES), name
+
+
+@pytest.mark.django_db
+def test_the_first_account_needs_no_actor_and_becomes_admin():
+    user = accounts.user_create(
+        actor=None,
+        source=WEB,
+        username="founder",
+        email="founder@example.com",
+        password="correct-horse-battery-staple",
+    )
+    assert user.effective_role == Role.ADMIN and user.is_superuser
+
+
+@pytest.mark.django_db
+def test_a_refusal_names_the_role_needed():
+    viewer = UserFactory(role=Role.VIEWER)
+    with pytest.raises(PermissionDenied, match=r"your role \(viewer\).*needs responder"):
+        incidents.incident_declare(
+            actor=viewer, source=WEB, title="x", severity="major", criteria=["security"]
+        )
+
+
+@pytest.mark.django_db
+def test_a_deactivated_account_is_told_so():
+    gone = UserFactory(role=Role.ADMIN, is_active=False)
+    with pytest.raises(PermissionDenied, match="deactivated"):
+        incidents.component_save(actor=gone, source=WEB, name="Search")
+
+
+@pytest.mark.django_db
+def test_a_read_token_refusal_says_the_token_is_read_only():
+    admin = UserFactory(role=Role.ADMIN)
+    admin.token_scope = "read"
+    with pytest.raises(PermissionDenied, match="read-only"):
+        incidents.component_save(actor=admin, source=WEB, name="Search")
