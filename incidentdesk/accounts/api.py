@@ -59,7 +59,11 @@ def list_tokens(request):
 @router.post("/tokens", response={201: NewTokenOut})
 def create_token(request, payload: TokenIn):
     token, plain = services.token_create(
-        actor=request.auth, source=ActionSource.API, user=request.auth, name=payload.name, scope=payload.scope
+        actor=request.auth,
+        source=ActionSource.API,
+        user=request.auth,
+        name=payload.name,
+        scope=payload.scope,
     )
     token.token = plain
     return Status(201, token)

@@ -30,7 +30,9 @@ def _clean_user_fields(*, username: str, email: str, role: str, password: str | 
     except DjangoValidationError:
         raise ValidationError(f"{email!r} is not a valid email address", field="email") from None
     if role not in Role.values:
-        raise ValidationError(f"unknown role {role!r}; use one of {', '.join(Role.values)}", field="role")
+        raise ValidationError(
+            f"unknown role {role!r}; use one of {', '.join(Role.values)}", field="role"
+        )
     if password is not None:
         try:
             validate_password(password)
@@ -73,7 +75,7 @@ def user_create(
             last_name=last[:150],
             on_responders_desk=on_responders_desk,
             is_staff=role == Role.ADMIN,
-            is_superuser=first_run,
+            is_superuser=role == Role.ADMIN,
         )
         user.set_password(password)
         user.save()
@@ -93,13 +95,15 @@ def user_update(
     An admin cannot demote or deactivate themselves, so an organisation keeps an admin."""
     require(actor, Perm.USER_MANAGE)
     if role is not None and role not in Role.values:
-        raise ValidationError(f"unknown role {role!r}; use one of {', '.join(Role.values)}", field="role")
+        raise ValidationError(
+            f"unknown role {role!r}; use one of {', '.join(Role.values)}", field="role"
+        )
     if user.pk == actor.pk and ((role and role != Role.ADMIN) or is_active is False):
         raise ValidationError("you cannot demote or deactivate your own account", field="role")
     with transaction.atomic():
         if role is not None:
             user.role = role
-            user.is_staff = role == Role.ADMIN
+            user.is_staff = user.is_superuser = role == Role.ADMIN
         if on_responders_desk is not None:
             user.on_responders_desk = on_responders_desk
         if is_active is not None:

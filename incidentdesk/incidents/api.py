@@ -140,9 +140,13 @@ def _entry(reference: str, entry_id: int) -> TimelineEntry:
 def edit_timeline_entry(request, reference: str, entry_id: int, payload: TimelinePatch):
     entry = _entry(reference, entry_id)
     if payload.body is not None:
-        entry = services.timeline_entry_edit(actor=request.auth, source=API, entry=entry, body=payload.body)
+        entry = services.timeline_entry_edit(
+            actor=request.auth, source=API, entry=entry, body=payload.body
+        )
     if payload.pinned is not None:
-        entry = services.timeline_entry_pin(actor=request.auth, source=API, entry=entry, pinned=payload.pinned)
+        entry = services.timeline_entry_pin(
+            actor=request.auth, source=API, entry=entry, pinned=payload.pinned
+        )
     return entry
 
 
@@ -174,7 +178,11 @@ def list_roles(request, reference: str):
 def assign_role(request, reference: str, payload: RoleIn):
     incident = _incident(reference)
     services.role_assign(
-        actor=request.auth, source=API, incident=incident, role=payload.role, user=user_by_handle(payload.person)
+        actor=request.auth,
+        source=API,
+        incident=incident,
+        role=payload.role,
+        user=user_by_handle(payload.person),
     )
     return Status(201, _roles(incident))
 
@@ -195,7 +203,9 @@ def list_actions(request, reference: str):
 @router.post("/incidents/{reference}/actions", response={201: ActionOut}, tags=["actions"])
 def create_action(request, reference: str, payload: ActionIn):
     data = payload.dict(exclude_unset=True)
-    item = services.action_item_create(actor=request.auth, source=API, incident=_incident(reference), **data)
+    item = services.action_item_create(
+        actor=request.auth, source=API, incident=_incident(reference), **data
+    )
     return Status(201, item)
 
 
@@ -222,7 +232,9 @@ def create_component(request, payload: ComponentIn):
 @router.patch("/components/{component_id}", response=ComponentOut, tags=["catalog"])
 def update_component(request, component_id: int, payload: ComponentIn):
     component = services.component_lookup(component_id)
-    return services.component_save(actor=request.auth, source=API, component=component, **payload.dict())
+    return services.component_save(
+        actor=request.auth, source=API, component=component, **payload.dict()
+    )
 
 
 @router.get("/severities", response=list[SeverityOut], tags=["catalog"])
@@ -234,7 +246,10 @@ def list_severities(request):
 def create_severity(request, payload: SeverityIn):
     data = payload.dict(exclude_unset=True)
     key = data.pop("key")
-    return Status(201, services.severity_save(actor=request.auth, source=API, key=key, changes=data, create=True))
+    return Status(
+        201,
+        services.severity_save(actor=request.auth, source=API, key=key, changes=data, create=True),
+    )
 
 
 @router.patch("/severities/{key}", response=SeverityOut, tags=["catalog"])

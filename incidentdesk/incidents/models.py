@@ -293,6 +293,9 @@ class TimelineEntry(models.Model):
         max_length=8, choices=Visibility.choices, default=Visibility.INTERNAL
     )
     edited_at = models.DateTimeField(null=True, blank=True)
+    recorded_by_system = models.BooleanField(
+        default=False, help_text="Written by a service as a change happened; never edited."
+    )
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -301,6 +304,10 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.body[:40]}"
+
+    @property
+    def is_editable(self) -> bool:
+        return not self.recorded_by_system and self.kind in AUTHORED_KINDS
 
 
 class TimelineRevision(models.Model):

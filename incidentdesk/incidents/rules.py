@@ -45,7 +45,9 @@ def check_transition(current: str, target: str, *, reason: str = "") -> None:
         raise ValidationError("say why work is blocked", field="reason")
 
 
-def timestamps_for_status(target: str, now: datetime, current: Mapping[str, datetime | None]) -> dict:
+def timestamps_for_status(
+    target: str, now: datetime, current: Mapping[str, datetime | None]
+) -> dict:
     """The timestamps that a status change sets when they are not set already."""
     stamps: dict[str, datetime | None] = {}
     if target in (MONITORING, RESOLVED) and current.get("mitigated_at") is None:
@@ -128,8 +130,8 @@ def match_severity(text: str, levels: Iterable[SeverityName]) -> str:
             return level.key
     digits = wanted
     for prefix in ("sev-", "sev ", "sev", "s", "p"):
-        if digits.startswith(prefix) and digits[len(prefix):].isdigit():
-            digits = digits[len(prefix):]
+        if digits.startswith(prefix) and digits[len(prefix) :].isdigit():
+            digits = digits[len(prefix) :]
             break
     if digits.isdigit():
         for level in levels:

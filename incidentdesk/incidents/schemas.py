@@ -103,7 +103,10 @@ def person(user) -> dict | None:
 
 def _duration(start, end) -> dict:
     value = duration_between(start, end)
-    return {"seconds": None if value is None else int(value.total_seconds()), "text": format_duration(value)}
+    return {
+        "seconds": None if value is None else int(value.total_seconds()),
+        "text": format_duration(value),
+    }
 
 
 class IncidentOut(Schema):

@@ -173,3 +173,23 @@ def test_deactivated_or_unknown_people_are_not_found(make_user):
         assert caught.value.field == "person"
     with pytest.raises(ValidationError):
         user_by_handle("  @ ")
+
+
+def test_demoting_the_first_admin_takes_away_admin_powers(admin, make_user):
+    from incidentdesk.accounts.models import Role
+    from incidentdesk.accounts.services import user_create, user_update
+    from incidentdesk.core.sources import ActionSource
+
+    other_admin = make_user(Role.ADMIN, username="root2")
+    first = user_create(
+        actor=other_admin,
+        source=ActionSource.CLI,
+        username="founder",
+        email="f@example.com",
+        password="correct-horse-battery",
+        role=Role.ADMIN,
+    )
+    assert first.is_superuser
+    user_update(actor=other_admin, source=ActionSource.WEB, user=first, role=Role.VIEWER)
+    first.refresh_from_db()
+    assert first.effective_role == Role.VIEWER and not first.is_superuser and not first.is_staff

@@ -41,7 +41,13 @@ def cli(db, capsys, monkeypatch):
 def own_env(tmp_path) -> dict[str, str]:
     """The environment of a real `incidentdesk` process with its own data dir and a real
     task queue (not the inline one the in-process tests use)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "INCIDENTDESK_"))}
+    # Its own SQLite file, whatever database the suite runs on: a child process must never
+    # write into the suite's configured server database.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST", "INCIDENTDESK_")) and k not in ("DATABASE_URL", "REDIS_URL")
+    }
     env.update(
         INCIDENTDESK_DATA_DIR=str(tmp_path / "data"),
         INCIDENTDESK_TASKS_IMMEDIATE="0",

@@ -154,3 +154,24 @@ def test_a_closed_incidents_roles_cannot_change(declare, manager):
     incident.refresh_from_db()
     with pytest.raises(InvalidTransition):
         assign(incident, "lead", manager, manager)
+
+
+def test_releasing_a_role_on_a_closed_incident_is_refused(declare, manager, responder):
+    from incidentdesk.core.errors import InvalidTransition
+    from incidentdesk.core.sources import ActionSource
+    from incidentdesk.incidents.services import (
+        incident_close,
+        incident_resolve,
+        role_assign,
+        role_release,
+    )
+
+    incident = declare(actor=manager, severity="trivial")
+    role_assign(
+        actor=manager, source=ActionSource.WEB, incident=incident, role="lead", user=responder
+    )
+    incident_resolve(actor=manager, source=ActionSource.WEB, incident=incident)
+    incident = incident_close(actor=manager, source=ActionSource.WEB, incident=incident)
+    with pytest.raises(InvalidTransition):
+        role_release(actor=manager, source=ActionSource.WEB, incident=incident, role="lead")
+    assert incident.role_history.get(role="lead").ended_at is None

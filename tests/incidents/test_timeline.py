@@ -135,3 +135,30 @@ def test_pinning_and_unpinning(incident, responder):
     assert TimelineEntry.objects.get(pk=entry.pk).pinned
     timeline_entry_pin(actor=responder, source=WEB, entry=entry, pinned=False)
     assert not TimelineEntry.objects.get(pk=entry.pk).pinned
+
+
+def test_the_declared_event_recorded_by_the_system_cannot_be_edited(declare, responder):
+    from incidentdesk.core.errors import InvalidTransition
+    from incidentdesk.core.sources import ActionSource
+    from incidentdesk.incidents.services import timeline_entry_edit
+
+    incident = declare()
+    declared = incident.timeline.get(kind="event")
+    with pytest.raises(InvalidTransition):
+        timeline_entry_edit(
+            actor=responder, source=ActionSource.WEB, entry=declared, body="rewritten"
+        )
+    declared.refresh_from_db()
+    assert declared.body.startswith("Declared by") and not declared.revisions.exists()
+
+
+def test_an_event_written_by_hand_stays_editable(declare, responder):
+    from incidentdesk.core.sources import ActionSource
+    from incidentdesk.incidents.services import timeline_entry_add, timeline_entry_edit
+
+    incident = declare()
+    entry = timeline_entry_add(
+        actor=responder, source=ActionSource.WEB, incident=incident, kind="event", body="CPU spiked"
+    )
+    timeline_entry_edit(actor=responder, source=ActionSource.WEB, entry=entry, body="CPU hit 100%")
+    assert entry.revisions.get().body == "CPU spiked"

@@ -16,8 +16,7 @@ from incidentdesk.incidents.rules import (
 
 def severity_names() -> list[SeverityName]:
     return [
-        SeverityName(s.key, s.name, s.position, tuple(s.alias_list))
-        for s in Severity.objects.all()
+        SeverityName(s.key, s.name, s.position, tuple(s.alias_list)) for s in Severity.objects.all()
     ]
 
 
@@ -84,7 +83,9 @@ def severity_save(
             with transaction.atomic():
                 severity.save()
         except IntegrityError:
-            raise ValidationError("another level already has this position", field="position") from None
+            raise ValidationError(
+                "another level already has this position", field="position"
+            ) from None
     return severity
 
 
@@ -124,7 +125,9 @@ def component_save(
         except NotFound as exc:
             raise NotFound(exc.message, field="group") from None
         if parent.group_id is not None:
-            raise ValidationError("groups are one level deep; pick a top-level component", field="group")
+            raise ValidationError(
+                "groups are one level deep; pick a top-level component", field="group"
+            )
         if component is not None and parent.pk == component.pk:
             raise ValidationError("a component cannot be its own group", field="group")
     if component is not None and parent is not None and component.children.exists():
@@ -142,5 +145,10 @@ def component_save(
         elif component is None:
             last = Component.objects.order_by("-position").first()
             target.position = (last.position + 1) if last else 1
-        target.save()
+        try:
+            with transaction.atomic():
+                target.save()
+        except IntegrityError:
+            # Someone saved the same name between our check and this insert.
+            raise ValidationError(f"{name!r} already exists", field="name") from None
     return target

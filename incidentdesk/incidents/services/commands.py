@@ -41,10 +41,14 @@ def command_run(*, actor, source: ActionSource, incident: Incident, text: str) -
     if keyword == "help":
         return CommandResult(help_text(), incident)
     if keyword in ("summary", "impact"):
-        incident = incident_update(actor=actor, source=source, incident=incident, changes={keyword: arg})
+        incident = incident_update(
+            actor=actor, source=source, incident=incident, changes={keyword: arg}
+        )
         reply = f"{keyword.title()} updated."
     elif keyword == "sev":
-        incident = incident_update(actor=actor, source=source, incident=incident, changes={"severity": arg})
+        incident = incident_update(
+            actor=actor, source=source, incident=incident, changes={"severity": arg}
+        )
         reply = f"Severity is now {incident.severity.name}."
     elif keyword == "status":
         status, _, reason = arg.partition(" ")
@@ -54,7 +58,9 @@ def command_run(*, actor, source: ActionSource, incident: Incident, text: str) -
         reply = f"Status is now {incident.status}."
     elif keyword in ROLE_COMMANDS:
         user = user_by_handle(arg)
-        role_assign(actor=actor, source=source, incident=incident, role=ROLE_COMMANDS[keyword], user=user)
+        role_assign(
+            actor=actor, source=source, incident=incident, role=ROLE_COMMANDS[keyword], user=user
+        )
         warnings = role_warnings(current_holders(incident))
         reply = f"{user.display_name} is now {ROLE_COMMANDS[keyword].label.lower()}."
     elif keyword == "action":

@@ -137,9 +137,7 @@ def incident_declare(
     if kind not in IncidentKind.values:
         raise ValidationError(f"unknown kind {kind!r}; use live or retrospective", field="kind")
     clean = _clean_changes({"title": title, "severity": severity, **fields})
-    clean["criteria"] = rules.check_criteria(
-        criteria or [], criteria_reason, Criterion.values
-    )
+    clean["criteria"] = rules.check_criteria(criteria or [], criteria_reason, Criterion.values)
     clean["criteria_reason"] = rules.check_text(
         criteria_reason, field="criteria_reason", max_length=TEXT_LIMITS["criteria_reason"]
     )
@@ -156,7 +154,9 @@ def incident_declare(
         clean["detected_at"] = clean["detected_at"] or clean["started_at"]
     else:
         if clean.get("resolved_at") or clean.get("closed_at"):
-            raise ValidationError("a live incident is resolved later, not when declared", field="resolved_at")
+            raise ValidationError(
+                "a live incident is resolved later, not when declared", field="resolved_at"
+            )
         clean["detected_at"] = clean.get("detected_at") or now
     rules.check_timestamp_order({k: clean.get(k) for k in rules.TIMESTAMP_FIELDS}, now)
 
@@ -169,16 +169,27 @@ def incident_declare(
         if components:
             incident.components.set(components)
         RoleAssignment.objects.create(
-            incident=incident, role=IncidentRole.REPORTER, user=actor, assigned_by=actor, started_at=now
+            incident=incident,
+            role=IncidentRole.REPORTER,
+            user=actor,
+            assigned_by=actor,
+            started_at=now,
         )
         what = "Reported after the fact" if kind == IncidentKind.RETROSPECTIVE else "Declared"
         record_entry(
             incident=incident,
             kind=EntryKind.EVENT,
-            body=f"{what} by {actor.display_name}: {incident.title} ({incident.severity.name}, {incident.status})",
+            body=(
+                f"{what} by {actor.display_name}: {incident.title}"
+                f" ({incident.severity.name}, {incident.status})"
+            ),
             actor=actor,
             source=source,
-            data={"event": "declared", "severity": incident.severity.key, "status": incident.status},
+            data={
+                "event": "declared",
+                "severity": incident.severity.key,
+                "status": incident.status,
+            },
         )
         if kind == IncidentKind.LIVE:
             from incidentdesk.incidents.tasks import announce_to_desk
@@ -197,13 +208,17 @@ def _describe(value: Any) -> Any:
     return value
 
 
-def incident_update(*, actor, source: ActionSource, incident: Incident, changes: Mapping[str, Any]) -> Incident:
+def incident_update(
+    *, actor, source: ActionSource, incident: Incident, changes: Mapping[str, Any]
+) -> Incident:
     """Change an incident's fields. Every changed field is recorded on the timeline with its
     old and new value; corrected timestamps are validated in order against the others.
     Status has its own use case (`incident_set_status`)."""
     require(actor, Perm.INCIDENT_UPDATE)
     if "status" in changes:
-        raise ValidationError("change the status with a status change, not a field edit", field="status")
+        raise ValidationError(
+            "change the status with a status change, not a field edit", field="status"
+        )
     if incident.status == IncidentStatus.CLOSED:
         raise InvalidTransition("a closed incident cannot be changed", field="status")
     clean = _clean_changes(changes)
@@ -234,7 +249,10 @@ def incident_update(*, actor, source: ActionSource, incident: Incident, changes:
         if not diff:
             return incident
         incident.save()
-        lines = [f"{field.replace('_', ' ')}: {_short(old)} → {_short(new)}" for field, (old, new) in diff.items()]
+        lines = [
+            f"{field.replace('_', ' ')}: {_short(old)} → {_short(new)}"
+            for field, (old, new) in diff.items()
+        ]
         record_entry(
             incident=incident,
             kind=EntryKind.FIELD_CHANGE,
@@ -275,7 +293,9 @@ def incident_set_status(
     reason = rules.check_text(reason, field="reason", max_length=2_000)
     message = rules.check_text(message, field="message", max_length=10_000)
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
+        incident = (
+            Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
+        )
         current = incident.status
         rules.check_transition(current, status, reason=reason)
         if status == IncidentStatus.CLOSED:
@@ -316,14 +336,22 @@ def incident_set_status(
     return incident
 
 
-def incident_resolve(*, actor, source: ActionSource, incident: Incident, message: str = "") -> Incident:
+def incident_resolve(
+    *, actor, source: ActionSource, incident: Incident, message: str = ""
+) -> Incident:
     """Resolve an incident with an optional closing message."""
     return incident_set_status(
-        actor=actor, source=source, incident=incident, status=IncidentStatus.RESOLVED, message=message
+        actor=actor,
+        source=source,
+        incident=incident,
+        status=IncidentStatus.RESOLVED,
+        message=message,
     )
 
 
-def incident_close(*, actor, source: ActionSource, incident: Incident, reason: str = "") -> Incident:
+def incident_close(
+    *, actor, source: ActionSource, incident: Incident, reason: str = ""
+) -> Incident:
     """Close a resolved incident for good (see incident_set_status for the conditions)."""
     return incident_set_status(
         actor=actor, source=source, incident=incident, status=IncidentStatus.CLOSED, reason=reason

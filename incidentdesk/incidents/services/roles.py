@@ -42,14 +42,16 @@ def role_warnings(holders: dict[str, list]) -> list[str]:
 
 def current_holders(incident: Incident) -> dict[str, list]:
     holders: dict[str, list] = {}
-    for assignment in (
-        RoleAssignment.objects.filter(incident=incident, ended_at__isnull=True).select_related("user")
-    ):
+    for assignment in RoleAssignment.objects.filter(
+        incident=incident, ended_at__isnull=True
+    ).select_related("user"):
         holders.setdefault(assignment.role, []).append(assignment.user)
     return holders
 
 
-def role_assign(*, actor, source: ActionSource, incident: Incident, role: str, user) -> RoleAssignment:
+def role_assign(
+    *, actor, source: ActionSource, incident: Incident, role: str, user
+) -> RoleAssignment:
     """Give `role` to `user`. A single role (all but assignee) has one holder: giving it to
     someone else hands it over, ending the previous holder's span. The first lead acknowledges
     the incident. An assignee joins the incident's desk. Each change goes on the timeline."""
@@ -100,10 +102,14 @@ def role_assign(*, actor, source: ActionSource, incident: Incident, role: str, u
     return assignment
 
 
-def role_release(*, actor, source: ActionSource, incident: Incident, role: str, user=None) -> RoleAssignment:
+def role_release(
+    *, actor, source: ActionSource, incident: Incident, role: str, user=None
+) -> RoleAssignment:
     """End the current holder's span of `role` (for assignees, `user`'s) without a successor."""
     require(actor, Perm.ROLE_ASSIGN)
     role = _check_role(role)
+    if incident.status == IncidentStatus.CLOSED:
+        raise InvalidTransition("a closed incident's roles cannot change", field="status")
     label = ROLE_LABELS[role].lower()
     with transaction.atomic():
         current = RoleAssignment.objects.select_for_update().filter(
@@ -118,11 +124,16 @@ def role_release(*, actor, source: ActionSource, incident: Incident, role: str, 
         assignment.ended_at, assignment.ended_by = now, actor
         assignment.save(update_fields=["ended_at", "ended_by"])
         if role == IncidentRole.ASSIGNEE:
-            DeskSeat.objects.filter(incident=incident, user=assignment.user, left_at__isnull=True).update(left_at=now)
+            DeskSeat.objects.filter(
+                incident=incident, user=assignment.user, left_at__isnull=True
+            ).update(left_at=now)
         record_entry(
             incident=incident,
             kind=EntryKind.ROLE_CHANGE,
-            body=f"{assignment.user.display_name} is no longer {label} (released by {actor.display_name})",
+            body=(
+                f"{assignment.user.display_name} is no longer {label}"
+                f" (released by {actor.display_name})"
+            ),
             actor=actor,
             source=source,
             data={"role": role, "to": None, "from": assignment.user.username},

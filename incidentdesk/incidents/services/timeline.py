@@ -32,8 +32,10 @@ def record_entry(
     data: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
     pinned: bool = False,
+    by_system: bool = True,
 ) -> TimelineEntry:
-    """Write one timeline entry. Callers are services already inside their transaction."""
+    """Write one timeline entry. Callers are services already inside their transaction.
+    Entries recorded as a side effect of a change are facts (`by_system`) and stay as written."""
     return TimelineEntry.objects.create(
         incident=incident,
         kind=kind,
@@ -43,6 +45,7 @@ def record_entry(
         data=data or {},
         occurred_at=occurred_at or timezone.now(),
         pinned=pinned,
+        recorded_by_system=by_system,
     )
 
 
@@ -88,6 +91,7 @@ def timeline_entry_add(
             source=source,
             occurred_at=occurred_at or now,
             pinned=pinned,
+            by_system=False,
         )
         if visibility != Visibility.INTERNAL:
             entry.visibility = visibility
@@ -102,9 +106,9 @@ def timeline_entry_edit(
     """Change an entry's text, keeping the earlier text as a revision. Entries the system
     recorded (status, role and field changes) are facts and cannot be edited."""
     require(actor, Perm.TIMELINE_WRITE)
-    if entry.kind not in AUTHORED_KINDS:
+    if not entry.is_editable:
         raise InvalidTransition(
-            f"a {entry.kind} entry is recorded by the system and cannot be edited", field="kind"
+            f"this {entry.kind} entry was recorded by the system and cannot be edited", field="kind"
         )
     body = check_text(body, field="body", max_length=BODY_MAX, required=True)
     if body == entry.body:

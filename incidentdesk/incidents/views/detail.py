@@ -21,7 +21,6 @@ from incidentdesk.incidents.forms import (
     TimesEditForm,
 )
 from incidentdesk.incidents.models import (
-    AUTHORED_KINDS,
     ActionStatus,
     Incident,
     IncidentRole,
@@ -129,7 +128,6 @@ def incident_context(request, incident: Incident, **overrides) -> dict:
         "timeline_filter": filters,
         "actions": selectors.action_items(incident),
         "action_statuses": ActionStatus.choices,
-        "authored_kinds": [k.value for k in AUTHORED_KINDS],
         "action_form": ActionForm(),
         "entry_form": EntryForm(),
         "details_form": DetailsEditForm(incident=incident),
