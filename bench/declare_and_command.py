@@ -11,6 +11,7 @@ Target (issue 2): p99 under 50 ms on SQLite on a 2-core machine.
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import signal
 import socket
@@ -18,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -62,10 +62,13 @@ def wait_ready(port: int, deadline: float) -> None:
     raise SystemExit("the server did not become ready in time")
 
 
-def client_loop(port, token, incidents, latencies, errors, lock):
+def client_loop(port, token, incidents, start, results):
+    """One client, in its own process so clients don't share a GIL with each other."""
+    start.wait()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    mine = []
+    mine: list[float] = []
+    errors: list = []
 
     def call(method, path, body):
         started = time.perf_counter()
@@ -74,8 +77,7 @@ def client_loop(port, token, incidents, latencies, errors, lock):
         data = response.read()
         mine.append(time.perf_counter() - started)
         if response.status >= 400:
-            with lock:
-                errors.append((response.status, data[:200]))
+            errors.append((response.status, data[:200]))
         return data
 
     for n in range(incidents):
@@ -93,8 +95,7 @@ def client_loop(port, token, incidents, latencies, errors, lock):
             continue
         for text in COMMANDS:
             call("POST", f"/api/v1/incidents/{reference}/commands", {"text": text})
-    with lock:
-        latencies.extend(mine)
+    results.put((mine, errors))
 
 
 def run(label: str, env: dict, clients: int, incidents: int, workers: int, threads: int) -> dict:
@@ -134,18 +135,23 @@ def run(label: str, env: dict, clients: int, incidents: int, workers: int, threa
         wait_ready(port, time.monotonic() + 60)
         latencies: list[float] = []
         errors: list = []
-        lock = threading.Lock()
+        start, results = multiprocessing.Event(), multiprocessing.Queue()
         pool = [
-            threading.Thread(
-                target=client_loop, args=(port, token, incidents, latencies, errors, lock)
+            multiprocessing.Process(
+                target=client_loop, args=(port, token, incidents, start, results)
             )
             for _ in range(clients)
         ]
+        for process in pool:
+            process.start()
         started = time.perf_counter()
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join()
+        start.set()
+        for _ in pool:
+            mine, failed = results.get()
+            latencies.extend(mine)
+            errors.extend(failed)
+        for process in pool:
+            process.join()
         elapsed = time.perf_counter() - started
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -173,7 +179,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--incidents", type=int, default=10, help="incidents per client")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_POSTGRES_URL", ""),

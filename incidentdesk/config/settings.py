@@ -113,6 +113,9 @@ else:
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                 ),
             },
+            # Keep each thread's connection: opening one (and its PRAGMAs) per request is costly.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             # A file, not memory, so tests can open several connections at once.
             "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }

@@ -130,7 +130,7 @@ def add_timeline_entry(request, reference: str, payload: TimelineIn):
 
 
 def _entry(reference: str, entry_id: int) -> TimelineEntry:
-    entry = TimelineEntry.objects.filter(pk=entry_id, incident__reference__iexact=reference).first()
+    entry = TimelineEntry.objects.filter(pk=entry_id, incident__reference=reference.upper()).first()
     if entry is None:
         raise NotFound(f"no timeline entry {entry_id} on {reference}", field="entry")
     return entry

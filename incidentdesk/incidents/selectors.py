@@ -16,6 +16,14 @@ from incidentdesk.incidents.models import (
 PAGE_SIZE = 25
 
 
+def _current_roles() -> Prefetch:
+    return Prefetch(
+        "role_history",
+        queryset=RoleAssignment.objects.filter(ended_at__isnull=True).select_related("user"),
+        to_attr="current_roles",
+    )
+
+
 def incident_list(
     *,
     query: str = "",
@@ -27,12 +35,7 @@ def incident_list(
 ) -> QuerySet[Incident]:
     """Incidents, newest first, filtered. `status` may be `open` for every open status."""
     qs = Incident.objects.select_related("severity").prefetch_related(
-        Prefetch(
-            "role_history",
-            queryset=RoleAssignment.objects.filter(ended_at__isnull=True).select_related("user"),
-            to_attr="current_roles",
-        ),
-        "components",
+        _current_roles(), "components"
     )
     if query:
         qs = qs.filter(
@@ -54,10 +57,13 @@ def incident_list(
 
 
 def incident_by_reference(reference: str) -> Incident | None:
+    """One incident with its severity, components and current role holders loaded."""
     return (
-        Incident.objects.select_related("severity", "created_by")
-        .prefetch_related("components")
-        .filter(reference__iexact=(reference or "").strip())
+        Incident.objects.select_related("severity")
+        .prefetch_related("components", _current_roles())
+        # References are stored upper-case; an exact match uses the unique index where
+        # iexact (LIKE on SQLite) would scan the table.
+        .filter(reference=(reference or "").strip().upper())
         .first()
     )
 

@@ -77,5 +77,4 @@ def command_run(*, actor, source: ActionSource, incident: Incident, text: str) -
     else:  # close
         incident = incident_close(actor=actor, source=source, incident=incident, reason=arg)
         reply = f"{incident.reference} is closed."
-    incident.refresh_from_db()
     return CommandResult(reply, incident, warnings)

@@ -26,7 +26,7 @@ class Command(CliCommand):
             "--workers", type=int, default=2, help="web worker processes (default 2)"
         )
         parser.add_argument(
-            "--threads", type=int, default=4, help="threads per web worker (default 4)"
+            "--threads", type=int, default=1, help="threads per web worker (default 1)"
         )
         parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
         parser.add_argument(
