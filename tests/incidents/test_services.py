@@ -369,3 +369,29 @@ def test_a_closed_incident_cannot_be_changed(declare, manager):
         incident_update(actor=manager, source=WEB, incident=incident, changes={"summary": "x"})
     with pytest.raises(InvalidTransition, match="final"):
         status(incident, manager, "investigating", reason="again")
+
+
+def test_a_corrected_time_reads_as_minutes_on_the_timeline_and_exactly_in_its_data(
+    declare, responder
+):
+    from datetime import UTC, datetime
+
+    from incidentdesk.core.sources import ActionSource
+    from incidentdesk.incidents.services import incident_update
+
+    incident = declare(detected_at=datetime(2026, 1, 5, 9, 30, 15, 123456, tzinfo=UTC))
+    started = datetime(2026, 1, 5, 9, 12, tzinfo=UTC)
+    incident_update(
+        actor=responder, source=ActionSource.API, incident=incident, changes={"started_at": started}
+    )
+    entry = incident.timeline.get(kind="field_change")
+    assert "started at: (empty) → 2026-01-05 09:12 UTC" in entry.body
+    assert entry.data["changes"]["started_at"] == [None, started.isoformat()]
+
+
+def test_the_declared_event_is_placed_at_the_declaration_time(declare):
+    from datetime import UTC, datetime
+
+    declared = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    incident = declare(declared_at=declared, detected_at=datetime(2026, 1, 5, 9, 40, tzinfo=UTC))
+    assert incident.timeline.get(kind="event").occurred_at == declared

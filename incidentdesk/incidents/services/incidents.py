@@ -190,6 +190,7 @@ def incident_declare(
                 "severity": incident.severity.key,
                 "status": incident.status,
             },
+            occurred_at=incident.declared_at,
         )
         if kind == IncidentKind.LIVE:
             from incidentdesk.incidents.tasks import announce_to_desk
@@ -234,24 +235,25 @@ def incident_update(
 
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
-        diff: dict[str, list[Any]] = {}
+        changed: dict[str, tuple[Any, Any]] = {}
         for field, new in clean.items():
             if field == "components":
                 old = list(incident.components.all())
                 if {c.pk for c in old} != {c.pk for c in new}:
                     incident.components.set(new)
-                    diff[field] = [_describe(old), _describe(new)]
+                    changed[field] = (old, new)
                 continue
             old = getattr(incident, field)
             if old != new:
                 setattr(incident, field, new)
-                diff[field] = [_describe(old), _describe(new)]
-        if not diff:
+                changed[field] = (old, new)
+        if not changed:
             return incident
         incident.save()
+        diff = {field: [_describe(old), _describe(new)] for field, (old, new) in changed.items()}
         lines = [
-            f"{field.replace('_', ' ')}: {_short(old)} → {_short(new)}"
-            for field, (old, new) in diff.items()
+            f"{field.replace('_', ' ')}: {_readable(old)} → {_readable(new)}"
+            for field, (old, new) in changed.items()
         ]
         record_entry(
             incident=incident,
@@ -264,10 +266,16 @@ def incident_update(
     return incident
 
 
-def _short(value: Any) -> str:
+def _readable(value: Any) -> str:
+    """A value as a person reads it on the timeline (the entry's data keeps it exactly)."""
     if value in (None, "", []):
         return "(empty)"
-    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M %Z")
+    if isinstance(value, list):
+        text = ", ".join(str(getattr(v, "name", v)) for v in value)
+    else:
+        text = str(getattr(value, "name", value))
     return text if len(text) <= 80 else text[:77] + "…"
 
 
