@@ -6,19 +6,12 @@ from incidentdesk.core.cli import format_table, format_when
 from incidentdesk.core.errors import NotFound
 from incidentdesk.incidents import selectors
 from incidentdesk.incidents.models import Incident, IncidentRole
+from incidentdesk.incidents.rules import TIMESTAMP_FIELDS
 from incidentdesk.incidents.schemas import ActionOut, IncidentOut, TimelineOut
 from incidentdesk.postmortems.durations import duration_between, format_duration
 
 ROLE_LABELS = dict(IncidentRole.choices)
-KEY_TIMES = (
-    "started_at",
-    "detected_at",
-    "declared_at",
-    "acknowledged_at",
-    "mitigated_at",
-    "resolved_at",
-    "closed_at",
-)
+KEY_TIMES = TIMESTAMP_FIELDS
 
 
 def incident_or_error(reference: str) -> Incident:
