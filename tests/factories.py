@@ -2,6 +2,7 @@ import factory
 from django.utils import timezone
 
 from incidentdesk.accounts.models import Role, User
+from incidentdesk.core.ids import new_public_id
 from incidentdesk.incidents.models import (
     Component,
     Incident,
@@ -31,6 +32,7 @@ class ComponentFactory(factory.django.DjangoModelFactory):
         model = Component
 
     name = factory.Sequence(lambda n: f"Component {n}")
+    public_id = factory.LazyFunction(new_public_id)
     position = factory.Sequence(lambda n: n)
 
 

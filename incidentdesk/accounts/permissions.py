@@ -17,6 +17,9 @@ class Perm(StrEnum):
     SEVERITY_MANAGE = "severity.manage"
     USER_MANAGE = "user.manage"
     TOKEN_OWN = "token.own"
+    STATUSPAGE_PUBLISH = "statuspage.publish"
+    STATUSPAGE_MANAGE = "statuspage.manage"
+    SUBSCRIBER_MANAGE = "subscriber.manage"
 
 
 # The least role that holds each permission.
@@ -31,6 +34,9 @@ MIN_ROLE: dict[Perm, Role] = {
     Perm.SEVERITY_MANAGE: Role.ADMIN,
     Perm.USER_MANAGE: Role.ADMIN,
     Perm.TOKEN_OWN: Role.VIEWER,
+    Perm.STATUSPAGE_PUBLISH: Role.RESPONDER,
+    Perm.STATUSPAGE_MANAGE: Role.MANAGER,
+    Perm.SUBSCRIBER_MANAGE: Role.MANAGER,
 }
 
 
@@ -56,3 +62,13 @@ def require(actor, perm: Perm) -> None:
         raise PermissionDenied(
             f"your role ({actor.effective_role}) may not do this; it needs {needed.value} or above"
         )
+
+
+def require_or_system(actor, source, perm: Perm) -> None:
+    """Like `require`, but a background task acting for the system itself (no actor, source
+    SYSTEM) may proceed. Adapters never pass SYSTEM: only tasks do."""
+    from incidentdesk.core.sources import ActionSource
+
+    if actor is None and source == ActionSource.SYSTEM:
+        return
+    require(actor, perm)

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "incidentdesk.core",
     "incidentdesk.accounts",
     "incidentdesk.incidents",
+    "incidentdesk.statuspage",
+    "incidentdesk.notifications",
 ]
 
 MIDDLEWARE = [

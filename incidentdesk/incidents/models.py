@@ -33,8 +33,19 @@ class Severity(models.Model):
         return [a.strip() for a in self.aliases.split(",") if a.strip()]
 
 
+class ComponentStatus(models.TextChoices):
+    """A component's public status (the Statuspage enum)."""
+
+    OPERATIONAL = "operational", "Operational"
+    DEGRADED_PERFORMANCE = "degraded_performance", "Degraded performance"
+    PARTIAL_OUTAGE = "partial_outage", "Partial outage"
+    MAJOR_OUTAGE = "major_outage", "Major outage"
+    UNDER_MAINTENANCE = "under_maintenance", "Under maintenance"
+
+
 class Component(models.Model):
-    """A part of the service users can see; optionally inside a group (one level deep)."""
+    """A part of the service users can see; optionally inside a group (one level deep).
+    Its `status` is public: shown on the status page exactly as set."""
 
     name = models.CharField(max_length=100, unique=True)
     description = models.CharField(max_length=300, blank=True)
@@ -47,7 +58,14 @@ class Component(models.Model):
         limit_choices_to={"group__isnull": True},
     )
     position = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=24, choices=ComponentStatus.choices, default=ComponentStatus.OPERATIONAL
+    )
+    public_id = models.CharField(max_length=16, unique=True, null=True, editable=False)
+    showcase = models.BooleanField(default=True, help_text="Shown on the public page.")
+    only_show_if_degraded = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["position", "name"]

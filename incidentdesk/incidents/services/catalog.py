@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.ids import new_public_id
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Component, Severity
 from incidentdesk.incidents.rules import (
@@ -138,7 +139,7 @@ def component_save(
     if clash.exists():
         raise ValidationError(f"{name!r} already exists", field="name")
     with transaction.atomic():
-        target = component or Component()
+        target = component or Component(public_id=new_public_id())
         target.name, target.description, target.group = name, description, parent
         if position is not None:
             target.position = position

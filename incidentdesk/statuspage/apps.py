@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StatuspageConfig(AppConfig):
+    name = "incidentdesk.statuspage"
+    label = "statuspage"

@@ -1,0 +1,496 @@
+"""Status page use cases: publishing incidents, posting updates, maintenance, component
+status and the site banner. Each write records what the public sees, notes it on the
+internal timeline, emits its notification to the outbox and re-renders the public site after
+commit."""
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from incidentdesk.accounts.permissions import Perm, require, require_or_system
+from incidentdesk.core.errors import InvalidTransition, ValidationError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.models import Component, EntryKind, Incident, Visibility
+from incidentdesk.incidents.rules import check_text
+from incidentdesk.incidents.services.incidents import _clean_url
+from incidentdesk.incidents.services.timeline import record_entry
+from incidentdesk.notifications.outbox import emit
+from incidentdesk.statuspage import rules
+from incidentdesk.statuspage.messages import component_payload, incident_payload
+from incidentdesk.statuspage.models import (
+    INCIDENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    AffectedComponent,
+    BannerKind,
+    ComponentDay,
+    ComponentStatusChange,
+    PageSettings,
+    PublicIncident,
+    PublicUpdate,
+)
+
+MESSAGE_MAX = 5_000
+
+
+def _lookup_component(key) -> Component:
+    """A component by public id, id or name."""
+    text = str(key).strip()
+    component = (
+        Component.objects.filter(public_id=text).first()
+        or (Component.objects.filter(pk=int(text)).first() if text.isdigit() else None)
+        or Component.objects.filter(name__iexact=text).first()
+    )
+    if component is None:
+        raise ValidationError(f"no component {text!r}", field="components")
+    return component
+
+
+def _clean_components(components: Mapping | None) -> dict[Component, str]:
+    if components is None:
+        return {}
+    if not isinstance(components, Mapping):
+        raise ValidationError("give components as {name or id: status}", field="components")
+    return {
+        _lookup_component(key): rules.check_component_status(status, field=f"components.{key}")
+        for key, status in components.items()
+    }
+
+
+def _check_status(status: str, allowed, field: str = "status") -> str:
+    status = (status or "").strip().lower()
+    if status not in allowed:
+        raise ValidationError(
+            f"unknown status {status!r}; use one of {', '.join(allowed)}", field=field
+        )
+    return status
+
+
+def _check_impact(impact: str | None) -> str:
+    impact = (impact or "").strip().lower()
+    if impact and impact not in rules.IMPACT_ORDER:
+        raise ValidationError(
+            f"unknown impact {impact!r}; use one of {', '.join(rules.IMPACT_ORDER)}", field="impact"
+        )
+    return impact
+
+
+def component_status_set(
+    *,
+    component: Component,
+    status: str,
+    at: datetime,
+    public_incident: PublicIncident | None = None,
+) -> tuple[str, str] | None:
+    """Move a component to `status`, closing its previous status span and adding that span's
+    non-operational time to the stored day rows. Returns (old, new) or None when unchanged.
+    Internal: callers are services that checked permission and hold the transaction."""
+    old = component.status
+    if old == status:
+        return None
+    span = ComponentStatusChange.objects.filter(component=component, ended_at__isnull=True).first()
+    if span is not None:
+        span.ended_at = at
+        span.save(update_fields=["ended_at"])
+        _add_to_days(component, span.status, span.started_at, at, span.public_incident)
+    ComponentStatusChange.objects.create(
+        component=component, status=status, started_at=at, public_incident=public_incident
+    )
+    component.status = status
+    component.save(update_fields=["status", "updated_at"])
+    return old, status
+
+
+_DAY_FIELD = {
+    "degraded_performance": "degraded_seconds",
+    "partial_outage": "partial_outage_seconds",
+    "major_outage": "major_outage_seconds",
+    "under_maintenance": "maintenance_seconds",
+}
+
+
+def _add_to_days(component, status, start, end, public_incident) -> None:
+    field = _DAY_FIELD.get(status)
+    if field is None:
+        return
+    zone = timezone.get_default_timezone()
+    for day, seconds in rules.split_by_day(start, end, zone):
+        row, _ = ComponentDay.objects.get_or_create(component=component, date=day)
+        setattr(row, field, getattr(row, field) + seconds)
+        if public_incident is not None:
+            entry = {"id": public_incident.public_id, "name": public_incident.name}
+            if entry not in row.incidents:
+                row.incidents = [*row.incidents, entry]
+        row.save()
+
+
+def _apply_components(pi: PublicIncident, wanted: dict[Component, str], at) -> list[dict]:
+    """Set the affected components' statuses; return Statuspage's `affected_components`."""
+    changes = []
+    for component, status in wanted.items():
+        AffectedComponent.objects.update_or_create(
+            public_incident=pi, component=component, defaults={"status": status}
+        )
+        moved = component_status_set(component=component, status=status, at=at, public_incident=pi)
+        old = moved[0] if moved else status
+        changes.append(
+            {
+                "code": component.public_id,
+                "name": component.name,
+                "old_status": old,
+                "new_status": status,
+            }
+        )
+        if moved:
+            emit(
+                topic="component.updated",
+                payload=component_payload(component, old, status),
+                to_subscribers=True,
+                component_ids=[component.pk],
+            )
+    return changes
+
+
+def _post_update(
+    *, actor, source, pi: PublicIncident, status, message, changes, notify, at
+) -> PublicUpdate:
+    update = PublicUpdate.objects.create(
+        public_incident=pi,
+        status=status,
+        body=message,
+        affected_components=changes,
+        deliver_notifications=notify,
+        created_by=actor,
+        created_at=at,
+        display_at=at,
+    )
+    pi.last_update_at = at
+    pi.updated_at = at
+    pi.save()
+    if pi.incident_id:
+        entry = record_entry(
+            incident=pi.incident,
+            kind=EntryKind.PUBLIC_UPDATE,
+            body=f"Published ({status}): {message}",
+            actor=actor,
+            source=source,
+            data={"public_incident": pi.public_id, "update": update.public_id, "status": status},
+        )
+        entry.visibility = Visibility.PUBLIC
+        entry.save(update_fields=["visibility"])
+    if notify and pi.notify_subscribers:
+        emit(
+            topic="incident.updated",
+            payload=incident_payload(pi, update),
+            to_subscribers=True,
+            component_ids=[a.component_id for a in pi.affected.all()],
+        )
+    transaction.on_commit(_refresh_public_site)
+    return update
+
+
+def _refresh_public_site() -> None:
+    from incidentdesk.statuspage.render import refresh
+
+    refresh()
+
+
+def _set_status_times(pi: PublicIncident, status: str, at) -> None:
+    pi.status = status
+    if status == "monitoring" and pi.monitoring_at is None:
+        pi.monitoring_at = at
+    if status in ("resolved", "completed"):
+        pi.resolved_at = at
+    elif status not in ("postmortem",):
+        pi.resolved_at = None
+
+
+def publication_create(
+    *,
+    actor,
+    source: ActionSource,
+    incident: Incident,
+    name: str,
+    message: str,
+    status: str = "identified",
+    components: Mapping | None = None,
+    impact: str | None = None,
+    workaround: str = "",
+    workaround_url: str = "",
+    notify_subscribers: bool = True,
+    remind: bool = True,
+    remind_interval_minutes: int = 60,
+) -> PublicIncident:
+    """Publish an internal incident on the status page. Only what is passed here becomes
+    public: the name, the message, the workaround and the component statuses. The first
+    status defaults to `identified`; the impact is derived from the components unless given."""
+    require(actor, Perm.STATUSPAGE_PUBLISH)
+    if PublicIncident.objects.filter(incident=incident).exists():
+        raise InvalidTransition(
+            "this incident is already published; post an update", field="incident"
+        )
+    name = check_text(name, field="name", max_length=200, required=True)
+    message = check_text(message, field="message", max_length=MESSAGE_MAX, required=True)
+    status = _check_status(status, ("investigating", "identified", "monitoring"))
+    wanted = _clean_components(components)
+    impact = _check_impact(impact)
+    workaround = check_text(workaround, field="workaround", max_length=MESSAGE_MAX)
+    workaround_url = _clean_url(workaround_url, "workaround_url")
+    if not isinstance(remind_interval_minutes, int) or not 5 <= remind_interval_minutes <= 1440:
+        raise ValidationError("give 5 to 1440 minutes", field="remind_interval_minutes")
+    now = timezone.now()
+    with transaction.atomic():
+        pi = PublicIncident.objects.create(
+            incident=incident,
+            name=name,
+            status=status,
+            impact=rules.derive_impact(wanted.values()),
+            impact_override=impact,
+            workaround=workaround,
+            workaround_url=workaround_url,
+            notify_subscribers=notify_subscribers,
+            remind_enabled=remind,
+            remind_interval_minutes=remind_interval_minutes,
+            created_by=actor,
+            created_at=now,
+            started_at=incident.started_at or incident.detected_at or now,
+        )
+        _set_status_times(pi, status, now)
+        changes = _apply_components(pi, wanted, now)
+        _post_update(
+            actor=actor,
+            source=source,
+            pi=pi,
+            status=status,
+            message=message,
+            changes=changes,
+            notify=notify_subscribers,
+            at=now,
+        )
+    return pi
+
+
+def publication_update(
+    *,
+    actor,
+    source: ActionSource,
+    public_incident: PublicIncident,
+    message: str,
+    status: str | None = None,
+    components: Mapping | None = None,
+    impact: str | None = None,
+    workaround: str | None = None,
+    workaround_url: str | None = None,
+    notify: bool = True,
+) -> PublicUpdate:
+    """Post an update to a published incident: a message, optionally a new public status,
+    component statuses, impact or workaround. Resolving goes through `publication_resolve`."""
+    require(actor, Perm.STATUSPAGE_PUBLISH)
+    pi = public_incident
+    if pi.is_maintenance:
+        raise InvalidTransition(
+            "use the maintenance update for scheduled maintenance", field="status"
+        )
+    message = check_text(message, field="message", max_length=MESSAGE_MAX, required=True)
+    status = _check_status(status or pi.status, INCIDENT_STATUSES)
+    if pi.is_resolved and status != "postmortem":
+        raise InvalidTransition("this publication is resolved", field="status")
+    wanted = _clean_components(components)
+    impact = _check_impact(impact) if impact is not None else None
+    now = timezone.now()
+    with transaction.atomic():
+        pi = PublicIncident.objects.select_for_update().get(pk=pi.pk)
+        if workaround is not None:
+            pi.workaround = check_text(workaround, field="workaround", max_length=MESSAGE_MAX)
+        if workaround_url is not None:
+            pi.workaround_url = _clean_url(workaround_url, "workaround_url")
+        if impact is not None:
+            pi.impact_override = impact
+        _set_status_times(pi, status, now)
+        changes = _apply_components(pi, wanted, now)
+        pi.impact = rules.worse_impact(
+            pi.impact, rules.derive_impact(a.status for a in pi.affected.all())
+        )
+        return _post_update(
+            actor=actor,
+            source=source,
+            pi=pi,
+            status=status,
+            message=message,
+            changes=changes,
+            notify=notify,
+            at=now,
+        )
+
+
+def publication_resolve(
+    *,
+    actor,
+    source: ActionSource,
+    public_incident: PublicIncident,
+    message: str,
+    restore_components: bool = True,
+    notify: bool = True,
+) -> PublicUpdate:
+    """Resolve a publication with a closing message. Its components go back to operational
+    unless told otherwise; subscribers are told."""
+    require(actor, Perm.STATUSPAGE_PUBLISH)
+    if public_incident.is_resolved:
+        raise InvalidTransition("this publication is already resolved", field="status")
+    components = (
+        {
+            a.component.public_id: "operational"
+            for a in public_incident.affected.select_related("component")
+        }
+        if restore_components
+        else None
+    )
+    return publication_update(
+        actor=actor,
+        source=source,
+        public_incident=public_incident,
+        message=message,
+        status="resolved",
+        components=components,
+        notify=notify,
+    )
+
+
+def maintenance_schedule(
+    *,
+    actor,
+    source: ActionSource,
+    name: str,
+    message: str,
+    scheduled_for: datetime,
+    scheduled_until: datetime,
+    components: list | None = None,
+    auto_transition: bool = True,
+    remind_prior: bool = True,
+    notify_subscribers: bool = True,
+) -> PublicIncident:
+    """Announce scheduled maintenance of some components."""
+    require(actor, Perm.STATUSPAGE_MANAGE)
+    name = check_text(name, field="name", max_length=200, required=True)
+    message = check_text(message, field="message", max_length=MESSAGE_MAX, required=True)
+    for field, value in (("scheduled_for", scheduled_for), ("scheduled_until", scheduled_until)):
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValidationError("give a date and time with a time zone", field=field)
+    if scheduled_until <= scheduled_for:
+        raise ValidationError("must be after scheduled_for", field="scheduled_until")
+    targets = [_lookup_component(c) for c in (components or [])]
+    now = timezone.now()
+    with transaction.atomic():
+        pi = PublicIncident.objects.create(
+            is_maintenance=True,
+            name=name,
+            status="scheduled",
+            impact="maintenance",
+            scheduled_for=scheduled_for,
+            scheduled_until=scheduled_until,
+            scheduled_auto_transition=auto_transition,
+            scheduled_remind_prior=remind_prior,
+            notify_subscribers=notify_subscribers,
+            remind_enabled=False,
+            created_by=actor,
+            created_at=now,
+            started_at=scheduled_for,
+        )
+        for component in targets:
+            AffectedComponent.objects.create(
+                public_incident=pi, component=component, status="under_maintenance"
+            )
+        _post_update(
+            actor=actor,
+            source=source,
+            pi=pi,
+            status="scheduled",
+            message=message,
+            changes=[],
+            notify=notify_subscribers,
+            at=now,
+        )
+    return pi
+
+
+def maintenance_update(
+    *,
+    actor,
+    source: ActionSource,
+    maintenance: PublicIncident,
+    status: str,
+    message: str,
+    notify: bool = True,
+) -> PublicUpdate:
+    """Move maintenance along scheduled → in_progress → verifying → completed. In progress,
+    its components are under maintenance; completed, they are operational again."""
+    require_or_system(actor, source, Perm.STATUSPAGE_MANAGE)
+    if not maintenance.is_maintenance:
+        raise InvalidTransition("this is not scheduled maintenance", field="status")
+    status = _check_status(status, MAINTENANCE_STATUSES)
+    current = maintenance.status
+    order = MAINTENANCE_STATUSES.index
+    if current == "completed" or order(status) <= order(current):
+        raise InvalidTransition(
+            f"cannot go from {current} to {status}; maintenance moves forward: "
+            + " → ".join(MAINTENANCE_STATUSES),
+            field="status",
+        )
+    message = check_text(message, field="message", max_length=MESSAGE_MAX, required=True)
+    now = timezone.now()
+    with transaction.atomic():
+        pi = PublicIncident.objects.select_for_update().get(pk=maintenance.pk)
+        _set_status_times(pi, status, now)
+        target = {"in_progress": "under_maintenance", "completed": "operational"}.get(status)
+        changes = []
+        if target:
+            wanted = {a.component: target for a in pi.affected.select_related("component")}
+            changes = _apply_components(pi, wanted, now)
+        return _post_update(
+            actor=actor,
+            source=source,
+            pi=pi,
+            status=status,
+            message=message,
+            changes=changes,
+            notify=notify,
+            at=now,
+        )
+
+
+def component_status_change(
+    *, actor, source: ActionSource, component: Component, status: str
+) -> Component:
+    """Set a component's public status by hand (managers), outside any publication."""
+    require(actor, Perm.STATUSPAGE_MANAGE)
+    status = rules.check_component_status(status)
+    with transaction.atomic():
+        moved = component_status_set(component=component, status=status, at=timezone.now())
+        if moved:
+            emit(
+                topic="component.updated",
+                payload=component_payload(component, moved[0], status),
+                to_subscribers=True,
+                component_ids=[component.pk],
+            )
+            transaction.on_commit(_refresh_public_site)
+    return component
+
+
+def banner_set(
+    *, actor, source: ActionSource, active: bool, message: str = "", kind: str = BannerKind.INFO
+) -> PageSettings:
+    """Show or hide the site-wide banner (e.g. maintenance or read-only during recovery)."""
+    require(actor, Perm.STATUSPAGE_MANAGE)
+    message = check_text(message, field="message", max_length=500, required=active)
+    if kind not in BannerKind.values:
+        raise ValidationError(f"use one of {', '.join(BannerKind.values)}", field="kind")
+    with transaction.atomic():
+        page = PageSettings.load()
+        page.banner_active, page.banner_message, page.banner_kind = active, message, kind
+        page.banner_set_by = actor
+        page.updated_at = timezone.now()
+        page.save()
+        transaction.on_commit(_refresh_public_site)
+    return page
