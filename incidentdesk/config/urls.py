@@ -10,4 +10,5 @@ urlpatterns = [
     path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
     path("", include("incidentdesk.accounts.urls")),
     path("", include("incidentdesk.incidents.urls")),
+    path("", include("incidentdesk.statuspage.urls")),
 ]

@@ -1,34 +1,51 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from incidentdesk.incidents.views import catalog, declare, detail, lists, writes
 
+
+
+class ReferenceConverter:
+    """Internal incident references (INC-2026-0042, any case); anything else under
+    /incidents/ is left to the public status page."""
+
+    regex = r"[Ii][Nn][Cc]-[0-9]{4}-[0-9]{4,}"
+
+    def to_python(self, value: str) -> str:
+        return value.upper()
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReferenceConverter, "ref")
+
 urlpatterns = [
-    path("", lists.dashboard, name="dashboard"),
+    path("dashboard", lists.dashboard, name="dashboard"),
     path("incidents", lists.incident_list, name="incident_list"),
     path("incidents/new", declare.incident_declare, name="incident_declare"),
-    path("incidents/<str:reference>", detail.incident_detail, name="incident_detail"),
-    path("incidents/<str:reference>/timeline", detail.incident_timeline, name="incident_timeline"),
-    path("incidents/<str:reference>/command", writes.command, name="incident_command"),
-    path("incidents/<str:reference>/status", writes.status_change, name="incident_status"),
+    path("incidents/<ref:reference>", detail.incident_detail, name="incident_detail"),
+    path("incidents/<ref:reference>/timeline", detail.incident_timeline, name="incident_timeline"),
+    path("incidents/<ref:reference>/command", writes.command, name="incident_command"),
+    path("incidents/<ref:reference>/status", writes.status_change, name="incident_status"),
     path(
-        "incidents/<str:reference>/edit/<str:section>", writes.incident_edit, name="incident_edit"
+        "incidents/<ref:reference>/edit/<str:section>", writes.incident_edit, name="incident_edit"
     ),
-    path("incidents/<str:reference>/roles/assign", writes.role_assign, name="role_assign"),
-    path("incidents/<str:reference>/roles/release", writes.role_release, name="role_release"),
-    path("incidents/<str:reference>/timeline/add", writes.entry_add, name="timeline_add"),
+    path("incidents/<ref:reference>/roles/assign", writes.role_assign, name="role_assign"),
+    path("incidents/<ref:reference>/roles/release", writes.role_release, name="role_release"),
+    path("incidents/<ref:reference>/timeline/add", writes.entry_add, name="timeline_add"),
     path(
-        "incidents/<str:reference>/timeline/<int:entry_id>/edit",
+        "incidents/<ref:reference>/timeline/<int:entry_id>/edit",
         writes.entry_edit,
         name="timeline_edit",
     ),
     path(
-        "incidents/<str:reference>/timeline/<int:entry_id>/pin",
+        "incidents/<ref:reference>/timeline/<int:entry_id>/pin",
         writes.entry_pin,
         name="timeline_pin",
     ),
-    path("incidents/<str:reference>/actions/add", writes.action_add, name="action_add"),
+    path("incidents/<ref:reference>/actions/add", writes.action_add, name="action_add"),
     path(
-        "incidents/<str:reference>/actions/<int:action_id>/status",
+        "incidents/<ref:reference>/actions/<int:action_id>/status",
         writes.action_status,
         name="action_status",
     ),
