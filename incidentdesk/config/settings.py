@@ -187,6 +187,19 @@ else:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 
+# Status page and notifications
+# Outbound webhooks to private, loopback or link-local addresses are refused unless allowed.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("INCIDENTDESK_WEBHOOKS_ALLOW_PRIVATE")
+# Webhook subscribers must use https unless plain http is allowed.
+WEBHOOKS_ALLOW_HTTP = env_bool("INCIDENTDESK_WEBHOOKS_ALLOW_HTTP")
+WEBHOOK_TIMEOUT_SECONDS = 10
+# Self-service subscriptions allowed per address per hour.
+SUBSCRIBE_RATE_LIMIT = int(env("INCIDENTDESK_SUBSCRIBE_RATE_LIMIT", "5"))
+# Seconds public pages and v2 JSON may be cached by browsers and CDNs.
+STATUSPAGE_MAX_AGE = int(env("INCIDENTDESK_STATUSPAGE_MAX_AGE", "5"))
+# When set, the whole public site is also written here as static files on every change.
+STATUSPAGE_EXPORT_DIR = env("INCIDENTDESK_STATUSPAGE_EXPORT_DIR")
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CACHES = {
