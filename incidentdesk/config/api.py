@@ -90,9 +90,11 @@ def on_http_error(request, exc: HttpError):
 def _register_routers() -> None:
     from incidentdesk.accounts.api import router as accounts_router
     from incidentdesk.incidents.api import router as incidents_router
+    from incidentdesk.statuspage.api import router as statuspage_router
 
     api.add_router("/", incidents_router)
     api.add_router("/", accounts_router)
+    api.add_router("/", statuspage_router)
 
 
 _register_routers()

@@ -2,7 +2,8 @@
 
     summary <text>    impact <text>     sev <level>       status <status> [reason]
     lead <person>     scribe <person>   comms <person>    assign <person>
-    action <text>     decision <text>   note <text>       resolve [message]
+    action <text>     decision <text>   note <text>       statuspage <message>
+    resolve [message]
     close [reason]    help
 
 Keywords are case-insensitive; people are named by username or email.
@@ -35,6 +36,12 @@ SPECS: tuple[CommandSpec, ...] = (
     CommandSpec("action", "text", True, "add an action item"),
     CommandSpec("decision", "text", True, "record a decision"),
     CommandSpec("note", "text", True, "add a note to the timeline"),
+    CommandSpec(
+        "statuspage",
+        "message",
+        True,
+        "tell the public: the first time `public name | message` publishes, then updates",
+    ),
     CommandSpec("resolve", "message", False, "resolve the incident"),
     CommandSpec("close", "reason", False, "close a resolved incident"),
     CommandSpec("help", "", False, "list the commands"),

@@ -3,7 +3,6 @@ from django.urls import path, register_converter
 from incidentdesk.incidents.views import catalog, declare, detail, lists, writes
 
 
-
 class ReferenceConverter:
     """Internal incident references (INC-2026-0042, any case); anything else under
     /incidents/ is left to the public status page."""

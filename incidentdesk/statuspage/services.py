@@ -34,7 +34,7 @@ from incidentdesk.statuspage.models import (
 MESSAGE_MAX = 5_000
 
 
-def _lookup_component(key) -> Component:
+def component_by_key(key) -> Component:
     """A component by public id, id or name."""
     text = str(key).strip()
     component = (
@@ -53,7 +53,7 @@ def _clean_components(components: Mapping | None) -> dict[Component, str]:
     if not isinstance(components, Mapping):
         raise ValidationError("give components as {name or id: status}", field="components")
     return {
-        _lookup_component(key): rules.check_component_status(status, field=f"components.{key}")
+        component_by_key(key): rules.check_component_status(status, field=f"components.{key}")
         for key, status in components.items()
     }
 
@@ -293,14 +293,17 @@ def publication_update(
             "use the maintenance update for scheduled maintenance", field="status"
         )
     message = check_text(message, field="message", max_length=MESSAGE_MAX, required=True)
-    status = _check_status(status or pi.status, INCIDENT_STATUSES)
-    if pi.is_resolved and status != "postmortem":
-        raise InvalidTransition("this publication is resolved", field="status")
+    if status is not None:
+        status = _check_status(status, INCIDENT_STATUSES)
     wanted = _clean_components(components)
     impact = _check_impact(impact) if impact is not None else None
     now = timezone.now()
     with transaction.atomic():
+        # Decide on the row as it is now, not as the caller last saw it.
         pi = PublicIncident.objects.select_for_update().get(pk=pi.pk)
+        status = status or pi.status
+        if pi.is_resolved and status != "postmortem":
+            raise InvalidTransition("this publication is resolved", field="status")
         if workaround is not None:
             pi.workaround = check_text(workaround, field="workaround", max_length=MESSAGE_MAX)
         if workaround_url is not None:
@@ -336,6 +339,7 @@ def publication_resolve(
     """Resolve a publication with a closing message. Its components go back to operational
     unless told otherwise; subscribers are told."""
     require(actor, Perm.STATUSPAGE_PUBLISH)
+    public_incident.refresh_from_db()
     if public_incident.is_resolved:
         raise InvalidTransition("this publication is already resolved", field="status")
     components = (
@@ -379,7 +383,7 @@ def maintenance_schedule(
             raise ValidationError("give a date and time with a time zone", field=field)
     if scheduled_until <= scheduled_for:
         raise ValidationError("must be after scheduled_for", field="scheduled_until")
-    targets = [_lookup_component(c) for c in (components or [])]
+    targets = [component_by_key(c) for c in (components or [])]
     now = timezone.now()
     with transaction.atomic():
         pi = PublicIncident.objects.create(
@@ -429,18 +433,18 @@ def maintenance_update(
     if not maintenance.is_maintenance:
         raise InvalidTransition("this is not scheduled maintenance", field="status")
     status = _check_status(status, MAINTENANCE_STATUSES)
-    current = maintenance.status
-    order = MAINTENANCE_STATUSES.index
-    if current == "completed" or order(status) <= order(current):
-        raise InvalidTransition(
-            f"cannot go from {current} to {status}; maintenance moves forward: "
-            + " → ".join(MAINTENANCE_STATUSES),
-            field="status",
-        )
     message = check_text(message, field="message", max_length=MESSAGE_MAX, required=True)
     now = timezone.now()
     with transaction.atomic():
         pi = PublicIncident.objects.select_for_update().get(pk=maintenance.pk)
+        current = pi.status
+        order = MAINTENANCE_STATUSES.index
+        if order(status) <= order(current):
+            raise InvalidTransition(
+                f"cannot go from {current} to {status}; maintenance moves forward: "
+                + " → ".join(MAINTENANCE_STATUSES),
+                field="status",
+            )
         _set_status_times(pi, status, now)
         target = {"in_progress": "under_maintenance", "completed": "operational"}.get(status)
         changes = []

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from incidentdesk.accounts.services import user_by_handle
+from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.commands import help_text, parse
 from incidentdesk.incidents.models import EntryKind, Incident, IncidentRole
@@ -71,6 +72,8 @@ def command_run(*, actor, source: ActionSource, incident: Incident, text: str) -
             actor=actor, source=source, incident=incident, kind=ENTRY_COMMANDS[keyword], body=arg
         )
         reply = f"{keyword.title()} recorded."
+    elif keyword == "statuspage":
+        reply = _statuspage(actor=actor, source=source, incident=incident, text=arg)
     elif keyword == "resolve":
         incident = incident_resolve(actor=actor, source=source, incident=incident, message=arg)
         reply = f"{incident.reference} is resolved."
@@ -78,3 +81,31 @@ def command_run(*, actor, source: ActionSource, incident: Incident, text: str) -
         incident = incident_close(actor=actor, source=source, incident=incident, reason=arg)
         reply = f"{incident.reference} is closed."
     return CommandResult(reply, incident, warnings)
+
+
+def _statuspage(*, actor, source: ActionSource, incident: Incident, text: str) -> str:
+    """Publish the incident (`public name | message`) or post an update to its publication.
+    The public name is never taken from the internal title: it is asked for explicitly."""
+    from incidentdesk.statuspage import services as statuspage
+    from incidentdesk.statuspage.models import PublicIncident
+
+    publication = PublicIncident.objects.filter(incident=incident).first()
+    if publication is None:
+        name, bar, message = text.partition("|")
+        if not bar:
+            raise ValidationError(
+                "the first publication needs a public name: statuspage <public name> | <message>",
+                field="text",
+            )
+        publication = statuspage.publication_create(
+            actor=actor,
+            source=source,
+            incident=incident,
+            name=name.strip(),
+            message=message.strip(),
+        )
+        return f"Published on the status page as “{publication.name}” ({publication.status})."
+    statuspage.publication_update(
+        actor=actor, source=source, public_incident=publication, message=text
+    )
+    return "Status page updated."
