@@ -1,0 +1,170 @@
+import time
+
+from incidentdesk.core.cli import SOURCE
+from incidentdesk.core.cli import Command as CliCommand
+from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.incidents.management.render import incident_or_error
+from incidentdesk.statuspage import services
+from incidentdesk.statuspage.models import PublicDocument, PublicIncident
+
+
+def _components(pairs: list[str]) -> dict[str, str]:
+    """`NAME=STATUS` options into {name: status}."""
+    result = {}
+    for pair in pairs:
+        name, eq, status = pair.rpartition("=")
+        if not eq or not name.strip():
+            raise ValidationError(f"{pair!r} is not NAME=STATUS", field="--component")
+        result[name.strip()] = status.strip()
+    return result
+
+
+class Command(CliCommand):
+    help = "The public status page: publish | update | resolve | show | banner | export."
+
+    def add_arguments(self, parser):
+        actions = self.add_actions(parser)
+        publish = actions.add_parser("publish", help="publish an incident on the status page")
+        publish.add_argument("reference", metavar="REF")
+        publish.add_argument("--name", required=True, help="the public name (never the title)")
+        publish.add_argument("--message", required=True)
+        publish.add_argument("--status", default="identified")
+        publish.add_argument("--component", action="append", default=[], metavar="NAME=STATUS")
+        publish.add_argument("--impact")
+        publish.add_argument("--workaround", default="")
+        publish.add_argument("--workaround-url", default="")
+        publish.add_argument("--no-notify", action="store_true", help="don't tell subscribers")
+        publish.add_argument(
+            "--no-remind", action="store_true", help="no reminders to post updates"
+        )
+        publish.add_argument("--remind-every", type=int, default=60, metavar="MINUTES")
+        self.add_actor_argument(publish)
+
+        update = actions.add_parser("update", help="post an update to a published incident")
+        update.add_argument("reference", metavar="REF")
+        update.add_argument("--message", required=True)
+        update.add_argument("--status")
+        update.add_argument("--component", action="append", default=[], metavar="NAME=STATUS")
+        update.add_argument("--no-notify", action="store_true")
+        self.add_actor_argument(update)
+
+        resolve = actions.add_parser("resolve", help="resolve a published incident")
+        resolve.add_argument("reference", metavar="REF")
+        resolve.add_argument("--message", required=True)
+        resolve.add_argument(
+            "--keep-components", action="store_true", help="leave them as they are"
+        )
+        self.add_actor_argument(resolve)
+
+        show = actions.add_parser("show", help="what the public sees of an incident")
+        show.add_argument("reference", metavar="REF")
+
+        banner = actions.add_parser("banner", help="show or hide the site-wide banner")
+        banner.add_argument("--message", default="")
+        banner.add_argument("--kind", default="info", help="info, maintenance or read_only")
+        banner.add_argument("--off", action="store_true", help="hide it")
+        self.add_actor_argument(banner)
+
+        export = actions.add_parser("export", help="write the public site as static files")
+        export.add_argument("directory", metavar="DIR")
+        export.add_argument(
+            "--watch", action="store_true", help="keep DIR up to date until stopped"
+        )
+
+    def handle(self, *args, **options):
+        getattr(self, f"_{options['action']}")(options)
+
+    def _publication(self, reference: str) -> PublicIncident:
+        incident = incident_or_error(reference)
+        publication = PublicIncident.objects.filter(incident=incident).first()
+        if publication is None:
+            raise NotFound(f"{incident.reference} is not published", field="REF")
+        return publication
+
+    def _publish(self, options):
+        publication = services.publication_create(
+            actor=self.actor(options),
+            source=SOURCE,
+            incident=incident_or_error(options["reference"]),
+            name=options["name"],
+            message=options["message"],
+            status=options["status"],
+            components=_components(options["component"]),
+            impact=options["impact"],
+            workaround=options["workaround"],
+            workaround_url=options["workaround_url"],
+            notify_subscribers=not options["no_notify"],
+            remind=not options["no_remind"],
+            remind_interval_minutes=options["remind_every"],
+        )
+        self.stdout.write(f"published: /incidents/{publication.public_id} ({publication.status})")
+
+    def _update(self, options):
+        update = services.publication_update(
+            actor=self.actor(options),
+            source=SOURCE,
+            public_incident=self._publication(options["reference"]),
+            message=options["message"],
+            status=options["status"],
+            components=_components(options["component"]) or None,
+            notify=not options["no_notify"],
+        )
+        self.stdout.write(f"posted ({update.status})")
+
+    def _resolve(self, options):
+        services.publication_resolve(
+            actor=self.actor(options),
+            source=SOURCE,
+            public_incident=self._publication(options["reference"]),
+            message=options["message"],
+            restore_components=not options["keep_components"],
+        )
+        self.stdout.write("resolved on the status page")
+
+    def _show(self, options):
+        publication = self._publication(options["reference"])
+        self.stdout.write(f"{publication.name} — {publication.status}, impact {publication.impact}")
+        self.stdout.write(f"public page: /incidents/{publication.public_id}")
+        for update in publication.updates.all():
+            self.stdout.write(
+                f"  {update.display_at:%Y-%m-%d %H:%M} {update.status}: {update.body}"
+            )
+
+    def _banner(self, options):
+        page = services.banner_set(
+            actor=self.actor(options),
+            source=SOURCE,
+            active=not options["off"],
+            message=options["message"],
+            kind=options["kind"],
+        )
+        self.stdout.write(f"banner {'shown' if page.banner_active else 'hidden'}")
+
+    def _export(self, options):
+        from incidentdesk.statuspage.export import export_site
+        from incidentdesk.statuspage.render import refresh
+
+        if not PublicDocument.objects.exists():
+            refresh()
+        export_site(options["directory"])
+        self.stdout.write(f"exported the public site to {options['directory']}")
+        if not options["watch"]:
+            return
+        self.stdout.write("watching for changes (Ctrl-C to stop)")
+        seen = self._version()
+        try:
+            while True:
+                time.sleep(1)
+                version = self._version()
+                if version != seen:
+                    seen = version
+                    export_site(options["directory"])
+        except KeyboardInterrupt:
+            return
+
+    @staticmethod
+    def _version() -> int:
+        latest = (
+            PublicDocument.objects.order_by("-version").values_list("version", flat=True).first()
+        )
+        return latest or 0
