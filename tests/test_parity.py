@@ -21,7 +21,10 @@ COMMANDS = [
     "summary Writes fail since the failover",
     "impact Checkout is unavailable",
     "resolve Error rate back to normal",
+    "statuspage Checkout errors | We are investigating failed checkouts",
 ]
+# Keys whose values are row ids or random public ids, which differ between the incidents.
+ID_KEYS = {"action_item", "public_incident", "update"}
 
 
 def _via_web(actor, reference, text, api_client):
@@ -51,7 +54,7 @@ def _shape(entry: TimelineEntry) -> dict:
         "body": entry.body,
         "author": entry.author_id,
         # Row ids differ between the three incidents; everything else must match.
-        "data": {k: ("<id>" if k == "action_item" else v) for k, v in entry.data.items()},
+        "data": {k: ("<id>" if k in ID_KEYS else v) for k, v in entry.data.items()},
         "pinned": entry.pinned,
         "visibility": entry.visibility,
     }
