@@ -11,5 +11,6 @@ urlpatterns = [
     path("statuspage/", include("incidentdesk.statuspage.internal_urls")),
     path("", include("incidentdesk.accounts.urls")),
     path("", include("incidentdesk.incidents.urls")),
+    path("", include("incidentdesk.statuspage.subscribe_urls")),
     path("", include("incidentdesk.statuspage.urls")),
 ]

@@ -134,8 +134,16 @@ def incident_context(request, incident: Incident, **overrides) -> dict:
         "links_form": LinksEditForm(incident=incident),
         "times_form": TimesEditForm(incident=incident),
     }
+    context.update(_statuspage_panel(incident))
     context.update(overrides)
     return context
+
+
+def _statuspage_panel(incident: Incident) -> dict:
+    # Imported here: the status page's views import this module.
+    from incidentdesk.statuspage.views_internal import statuspage_panel
+
+    return statuspage_panel(incident)
 
 
 @login_required

@@ -1,0 +1,184 @@
+"""Forms of the status page: publishing from an incident, the internal overview and the public
+subscribe form. They only parse input; the services check every rule and their errors land on
+these forms' fields."""
+
+from django import forms
+
+from incidentdesk.incidents.forms import blank_choice, datetime_field, url_field
+from incidentdesk.incidents.models import Component, ComponentStatus
+from incidentdesk.statuspage.models import BannerKind, PublicStatus
+from incidentdesk.statuspage.rules import IMPACT_ORDER
+
+OPEN_STATUSES = [
+    (s.value, s.label)
+    for s in (PublicStatus.INVESTIGATING, PublicStatus.IDENTIFIED, PublicStatus.MONITORING)
+]
+IMPACTS = blank_choice([(i, i.capitalize()) for i in IMPACT_ORDER], "From the components")
+MESSAGE = forms.Textarea(attrs={"rows": 3})
+
+
+def leaf_components():
+    """Components a status can be given to: groups show their children's worst status, so
+    they are not chosen themselves."""
+    return (
+        Component.objects.select_related("group")
+        .exclude(public_id=None)
+        .exclude(pk__in=Component.objects.filter(group__isnull=False).values("group_id"))
+    )
+
+
+class ComponentStatusesMixin:
+    """One select per component (`component_<public id>`): blank = not affected / no change.
+    The choices come from the database when the form is built."""
+
+    blank_label = "Not affected"
+
+    def add_component_fields(self) -> None:
+        self.component_names = []
+        for component in leaf_components():
+            name = f"component_{component.public_id}"
+            self.fields[name] = forms.ChoiceField(
+                required=False,
+                label=str(component),
+                choices=blank_choice(ComponentStatus.choices, self.blank_label),
+            )
+            self.fields[name].component = component
+            self.component_names.append(name)
+
+    def component_fields(self):
+        return [self[name] for name in self.component_names]
+
+    def components(self) -> dict[str, str]:
+        """{public id: status} for the components given a status."""
+        return {
+            name.removeprefix("component_"): self.cleaned_data[name]
+            for name in self.component_names
+            if self.cleaned_data.get(name)
+        }
+
+
+class PublishForm(ComponentStatusesMixin, forms.Form):
+    # Never prefilled with the internal title: what the public reads is written on purpose.
+    name = forms.CharField(
+        label="Public name", max_length=200, help_text="What users read; not the internal title."
+    )
+    message = forms.CharField(widget=MESSAGE, help_text="The first public update.")
+    status = forms.ChoiceField(choices=OPEN_STATUSES, initial=PublicStatus.IDENTIFIED)
+    impact = forms.ChoiceField(required=False, choices=IMPACTS, label="Impact override")
+    workaround = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    workaround_url = url_field("Workaround documentation link")
+    notify_subscribers = forms.BooleanField(required=False, initial=True)
+    remind = forms.BooleanField(
+        required=False, initial=True, label="Remind the lead when no update is posted"
+    )
+    remind_interval_minutes = forms.IntegerField(
+        initial=60, min_value=5, max_value=1440, label="Remind after (minutes)"
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "pub_%s")
+        super().__init__(*args, **kwargs)
+        self.add_component_fields()
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "message": data["message"],
+            "status": data["status"],
+            "components": self.components(),
+            "impact": data["impact"] or None,
+            "workaround": data["workaround"],
+            "workaround_url": data["workaround_url"],
+            "notify_subscribers": data["notify_subscribers"],
+            "remind": data["remind"],
+            "remind_interval_minutes": data["remind_interval_minutes"],
+        }
+
+
+class PublicUpdateForm(ComponentStatusesMixin, forms.Form):
+    blank_label = "No change"
+    status = forms.ChoiceField(choices=OPEN_STATUSES)
+    message = forms.CharField(widget=MESSAGE)
+    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "upd_%s")
+        super().__init__(*args, **kwargs)
+        self.add_component_fields()
+
+
+class ResolveForm(forms.Form):
+    message = forms.CharField(
+        widget=MESSAGE, initial="This incident has been resolved.", label="Closing message"
+    )
+    restore_components = forms.BooleanField(
+        required=False, initial=True, label="Return the affected components to operational"
+    )
+    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "res_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ComponentStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ComponentStatus.choices)
+
+
+class MaintenanceForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    message = forms.CharField(widget=MESSAGE, help_text="What will happen and what users notice.")
+    scheduled_for = datetime_field("Starts")
+    scheduled_until = datetime_field("Ends")
+    components = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    auto_transition = forms.BooleanField(
+        required=False, initial=True, label="Start and complete at the scheduled times"
+    )
+    remind_prior = forms.BooleanField(
+        required=False, initial=True, label="Remind subscribers an hour before"
+    )
+    notify_subscribers = forms.BooleanField(required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "mnt_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["components"].choices = [(c.public_id, str(c)) for c in leaf_components()]
+
+
+class MaintenanceUpdateForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            (s.value, s.label)
+            for s in (PublicStatus.IN_PROGRESS, PublicStatus.VERIFYING, PublicStatus.COMPLETED)
+        ]
+    )
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+
+
+class BannerForm(forms.Form):
+    active = forms.BooleanField(required=False, label="Show the banner")
+    kind = forms.ChoiceField(choices=BannerKind.choices)
+    message = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "banner_%s")
+        super().__init__(*args, **kwargs)
+
+
+class SubscribeForm(forms.Form):
+    """The public subscribe form. `website` is a honeypot: people never see it."""
+
+    email = forms.CharField(required=False, max_length=254)
+    url = forms.CharField(required=False, max_length=500)
+    components = forms.MultipleChoiceField(required=False, choices=())
+    website = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["components"].choices = [
+            (c.public_id, str(c)) for c in leaf_components().filter(showcase=True)
+        ]

@@ -1,0 +1,215 @@
+"""The public HTML pages, rendered to strings when data changes (render.py stores and serves
+them). Nothing here may depend on a request: no user, no CSRF token, no host. Links are
+root-relative so the same files work from the app or from a static export.
+
+Documents:
+  /                       overall status, banner, active incidents, maintenance, components
+                          with their 90-day uptime bars, the last week, the subscribe form
+  /history                published incidents and finished maintenance by month, newest first
+  /history/page/<n>       further history pages (HISTORY_PAGE_SIZE publications a page)
+  /incidents/<public_id>  one publication with all its updates
+
+Only stored public fields are read (statuspage.models and the public fields of Component):
+never an internal incident's title, summary, timeline or people.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import groupby
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils import timezone
+
+from incidentdesk.incidents.models import Component
+from incidentdesk.statuspage import uptime
+from incidentdesk.statuspage.forms import SubscribeForm, leaf_components
+from incidentdesk.statuspage.models import (
+    AffectedComponent,
+    PageSettings,
+    PublicIncident,
+    PublicUpdate,
+)
+from incidentdesk.statuspage.render import page_status
+
+HISTORY_PAGE_SIZE = 20
+RECENT_DAYS = 7
+STATUS_WORDS = {
+    "operational": "Operational",
+    "degraded_performance": "Degraded performance",
+    "partial_outage": "Partial outage",
+    "major_outage": "Major outage",
+    "under_maintenance": "Under maintenance",
+}
+
+
+@dataclass
+class ComponentRow:
+    """A component (or group) as the page shows it."""
+
+    component: Component
+    bar: uptime.Bar
+    children: list["ComponentRow"] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """A group shows its worst child's status."""
+        if not self.children:
+            return self.component.status
+        return max(
+            (c.component.status for c in self.children),
+            key=uptime.LEVELS.index,
+            default="operational",
+        )
+
+    @property
+    def status_text(self) -> str:
+        return STATUS_WORDS.get(self.status, self.status)
+
+
+def _publications():
+    """Publications with everything their templates read, in two extra queries."""
+    return PublicIncident.objects.prefetch_related(
+        Prefetch("updates", queryset=PublicUpdate.objects.order_by("-display_at", "-id")),
+        Prefetch(
+            "affected",
+            queryset=AffectedComponent.objects.select_related("component").order_by(
+                "component__position", "component__name"
+            ),
+        ),
+    )
+
+
+def _visible(component: Component) -> bool:
+    return component.showcase and not (
+        component.only_show_if_degraded and component.status == "operational"
+    )
+
+
+def component_rows(now=None) -> list[ComponentRow]:
+    """Top-level components and groups in page order, each with its bar; a group's bar is the
+    worst of its shown children's."""
+    everything = list(Component.objects.order_by("position", "name"))
+    group_ids = {c.group_id for c in everything if c.group_id}
+    components = [c for c in everything if c.showcase]
+    bars = uptime.component_bars(components, now=now)
+    children: dict[int, list[ComponentRow]] = {}
+    for c in components:
+        if c.group_id and _visible(c):
+            children.setdefault(c.group_id, []).append(ComponentRow(c, bars[c.pk]))
+    rows = []
+    for c in components:
+        if c.group_id:
+            continue
+        kids = children.get(c.pk, [])
+        if kids:
+            rows.append(ComponentRow(c, uptime.worst_of([k.bar for k in kids]), kids))
+        elif _visible(c) and c.pk not in group_ids:
+            rows.append(ComponentRow(c, bars[c.pk]))
+    return rows
+
+
+def base_context(page: PageSettings) -> dict:
+    """What every public page's frame shows: the page name, the overall status, the banner."""
+    indicator, description = page_status()
+    return {
+        "page": page,
+        "indicator": indicator,
+        "description": description,
+        "css": static("statuspage/status.css"),
+        "js": static("statuspage/status.js"),
+        "time_zone": settings.TIME_ZONE,
+        "generated_at": timezone.now(),
+    }
+
+
+def _home(base: dict) -> str:
+    now = timezone.now()
+    maintenance = list(
+        _publications()
+        .maintenances()
+        .filter(status__in=("scheduled", "in_progress", "verifying"))
+        .order_by("scheduled_for", "id")
+    )
+    week_ago = timezone.localtime(now).date() - timedelta(days=RECENT_DAYS - 1)
+    recent = list(
+        _publications()
+        .filter(
+            Q(is_maintenance=False) | Q(status="completed"),
+            started_at__date__gte=week_ago,
+        )
+        .order_by("-started_at", "-id")
+    )
+    days = [timezone.localtime(now).date() - timedelta(days=n) for n in range(RECENT_DAYS)]
+    by_day: dict = {d: [] for d in days}
+    for pi in recent:
+        day = timezone.localtime(pi.started_at).date()
+        if day in by_day:
+            by_day[day].append(pi)
+    context = {
+        **base,
+        "active": list(_publications().unresolved().order_by("-started_at", "-id")),
+        "ongoing": [m for m in maintenance if m.status != "scheduled"],
+        "upcoming": [m for m in maintenance if m.status == "scheduled"],
+        "components": component_rows(now),
+        "recent_days": list(by_day.items()),
+        "all_components": leaf_components().filter(showcase=True),
+        "form": SubscribeForm(),
+    }
+    return render_to_string("statuspage/public/home.html", context)
+
+
+def history_path(number: int) -> str:
+    return "/history" if number == 1 else f"/history/page/{number}"
+
+
+def _history(base: dict) -> dict[str, str]:
+    """Every page of the history. Published incidents and finished maintenance, newest first,
+    grouped by month; a month that spills over continues on the next page."""
+    items = list(
+        _publications()
+        .filter(Q(is_maintenance=False) | Q(status="completed"))
+        .order_by("-started_at", "-id")
+    )
+    chunks = [items[i : i + HISTORY_PAGE_SIZE] for i in range(0, len(items), HISTORY_PAGE_SIZE)]
+    chunks = chunks or [[]]
+    documents = {}
+    for number, chunk in enumerate(chunks, start=1):
+        months = [
+            (month, list(group))
+            for month, group in groupby(
+                chunk, key=lambda pi: timezone.localtime(pi.started_at).replace(day=1).date()
+            )
+        ]
+        context = {
+            **base,
+            "months": months,
+            "number": number,
+            "pages": len(chunks),
+            "newer": history_path(number - 1) if number > 1 else None,
+            "older": history_path(number + 1) if number < len(chunks) else None,
+        }
+        documents[history_path(number)] = render_to_string(
+            "statuspage/public/history.html", context
+        )
+    return documents
+
+
+def _incident(base: dict, pi: PublicIncident) -> str:
+    context = {**base, "incident": pi, "updates": list(pi.updates.all())}
+    return render_to_string("statuspage/public/incident.html", context)
+
+
+def html_documents(changed_public_ids: list[str] | None = None) -> dict[str, str]:
+    """{path: HTML} for the public pages: always `/` and the history pages; the page of every
+    publication when `changed_public_ids` is None, else only of those named."""
+    base = base_context(PageSettings.load())
+    documents = {"/": _home(base), **_history(base)}
+    publications = _publications()
+    if changed_public_ids is not None:
+        publications = publications.filter(public_id__in=changed_public_ids)
+    for pi in publications:
+        documents[f"/incidents/{pi.public_id}"] = _incident(base, pi)
+    return documents

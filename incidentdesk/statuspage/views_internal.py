@@ -1,0 +1,282 @@
+"""The team's status page screens: the "Status page" panel of the incident page (publish, post
+an update, resolve) and the /statuspage/ overview (component statuses, maintenance, banner).
+Views parse a form, call one service, and answer; errors go through incidents/views/web.py."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from incidentdesk.core.errors import IncidentDeskError, NotFound
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.models import Component, Incident
+from incidentdesk.incidents.views.web import add_service_error, parsed, web_errors
+from incidentdesk.statuspage import services
+from incidentdesk.statuspage.forms import (
+    BannerForm,
+    ComponentStatusForm,
+    MaintenanceForm,
+    MaintenanceUpdateForm,
+    PublicUpdateForm,
+    PublishForm,
+    ResolveForm,
+)
+from incidentdesk.statuspage.models import (
+    AffectedComponent,
+    PageSettings,
+    PublicIncident,
+    PublicUpdate,
+)
+from incidentdesk.statuspage.render import page_status
+
+WEB = ActionSource.WEB
+# Errors about who or what, rather than about a field: answered by web_errors as a page.
+NOT_FIELD_ERRORS = (401, 403, 404)
+
+
+def _with_relations(queryset):
+    return queryset.prefetch_related(
+        Prefetch("updates", queryset=PublicUpdate.objects.order_by("-display_at", "-id")),
+        Prefetch("affected", queryset=AffectedComponent.objects.select_related("component")),
+    )
+
+
+def statuspage_panel(incident: Incident) -> dict:
+    """What the incident page's "Status page" panel shows: the publication (if any) and the
+    forms to publish, update and resolve it. The incident page's context includes this."""
+    publication = _with_relations(PublicIncident.objects.filter(incident=incident)).first()
+    panel = {"publication": publication}
+    if publication is None:
+        panel["publish_form"] = PublishForm()
+    elif not publication.is_resolved:
+        panel["public_update_form"] = PublicUpdateForm(initial={"status": publication.status})
+        panel["resolve_form"] = ResolveForm()
+    return panel
+
+
+def _add_error(form, exc: IncidentDeskError) -> None:
+    """Like add_service_error, with `components.<id>` mapped to that component's select."""
+    if exc.field and exc.field.startswith("components."):
+        name = "component_" + exc.field.removeprefix("components.")
+        if name in form.fields:
+            exc = type(exc)(exc.message, field=name)
+    add_service_error(form, exc)
+
+
+def _panel_failed(request, incident, form_key: str, form, exc: IncidentDeskError):
+    """The incident page again, the failed form bound with its errors next to the fields."""
+    from incidentdesk.incidents.views.detail import render_detail
+
+    if exc.status_code in NOT_FIELD_ERRORS:
+        raise exc
+    _add_error(form, exc)
+    overrides = {**statuspage_panel(incident), form_key: form, "statuspage_open": form_key}
+    return render_detail(request, incident, status=422, **overrides)
+
+
+def _done(request, incident: Incident, message: str):
+    messages.success(request, message)
+    return redirect(reverse("incident_detail", args=[incident.reference]) + "#statuspage")
+
+
+def _incident(reference: str) -> Incident:
+    from incidentdesk.incidents.views.detail import load_incident
+
+    return load_incident(reference)
+
+
+def _publication(incident: Incident) -> PublicIncident:
+    publication = PublicIncident.objects.filter(incident=incident).first()
+    if publication is None:
+        raise NotFound("this incident is not published on the status page", field="incident")
+    return publication
+
+
+def panel_write(view):
+    return login_required(require_POST(web_errors(view)))
+
+
+@panel_write
+def publish(request, reference: str):
+    incident = _incident(reference)
+    form = PublishForm(request.POST)
+    try:
+        parsed(form)
+        services.publication_create(
+            actor=request.user, source=WEB, incident=incident, **form.service_arguments()
+        )
+    except IncidentDeskError as exc:
+        return _panel_failed(request, incident, "publish_form", form, exc)
+    return _done(request, incident, "Published on the status page.")
+
+
+@panel_write
+def post_update(request, reference: str):
+    incident = _incident(reference)
+    publication = _publication(incident)
+    form = PublicUpdateForm(request.POST)
+    try:
+        data = parsed(form)
+        services.publication_update(
+            actor=request.user,
+            source=WEB,
+            public_incident=publication,
+            message=data["message"],
+            status=data["status"],
+            components=form.components(),
+            notify=data["notify"],
+        )
+    except IncidentDeskError as exc:
+        return _panel_failed(request, incident, "public_update_form", form, exc)
+    return _done(request, incident, "Update posted on the status page.")
+
+
+@panel_write
+def resolve(request, reference: str):
+    incident = _incident(reference)
+    publication = _publication(incident)
+    form = ResolveForm(request.POST)
+    try:
+        data = parsed(form)
+        services.publication_resolve(
+            actor=request.user,
+            source=WEB,
+            public_incident=publication,
+            message=data["message"],
+            restore_components=data["restore_components"],
+            notify=data["notify"],
+        )
+    except IncidentDeskError as exc:
+        return _panel_failed(request, incident, "resolve_form", form, exc)
+    return _done(request, incident, "Resolved on the status page.")
+
+
+# The /statuspage/ overview ------------------------------------------------------------------
+
+
+def _overview(request, status: int = 200, **forms):
+    indicator, description = page_status()
+    maintenance = _with_relations(PublicIncident.objects.maintenances()).order_by(
+        "-scheduled_for", "-id"
+    )
+    context = {
+        "page": PageSettings.load(),
+        "indicator": indicator,
+        "description": description,
+        "components": Component.objects.select_related("group").order_by("position", "name"),
+        "group_ids": set(
+            Component.objects.filter(group__isnull=False).values_list("group_id", flat=True)
+        ),
+        "open_maintenance": [m for m in maintenance if m.status != "completed"],
+        "past_maintenance": [m for m in maintenance if m.status == "completed"][:10],
+        "published": _with_relations(PublicIncident.objects.unresolved()).select_related(
+            "incident"
+        ),
+        "maintenance_form": forms.get("maintenance_form") or MaintenanceForm(),
+        "maintenance_update_form": MaintenanceUpdateForm(),
+        "banner_form": forms.get("banner_form") or _banner_form(),
+        "component_statuses": ComponentStatusForm.base_fields["status"].choices,
+    }
+    return render(request, "statuspage/internal/overview.html", context, status=status)
+
+
+def _banner_form() -> BannerForm:
+    page = PageSettings.load()
+    return BannerForm(
+        initial={
+            "active": page.banner_active,
+            "kind": page.banner_kind,
+            "message": page.banner_message,
+        }
+    )
+
+
+@login_required
+def overview(request):
+    return _overview(request)
+
+
+def overview_write(view):
+    return login_required(require_POST(web_errors(view)))
+
+
+def _back_to_overview(request, message: str, anchor: str):
+    messages.success(request, message)
+    return redirect(reverse("statuspage_overview") + f"#{anchor}")
+
+
+@overview_write
+def component_status(request, component_id: int):
+    component = get_object_or_404(Component, pk=component_id)
+    data = parsed(ComponentStatusForm(request.POST))
+    services.component_status_change(
+        actor=request.user, source=WEB, component=component, status=data["status"]
+    )
+    return _back_to_overview(
+        request, f"{component.name} is now {data['status'].replace('_', ' ')}.", "components"
+    )
+
+
+@overview_write
+def maintenance_create(request):
+    form = MaintenanceForm(request.POST)
+    try:
+        data = parsed(form)
+        services.maintenance_schedule(
+            actor=request.user,
+            source=WEB,
+            name=data["name"],
+            message=data["message"],
+            scheduled_for=data["scheduled_for"],
+            scheduled_until=data["scheduled_until"],
+            components=data["components"],
+            auto_transition=data["auto_transition"],
+            remind_prior=data["remind_prior"],
+            notify_subscribers=data["notify_subscribers"],
+        )
+    except IncidentDeskError as exc:
+        if exc.status_code in NOT_FIELD_ERRORS:
+            raise
+        add_service_error(form, exc)
+        return _overview(request, 422, maintenance_form=form)
+    return _back_to_overview(request, f"Maintenance scheduled: {data['name']}.", "maintenance")
+
+
+@overview_write
+def maintenance_update(request, public_id: str):
+    maintenance = get_object_or_404(PublicIncident, public_id=public_id, is_maintenance=True)
+    data = parsed(MaintenanceUpdateForm(request.POST))
+    services.maintenance_update(
+        actor=request.user,
+        source=WEB,
+        maintenance=maintenance,
+        status=data["status"],
+        message=data["message"],
+        notify=data["notify"],
+    )
+    label = data["status"].replace("_", " ")
+    return _back_to_overview(request, f"{maintenance.name}: {label}.", "maintenance")
+
+
+@overview_write
+def banner(request):
+    form = BannerForm(request.POST)
+    try:
+        data = parsed(form)
+        services.banner_set(
+            actor=request.user,
+            source=WEB,
+            active=data["active"],
+            kind=data["kind"],
+            message=data["message"],
+        )
+    except IncidentDeskError as exc:
+        if exc.status_code in NOT_FIELD_ERRORS:
+            raise
+        add_service_error(form, exc)
+        return _overview(request, 422, banner_form=form)
+    return _back_to_overview(
+        request, "Banner shown." if data["active"] else "Banner hidden.", "banner"
+    )
