@@ -176,7 +176,8 @@ if REDIS_URL:
         "name": "incidentdesk",
         "url": REDIS_URL,
         "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": 4, "worker_type": "thread"},
+        # An idle consumer checks for work at least every second (Huey's default is 10 s).
+        "consumer": {"workers": 4, "worker_type": "thread", "max_delay": 1.0},
     }
 else:
     HUEY = {
@@ -184,7 +185,7 @@ else:
         "name": "incidentdesk",
         "filename": str(DATA_DIR / "tasks.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": {"workers": 2, "worker_type": "thread", "max_delay": 1.0},
     }
 
 # Status page and notifications

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
     path("statuspage/", include("incidentdesk.statuspage.internal_urls")),
+    path("notifications/", include("incidentdesk.notifications.urls")),
     path("", include("incidentdesk.accounts.urls")),
     path("", include("incidentdesk.incidents.urls")),
     path("", include("incidentdesk.statuspage.subscribe_urls")),

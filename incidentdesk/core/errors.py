@@ -41,3 +41,9 @@ class PermissionDenied(IncidentDeskError):
 
 class NotAuthenticated(IncidentDeskError):
     status_code = 401
+
+
+class RateLimited(IncidentDeskError):
+    """Too many requests from one client; try again later."""
+
+    status_code = 429

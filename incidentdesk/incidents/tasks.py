@@ -1,39 +1,49 @@
-"""Background work for incidents, run by the Huey worker."""
+"""Background work for incidents: the responders-desk announcement, sent through the outbox.
 
-import logging
+`incident_declare` emits, in its own transaction:
+
+    emit(topic="incident.declared", payload=desk_announcement_payload(incident),
+         staff_emails=desk_announcement_recipients())
+
+The words are written at fan-out, right after the declaration commits, so roles given in the
+same transaction (lead, assignees) are in the email; they are then stored on the event, so
+every retry sends the same text."""
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
-from huey.contrib.djhuey import db_task
 
 from incidentdesk.incidents import selectors
+from incidentdesk.incidents.models import Incident
 
-logger = logging.getLogger(__name__)
+DESK_ANNOUNCEMENT = "desk_announcement"
 
 
-@db_task(retries=5, retry_delay=30)
-def announce_to_desk(incident_id: int) -> int:
-    """Email everyone on the responders desk about a new incident: its description, lead,
-    assignees, tracker link and a link to it. Returns how many people were told."""
-    incident = selectors.incident_for_announcement(incident_id)
+def desk_announcement_payload(incident: Incident) -> dict:
+    """The outbox payload of a desk announcement: worded later, by `desk_announcement_email`."""
+    return {"render": DESK_ANNOUNCEMENT, "incident_id": incident.pk}
+
+
+def desk_announcement_recipients() -> list[str]:
+    """Every active desk member with an email address, each told separately."""
+    return list(selectors.responders_desk_emails())
+
+
+def desk_announcement_email(payload: dict) -> dict:
+    """Subject and text telling the desk about a new incident: description, lead, assignees,
+    tracker link and a link to it."""
+    incident = selectors.incident_for_announcement(int(payload.get("incident_id") or 0))
     if incident is None:
-        return 0
-    recipients = list(selectors.responders_desk_emails())
-    if not recipients:
-        return 0
+        return {"subject": "An incident was declared and then removed", "text": ""}
     context = {
         "incident": incident,
         "holders": selectors.current_role_holders(incident),
         "url": f"{settings.BASE_URL}/incidents/{incident.reference}",
     }
-    subject = f"[{incident.severity.name}] {incident.reference} declared: {incident.title}"
-    body = render_to_string("incidents/email/desk_announcement.txt", context)
-    with get_connection() as connection:
-        messages = [
-            EmailMessage(subject, body, to=[address], connection=connection)
-            for address in recipients
-        ]
-        sent = connection.send_messages(messages) or 0
-    logger.info("told %s desk members about %s", sent, incident.reference)
-    return sent
+    return {
+        "subject": f"[{incident.severity.name}] {incident.reference} declared: {incident.title}",
+        "text": render_to_string("incidents/email/desk_announcement.txt", context),
+    }
+
+
+# Staff events whose words are written at fan-out (see notifications.delivery._render_late).
+LATE_RENDERERS = {DESK_ANNOUNCEMENT: desk_announcement_email}

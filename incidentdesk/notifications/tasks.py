@@ -1,8 +1,67 @@
-"""Notification work for the queue. (Being written: see the notifications helper.)"""
+"""Notification work for the queue (Huey). The tasks are thin: the engine is in delivery.py.
 
-from huey.contrib.djhuey import db_task
+- fan_out(event_id): after a change commits, make its deliveries and start delivering.
+- deliver(): claim due deliveries batch by batch for up to ~20 s, then hand over to a fresh
+  task if work remains (so other tasks get their turn).
+- every minute, and again 20 and 40 seconds later: the sweep (retries that came due, work a
+  dead worker left, events never fanned out) and the incident reminders."""
+
+import logging
+import math
+
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+
+from incidentdesk.notifications import delivery
+
+logger = logging.getLogger(__name__)
+
+# Deliver tasks queued at once for a big fan-out; each one drains batches until none is due,
+# so a few keep every worker thread busy and the rest return after one query.
+MAX_PARALLEL = 16
+SWEEP_EVERY = 20  # seconds
 
 
-@db_task()
+def schedule_delivery(due: int | None = None) -> None:
+    """Queue enough deliver tasks for `due` deliveries (at least one)."""
+    count = 1 if not due else min(math.ceil(due / delivery.BATCH), MAX_PARALLEL)
+    for _ in range(max(count, 1)):
+        deliver()
+
+
+@db_task(priority=20)
 def fan_out(event_id: int) -> None:
     """Turn an outbox event into deliveries and deliver them."""
+    created = delivery.fan_out_event(event_id)
+    if created:
+        schedule_delivery(created)
+
+
+@db_task(priority=10)
+def deliver() -> None:
+    """Send due deliveries until none is due or the time slice is over."""
+    counts, more = delivery.deliver_due(seconds=20.0)
+    if counts["sent"] or counts["failed"]:
+        logger.info("delivered %(sent)s, failed %(failed)s", counts)
+    if more:
+        deliver()
+
+
+@db_task(priority=30)
+def sweep() -> None:
+    """Repair and re-queue: see delivery.sweep."""
+    counts = delivery.sweep()
+    if counts["due"]:
+        schedule_delivery(counts["due"])
+
+
+@db_periodic_task(crontab(), priority=30)
+def notifications_tick() -> None:
+    """Every minute: sweep now, at +20 s and at +40 s; send the reminders that are due."""
+    from incidentdesk.notifications.reminders import incident_reminders_send
+
+    sweep.call_local()
+    if not HUEY.immediate:
+        for delay in (SWEEP_EVERY, 2 * SWEEP_EVERY):
+            sweep.schedule(delay=delay)
+    incident_reminders_send()

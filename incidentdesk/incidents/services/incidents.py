@@ -29,6 +29,8 @@ from incidentdesk.incidents.models import (
 )
 from incidentdesk.incidents.services.catalog import component_lookup, severity_lookup
 from incidentdesk.incidents.services.timeline import record_entry
+from incidentdesk.incidents.tasks import desk_announcement_payload, desk_announcement_recipients
+from incidentdesk.notifications.outbox import emit
 
 TEXT_LIMITS = {
     "title": 200,
@@ -193,9 +195,11 @@ def incident_declare(
             occurred_at=incident.declared_at,
         )
         if kind == IncidentKind.LIVE:
-            from incidentdesk.incidents.tasks import announce_to_desk
-
-            transaction.on_commit(lambda: announce_to_desk(incident.pk))
+            emit(
+                topic="incident.declared",
+                payload=desk_announcement_payload(incident),
+                staff_emails=desk_announcement_recipients(),
+            )
     return incident
 
 

@@ -1,0 +1,132 @@
+"""Checking where notifications may go: email addresses, and webhook URLs that must not reach
+inside our own network (SSRF) unless an admin allows it.
+
+A webhook URL is checked when someone subscribes and again before every delivery, because a
+name that resolved to a public address yesterday may resolve to 127.0.0.1 today. The delivery
+then connects to exactly the address that was checked, so a second DNS answer cannot slip in
+between the check and the connection."""
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+
+from incidentdesk.core.errors import ValidationError
+
+EMAIL_MAX = 254
+URL_MAX = 500
+
+
+def clean_email(value, *, field: str = "email") -> str:
+    """A trimmed, lower-cased address, or a ValidationError naming `field`."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("give an email address", field=field)
+    address = value.strip().lower()
+    if len(address) > EMAIL_MAX:
+        raise ValidationError(f"is longer than {EMAIL_MAX} characters", field=field)
+    try:
+        validate_email(address)
+    except DjangoValidationError:
+        problem = f"{value.strip()!r} is not a valid email address"
+        raise ValidationError(problem, field=field) from None
+    return address
+
+
+class AddressRefused(ValidationError):
+    """The URL is well-formed but may not receive webhooks (scheme or address policy).
+    Retrying will not help; at delivery time this fails the delivery at once."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked webhook destination: where to connect, and what to call it (Host, SNI)."""
+
+    scheme: str
+    host: str
+    port: int
+    addresses: tuple[str, ...]  # the IP addresses that passed the check
+    path: str  # path and query, as sent on the request line
+
+
+def refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why this address may not receive webhooks, or None if it may."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    for flag, words in (
+        ("is_loopback", "a loopback"),
+        ("is_link_local", "a link-local"),
+        ("is_multicast", "a multicast"),
+        ("is_unspecified", "an unspecified"),
+        ("is_reserved", "a reserved"),
+        ("is_private", "a private"),
+    ):
+        if getattr(ip, flag):
+            return f"{words} address ({ip})"
+    if not ip.is_global:
+        return f"a non-public address ({ip})"
+    return None
+
+
+def _parse(url: str, field: str):
+    if not isinstance(url, str) or not url.strip():
+        raise ValidationError("give a URL", field=field)
+    url = url.strip()
+    if len(url) > URL_MAX:
+        raise ValidationError(f"is longer than {URL_MAX} characters", field=field)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValidationError("is not a valid URL", field=field) from None
+    allowed = ("https", "http") if settings.WEBHOOKS_ALLOW_HTTP else ("https",)
+    if parts.scheme not in allowed:
+        raise AddressRefused(
+            "must start with https://" if "http" not in allowed else "must be http(s)://",
+            field=field,
+        )
+    if not parts.hostname:
+        raise ValidationError("has no host name", field=field)
+    if parts.username or parts.password:
+        raise ValidationError("must not contain a user name or password", field=field)
+    if any(ch.isspace() for ch in url):
+        raise ValidationError("must not contain spaces", field=field)
+    return url, parts, port or (443 if parts.scheme == "https" else 80)
+
+
+def resolve_webhook(url: str, *, field: str = "url") -> Target:
+    """Check a webhook URL and resolve its host. Refused (ValidationError naming `field`) when
+    the scheme is not allowed, the host does not resolve, or ANY of its addresses is private,
+    loopback, link-local, reserved or multicast, unless WEBHOOKS_ALLOW_PRIVATE is on."""
+    url, parts, port = _parse(url, field)
+    host = parts.hostname
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError):
+        raise ValidationError(f"the host {host!r} does not resolve", field=field) from None
+    addresses = []
+    for info in infos:
+        text = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone id
+        if text not in addresses:
+            addresses.append(text)
+    if not settings.WEBHOOKS_ALLOW_PRIVATE:
+        for text in addresses:
+            reason = refusal(ipaddress.ip_address(text))
+            if reason:
+                raise AddressRefused(
+                    f"{host} resolves to {reason}; webhooks may only go to public addresses",
+                    field=field,
+                )
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return Target(parts.scheme, host, port, tuple(addresses), path)
+
+
+def clean_webhook_url(value, *, field: str = "url") -> str:
+    """The URL as given (trimmed), after `resolve_webhook` accepted it."""
+    resolve_webhook(value, field=field)
+    return value.strip()

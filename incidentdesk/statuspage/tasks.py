@@ -1,0 +1,73 @@
+"""Status page work for the queue: scheduled maintenance that starts and completes itself at
+its scheduled times, and its "starts soon" reminder to subscribers (every minute)."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from incidentdesk.core.errors import IncidentDeskError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.statuspage.models import PublicIncident
+
+logger = logging.getLogger(__name__)
+
+STARTED = "Scheduled maintenance is now in progress. We will provide updates as necessary."
+COMPLETED = "The scheduled maintenance has been completed."
+
+
+def _next_step(pi: PublicIncident, now) -> tuple[str, str] | None:
+    """Where auto-transitioning maintenance should be now, if it is not there yet. Past its
+    end (e.g. the workers were down through the window) it completes directly."""
+    if pi.scheduled_until and now >= pi.scheduled_until and pi.status != "completed":
+        return "completed", COMPLETED
+    if pi.scheduled_for and now >= pi.scheduled_for and pi.status == "scheduled":
+        return "in_progress", STARTED
+    return None
+
+
+def maintenance_transitions_run(*, now=None) -> int:
+    """Start and complete every auto-transitioning maintenance that is due, as the system
+    (no actor). Each step goes through `maintenance_update`, so components, the timeline,
+    subscribers and the public site follow as when a person does it. Returns steps taken."""
+    from incidentdesk.statuspage.services import maintenance_update
+
+    now = now or timezone.now()
+    due = PublicIncident.objects.filter(
+        is_maintenance=True,
+        scheduled_auto_transition=True,
+        status__in=["scheduled", "in_progress", "verifying"],
+        scheduled_for__lte=now,
+    ).values_list("id", flat=True)
+    steps = 0
+    for pk in list(due):
+        try:
+            with transaction.atomic():
+                # Locked and read again: two workers never post the same step twice.
+                pi = PublicIncident.objects.select_for_update().get(pk=pk)
+                step = _next_step(pi, now) if pi.scheduled_auto_transition else None
+                if step is None:
+                    continue
+                maintenance_update(
+                    actor=None,
+                    source=ActionSource.SYSTEM,
+                    maintenance=pi,
+                    status=step[0],
+                    message=step[1],
+                    notify=pi.notify_subscribers,
+                )
+                steps += 1
+        except IncidentDeskError as exc:  # one bad row must not stop the others
+            logger.warning("maintenance %s: could not move on: %s", pk, exc.detail)
+    return steps
+
+
+@db_periodic_task(crontab(), priority=30)
+def maintenance_tick() -> None:
+    """Every minute: due maintenance steps, then "starts within the hour" reminders."""
+    from incidentdesk.notifications.reminders import maintenance_reminders_send
+
+    maintenance_transitions_run()
+    maintenance_reminders_send()
