@@ -28,16 +28,22 @@ def page_json(page: PageSettings, updated_at: datetime | None = None) -> dict:
     }
 
 
-def component_json(component: Component, page: PageSettings, children: list | None = None) -> dict:
+def component_json(
+    component: Component,
+    page: PageSettings,
+    children: list | None = None,
+    position: int | None = None,
+) -> dict:
     """A component row. Groups carry `group: true` and their children's ids; children carry
-    their `group_id`."""
+    their `group_id`. `position` is the row's place on the page when the caller lays out the
+    whole list (Statuspage numbers components from 1 in page order)."""
     data = {
         "id": component.public_id,
         "name": component.name,
         "status": component.status,
         "created_at": iso(component.created_at),
         "updated_at": iso(component.updated_at),
-        "position": component.position,
+        "position": component.position if position is None else position,
         "description": component.description or None,
         "showcase": component.showcase,
         "start_date": timezone.localtime(component.created_at).date().isoformat(),

@@ -11,6 +11,7 @@ from huey.contrib.djhuey import db_periodic_task
 from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.statuspage.models import PublicIncident
+from incidentdesk.statuspage.render import refresh_every_minute  # noqa: F401 (registers the task)
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,25 @@
-from django.shortcuts import redirect
-from django.urls import path
+"""The public status page: every address serves a document rendered when data changed.
 
-# The public pages arrive here; until then the root leads to the dashboard.
+Included last by config/urls.py, so internal pages (the dashboard, /incidents, and
+/incidents/INC-… references) match first."""
+
+from django.urls import path, re_path
+
+from incidentdesk.statuspage.public_views import public_document
+
+V2_FILES = (
+    r"summary|status|components|incidents|incidents/unresolved"
+    r"|scheduled-maintenances|scheduled-maintenances/upcoming|scheduled-maintenances/active"
+)
+
 urlpatterns = [
-    path("", lambda request: redirect("dashboard"), name="status_home"),
+    path("", public_document, name="status_home"),
+    path("history", public_document, name="status_history"),
+    path("history/page/<int:number>", public_document, name="status_history_page"),
+    path("history.atom", public_document, name="status_feed_atom"),
+    path("history.rss", public_document, name="status_feed_rss"),
+    re_path(r"^incidents/(?P<public_id>[a-z0-9]{1,16})$", public_document, name="status_incident"),
+    re_path(rf"^api/v2/(?P<file>{V2_FILES})\.json$", public_document, name="status_api_v2"),
+    # Anything else under /api/v2/ gets the public 404, not the desk's.
+    re_path(r"^api/v2/", public_document),
 ]

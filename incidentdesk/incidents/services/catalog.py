@@ -152,4 +152,11 @@ def component_save(
         except IntegrityError:
             # Someone saved the same name between our check and this insert.
             raise ValidationError(f"{name!r} already exists", field="name") from None
+        transaction.on_commit(_refresh_public_site)
     return target
+
+
+def _refresh_public_site() -> None:
+    from incidentdesk.statuspage.render import refresh
+
+    refresh()
