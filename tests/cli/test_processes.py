@@ -125,7 +125,7 @@ def test_serve_migrates_answers_runs_the_worker_and_stops_both_on_sigterm(own_en
         wait_for(lambda: get(f"{base}/healthz") == 200, seconds=60, what="/healthz")
         assert get(f"{base}/api/v1/openapi.json") == 200
         children = children_of(serve.pid)
-        assert any("gunicorn" in cmd for cmd in children.values()), children
+        assert any("granian" in cmd for cmd in children.values()), children
         assert any("incidentdesk worker" in cmd for cmd in children.values()), children
         database = Path(own_env["INCIDENTDESK_DATA_DIR"]) / "incidentdesk.sqlite3"
         with sqlite3.connect(database) as db:
