@@ -287,3 +287,20 @@ def test_published_incidents_are_listed_on_the_overview(client, responder, incid
     body = client.get(reverse("statuspage_overview")).content.decode()
     assert "API errors" in body and incident.reference in body
     assert "Set</button>" not in body  # responders see statuses, not the manager's controls
+
+
+def test_the_site_banner_shows_on_the_teams_pages_too(client, manager):
+    from incidentdesk.core.sources import ActionSource
+    from incidentdesk.statuspage.services import banner_set
+
+    client.force_login(manager)
+    assert b"site-banner" not in client.get("/dashboard").content
+    banner_set(
+        actor=manager,
+        source=ActionSource.WEB,
+        active=True,
+        kind="read_only",
+        message="Restoring backups",
+    )
+    page = client.get("/dashboard").content.decode()
+    assert "Restoring backups" in page and "site-banner-read_only" in page
