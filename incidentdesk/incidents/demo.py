@@ -80,12 +80,46 @@ def load_demo(*, source: ActionSource = ActionSource.CLI) -> DemoResult:
         made = _components(admin, source)
         replay = _Replay(people, source, timezone.now())
         references = [replay.play(story) for story in _open_stories() + _past_stories()]
+        _status_page(people, references[0], source)
     return DemoResult(
         admin=admin.username,
         password=password if created else None,
         created_users=created,
         components=made,
         references=references,
+    )
+
+
+def _status_page(people: dict[str, User], reference: str, source: ActionSource) -> None:
+    """Publish the first open incident and schedule maintenance, so the public page at / has
+    something to show. The public words are written here, apart from the internal ones."""
+    from incidentdesk.statuspage import services as statuspage
+
+    incident = Incident.objects.get(reference=reference)
+    publication = statuspage.publication_create(
+        actor=people["sam"],
+        source=source,
+        incident=incident,
+        name="Card payments failing for some customers",
+        message="Some card payments are being declined at checkout. We are investigating.",
+        components={"Payments": "partial_outage", "Checkout": "degraded_performance"},
+        workaround="Paying by bank transfer works.",
+    )
+    statuspage.publication_update(
+        actor=people["sam"],
+        source=source,
+        public_incident=publication,
+        message="We found the cause and are rolling back a recent change to payments.",
+    )
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1, hours=2)
+    statuspage.maintenance_schedule(
+        actor=people["admin"],
+        source=source,
+        name="Database upgrade",
+        message="We are upgrading our primary database. The app may be read-only for a few minutes.",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1),
+        components=["Database"],
     )
 
 

@@ -65,3 +65,13 @@ def test_the_demo_records_as_an_existing_admin(cli, admin):
     assert "Recorded as your admin 'admin'" in run.out
     assert not User.objects.filter(username="admin").exclude(pk=admin.pk).exists()
     assert Incident.objects.filter(created_by__username="sam").exists()
+
+
+def test_the_demo_fills_the_public_status_page_without_internal_words(db):
+    from incidentdesk.incidents.demo import load_demo
+    from incidentdesk.statuspage.models import PublicIncident
+
+    load_demo()
+    published = PublicIncident.objects.incidents().get()
+    assert published.name != published.incident.title
+    assert PublicIncident.objects.maintenances().filter(status="scheduled").exists()
