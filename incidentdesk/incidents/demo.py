@@ -116,7 +116,7 @@ def _status_page(people: dict[str, User], reference: str, source: ActionSource) 
         actor=people["admin"],
         source=source,
         name="Database upgrade",
-        message="We are upgrading our primary database. The app may be read-only for a few minutes.",
+        message="We are upgrading our primary database; the app may be read-only for a moment.",
         scheduled_for=start,
         scheduled_until=start + timedelta(hours=1),
         components=["Database"],
