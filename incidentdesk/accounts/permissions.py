@@ -20,6 +20,8 @@ class Perm(StrEnum):
     STATUSPAGE_PUBLISH = "statuspage.publish"
     STATUSPAGE_MANAGE = "statuspage.manage"
     SUBSCRIBER_MANAGE = "subscriber.manage"
+    POSTMORTEM_EDIT = "postmortem.edit"
+    POSTMORTEM_PUBLISH = "postmortem.publish"
 
 
 # The least role that holds each permission.
@@ -37,6 +39,8 @@ MIN_ROLE: dict[Perm, Role] = {
     Perm.STATUSPAGE_PUBLISH: Role.RESPONDER,
     Perm.STATUSPAGE_MANAGE: Role.MANAGER,
     Perm.SUBSCRIBER_MANAGE: Role.MANAGER,
+    Perm.POSTMORTEM_EDIT: Role.RESPONDER,
+    Perm.POSTMORTEM_PUBLISH: Role.MANAGER,
 }
 
 

@@ -90,11 +90,15 @@ def on_http_error(request, exc: HttpError):
 def _register_routers() -> None:
     from incidentdesk.accounts.api import router as accounts_router
     from incidentdesk.incidents.api import router as incidents_router
+    from incidentdesk.insights.api import router as insights_router
+    from incidentdesk.postmortems.api import router as postmortems_router
     from incidentdesk.statuspage.api import router as statuspage_router
 
     api.add_router("/", incidents_router)
     api.add_router("/", accounts_router)
     api.add_router("/", statuspage_router)
+    api.add_router("/", insights_router)
+    api.add_router("/", postmortems_router)
 
 
 _register_routers()

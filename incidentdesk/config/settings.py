@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "incidentdesk.incidents",
     "incidentdesk.statuspage",
     "incidentdesk.notifications",
+    "incidentdesk.postmortems",
+    "incidentdesk.insights",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +203,9 @@ SUBSCRIBE_RATE_LIMIT = int(env("INCIDENTDESK_SUBSCRIBE_RATE_LIMIT", "5"))
 STATUSPAGE_MAX_AGE = int(env("INCIDENTDESK_STATUSPAGE_MAX_AGE", "5"))
 # When set, the whole public site is also written here as static files on every change.
 STATUSPAGE_EXPORT_DIR = env("INCIDENTDESK_STATUSPAGE_EXPORT_DIR")
+
+# Bearer token that /metrics requires; when unset, /metrics answers 404.
+METRICS_TOKEN = env("INCIDENTDESK_METRICS_TOKEN")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:

@@ -10,8 +10,10 @@ urlpatterns = [
     path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
     path("statuspage/", include("incidentdesk.statuspage.internal_urls")),
     path("notifications/", include("incidentdesk.notifications.urls")),
+    path("", include("incidentdesk.insights.urls")),
     path("", include("incidentdesk.accounts.urls")),
     path("", include("incidentdesk.incidents.urls")),
+    path("", include("incidentdesk.postmortems.urls")),
     path("", include("incidentdesk.statuspage.subscribe_urls")),
     path("", include("incidentdesk.statuspage.urls")),
 ]

@@ -1,6 +1,6 @@
 from django.shortcuts import redirect
 
-_EXEMPT_PREFIXES = ("/setup", "/static/", "/api/", "/healthz")
+_EXEMPT_PREFIXES = ("/setup", "/static/", "/api/", "/healthz", "/metrics")
 
 
 class FirstRunMiddleware:

@@ -179,7 +179,11 @@ class Incident(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["year", "number"], name="incident_year_number_unique")
         ]
-        indexes = [models.Index(fields=["status", "severity"])]
+        indexes = [
+            models.Index(fields=["status", "severity"]),
+            # Reports and lists filter and sort by declaration time.
+            models.Index(fields=["declared_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"

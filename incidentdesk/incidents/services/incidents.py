@@ -283,6 +283,26 @@ def _readable(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
+def _check_postmortem_for_close(incident: Incident, reason: str) -> None:
+    """Closing needs the postmortem published, or a waiver where the severity allows one."""
+    from incidentdesk.postmortems.models import Postmortem, PostmortemStatus
+
+    published = Postmortem.objects.filter(
+        incident=incident, status=PostmortemStatus.PUBLISHED
+    ).exists()
+    if published:
+        return
+    if incident.severity.postmortem_required:
+        raise InvalidTransition(
+            f"a {incident.severity.name} incident needs its postmortem published before "
+            "it can be closed",
+            field="status",
+        )
+    incident.postmortem_waiver_reason = reason or (
+        f"postmortem not required for {incident.severity.name} incidents"
+    )
+
+
 def incident_set_status(
     *,
     actor,
@@ -312,15 +332,7 @@ def incident_set_status(
         rules.check_transition(current, status, reason=reason)
         if status == IncidentStatus.CLOSED:
             require(actor, Perm.INCIDENT_CLOSE)
-            if incident.severity.postmortem_required:
-                raise InvalidTransition(
-                    f"a {incident.severity.name} incident needs its postmortem published before "
-                    "it can be closed",
-                    field="status",
-                )
-            incident.postmortem_waiver_reason = reason or (
-                f"postmortem not required for {incident.severity.name} incidents"
-            )
+            _check_postmortem_for_close(incident, reason)
         now = timezone.now()
         for field, value in rules.timestamps_for_status(status, now, vars(incident)).items():
             setattr(incident, field, value)

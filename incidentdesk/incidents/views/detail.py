@@ -135,6 +135,7 @@ def incident_context(request, incident: Incident, **overrides) -> dict:
         "times_form": TimesEditForm(incident=incident),
     }
     context.update(_statuspage_panel(incident))
+    context["postmortem"] = _postmortem(incident)
     context.update(overrides)
     return context
 
@@ -144,6 +145,12 @@ def _statuspage_panel(incident: Incident) -> dict:
     from incidentdesk.statuspage.views_internal import statuspage_panel
 
     return statuspage_panel(incident)
+
+
+def _postmortem(incident: Incident):
+    from incidentdesk.postmortems.selectors import postmortem_for
+
+    return postmortem_for(incident)
 
 
 @login_required

@@ -1,0 +1,74 @@
+"""The insights figures as CSV rows (shared by the API and the CLI). Durations are in whole
+seconds; an empty cell is an unknown figure, never zero."""
+
+import csv
+import io
+
+from incidentdesk.insights.sql import METRICS
+
+FIGURES = ("count", "unknown", "mean", "median", "p90")
+
+
+def _duration_headers() -> list[str]:
+    return [
+        f"{m}_{f}" if f in ("count", "unknown") else f"{m}_{f}_seconds"
+        for m in METRICS
+        for f in FIGURES
+    ]
+
+
+def _duration_cells(durations: dict) -> list:
+    cells = []
+    for metric in METRICS:
+        stats = durations[metric]
+        cells += [stats["count"], stats["unknown"]]
+        cells += [stats[f]["seconds"] for f in ("mean", "median", "p90")]
+    return cells
+
+
+def _write(rows: list[list]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        writer.writerow(["" if cell is None else cell for cell in row])
+    return out.getvalue()
+
+
+def summary_csv(data: dict) -> str:
+    """One row per period (current, previous)."""
+    severities = list(data["current"]["by_severity"])
+    actions = ("total", "done", "pending", "overdue", "wont_do")
+    header = ["period", "since", "until", "incidents", "open"]
+    header += [f"severity_{k}" for k in severities] + _duration_headers()
+    header += [f"actions_{a}" for a in actions]
+    rows = [header]
+    for period in ("current", "previous"):
+        p = data[period]
+        row = [period, p["since"], p["until"], p["incidents"], p["open"]]
+        row += [p["by_severity"][k] for k in severities] + _duration_cells(p["durations"])
+        row += [p["actions"][a] for a in actions]
+        rows.append(row)
+    return _write(rows)
+
+
+def timeseries_csv(data: dict) -> str:
+    buckets = data["buckets"]
+    severities = list(buckets[0]["by_severity"]) if buckets else []
+    rows = [["start", "incidents", *(f"severity_{k}" for k in severities), *_duration_headers()]]
+    for b in buckets:
+        rows.append(
+            [
+                b["start"],
+                b["incidents"],
+                *(b["by_severity"][k] for k in severities),
+                *_duration_cells(b["durations"]),
+            ]
+        )
+    return _write(rows)
+
+
+def breakdown_csv(data: dict) -> str:
+    rows = [[data["by"], "incidents", *_duration_headers()]]
+    for r in data["rows"]:
+        rows.append([r["key"], r["incidents"], *_duration_cells(r["durations"])])
+    return _write(rows)

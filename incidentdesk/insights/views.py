@@ -1,0 +1,102 @@
+"""The Insights page: filters, figures and server-side SVG charts, for signed-in users."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from incidentdesk.core.errors import IncidentDeskError
+from incidentdesk.incidents.models import Component, Severity
+from incidentdesk.insights import selectors, svg
+from incidentdesk.insights.filters import parse_filters, taxonomy_available
+from incidentdesk.insights.sql import METRIC_NAMES, METRICS
+
+FILTERS = ("since", "until", "severity", "component", "taxonomy")
+
+
+def _hours(stats: dict, figure: str):
+    seconds = stats[figure]["seconds"]
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+def _charts(filters, interval: str) -> list[svg.Chart]:
+    series = selectors.timeseries(filters, interval)
+    labels = [b["start"] for b in series["buckets"]]
+    keys = list(series["buckets"][0]["by_severity"]) if labels else []
+    charts = [
+        svg.stacked_bars(
+            "per-period",
+            f"Incidents per {interval} by severity",
+            labels,
+            {k: [b["by_severity"][k] for b in series["buckets"]] for k in keys},
+        )
+    ]
+    for metric in METRICS:
+        per = [b["durations"][metric] for b in series["buckets"]]
+        charts.append(
+            svg.lines(
+                f"{metric}-trend",
+                f"{METRIC_NAMES[metric].capitalize()} per {interval}, hours (median, p90)",
+                labels,
+                {
+                    "median h": [_hours(s, "median") for s in per],
+                    "p90 h": [_hours(s, "p90") for s in per],
+                    "incidents": [s["count"] for s in per],
+                },
+            )
+        )
+    return charts
+
+
+def _breakdowns(filters) -> list[svg.Chart]:
+    charts = []
+    kinds = ["severity", "component", "detection"] + (["taxonomy"] if taxonomy_available() else [])
+    for by in kinds:
+        rows = selectors.breakdown(filters, by, metrics=("ttr",))["rows"]
+        ttr = [r["durations"]["ttr"] for r in rows]
+        extra = {
+            "headers": ["TTR median", "TTR p90", "TTR known"],
+            "rows": [[s["median"]["text"], s["p90"]["text"], s["count"]] for s in ttr],
+        }
+        items = [(r["key"], r["incidents"]) for r in rows]
+        charts.append(svg.hbars(f"by-{by}", f"Incidents by {by}", items, extra))
+    return charts
+
+
+@login_required
+def insights(request):
+    raw = {name: request.GET.get(name, "").strip() for name in FILTERS}
+    interval = request.GET.get("interval", "week")
+    context = {
+        "raw": raw,
+        "interval": interval if interval in selectors.INTERVALS else "week",
+        "severities": Severity.objects.all(),
+        "components": Component.objects.select_related("group"),
+        "taxonomy_available": taxonomy_available(),
+        "metric_names": METRIC_NAMES,
+    }
+    try:
+        filters = parse_filters(**raw)
+    except IncidentDeskError as exc:
+        context["error"] = exc
+        return render(request, "insights/insights.html", context, status=exc.status_code)
+    summary = selectors.summary(filters)
+    actions = summary["current"]["actions"]
+    context.update(
+        filters=filters,
+        summary=summary,
+        metrics=[
+            (
+                METRIC_NAMES[m],
+                summary["current"]["durations"][m],
+                summary["previous"]["durations"][m],
+            )
+            for m in METRICS
+        ],
+        charts=_charts(filters, context["interval"]),
+        breakdowns=_breakdowns(filters),
+        actions_chart=svg.hbars(
+            "actions",
+            "Action follow-through",
+            [(k.replace("_", " "), actions[k]) for k in ("done", "pending", "overdue", "wont_do")],
+        ),
+    )
+    return render(request, "insights/insights.html", context)

@@ -1,0 +1,147 @@
+"""The postmortem page: parse the form, call the service, render. Errors map through
+`web_errors` like the incident page's."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from incidentdesk.core.errors import ValidationError
+from incidentdesk.core.markdown import render_markdown
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.models import Component, IncidentStatus
+from incidentdesk.incidents.views.detail import load_incident
+from incidentdesk.incidents.views.web import web_errors
+from incidentdesk.postmortems import present, rules, selectors, services
+from incidentdesk.postmortems.models import PostmortemStatus
+from incidentdesk.postmortems.pdf import to_pdf
+
+WEB = ActionSource.WEB
+WHY_ROWS = 5
+
+
+def _page(request, incident, *, warnings=None, status=200):
+    postmortem = selectors.postmortem_for(incident)
+    whys = list(postmortem.five_whys) if postmortem else []
+    whys += [{"why": "", "because": ""}] * max(WHY_ROWS - len(whys), 1)
+    context = {
+        "incident": incident,
+        "postmortem": postmortem,
+        "document": present.document(postmortem) if postmortem else [],
+        "whys": whys,
+        "warnings": warnings or [],
+        "can_start": incident.status in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED),
+        "templates": selectors.templates(),
+        "terms": selectors.taxonomy_terms(),
+        "editable": postmortem is not None and postmortem.status != PostmortemStatus.PUBLISHED,
+        "public_fields": [
+            (name, label, getattr(postmortem, name) if postmortem else "")
+            for name, label in present.PUBLIC_LABELS
+        ],
+    }
+    return render(request, "postmortems/page.html", context, status=status)
+
+
+@login_required
+@web_errors
+def postmortem_page(request, reference: str):
+    return _page(request, load_incident(reference))
+
+
+@login_required
+@require_POST
+@web_errors
+def postmortem_start(request, reference: str):
+    incident = load_incident(reference)
+    services.postmortem_start(
+        actor=request.user,
+        source=WEB,
+        incident=incident,
+        template=request.POST.get("template", "blameless"),
+    )
+    return redirect("postmortem_page", incident.reference)
+
+
+def _edit_changes(post) -> dict:
+    """The one thing a form on the page changes: a section, the whys, the taxonomy or the
+    public version."""
+    part = post.get("part", "")
+    if part == "section":
+        return {"sections": {post.get("key", ""): post.get("text", "")}}
+    if part == "five_whys":
+        pairs = zip(post.getlist("why"), post.getlist("because"), strict=False)
+        return {"five_whys": [{"why": w, "because": b} for w, b in pairs if w.strip() or b.strip()]}
+    if part == "taxonomy":
+        return {"taxonomy": post.get("taxonomy", "")}
+    if part == "public":
+        return {name: post.get(name, "") for name, _ in present.PUBLIC_LABELS}
+    raise ValidationError("unknown part of the postmortem", field="part")
+
+
+@login_required
+@require_POST
+@web_errors
+def postmortem_edit(request, reference: str):
+    incident = load_incident(reference)
+    result = services.postmortem_edit(
+        actor=request.user,
+        source=WEB,
+        postmortem=services.postmortem_by_reference(incident),
+        **_edit_changes(request.POST),
+    )
+    messages.success(request, "Saved.")
+    return _page(request, incident, warnings=result.warnings)
+
+
+@login_required
+@require_POST
+@web_errors
+def postmortem_review(request, reference: str):
+    incident = load_incident(reference)
+    reviewers = [h for h in request.POST.get("reviewers", "").replace(",", " ").split() if h]
+    postmortem = services.postmortem_review(
+        actor=request.user,
+        source=WEB,
+        postmortem=services.postmortem_by_reference(incident),
+        status=request.POST.get("status", ""),
+        reviewers=reviewers,
+        reason=request.POST.get("reason", ""),
+    )
+    messages.success(request, f"Postmortem is now {postmortem.get_status_display().lower()}.")
+    return redirect("postmortem_page", incident.reference)
+
+
+@login_required
+@require_POST
+@web_errors
+def postmortem_preview(request, reference: str):
+    """The markdown as it will show, with the blameless check's findings (htmx)."""
+    load_incident(reference)
+    text = request.POST.get("text", "")[: services.SECTION_MAX]
+    not_people = Component.objects.values_list("name", flat=True)
+    return render(
+        request,
+        "postmortems/_preview.html",
+        {"html": render_markdown(text), "warnings": rules.blameless_warnings(text, not_people)},
+    )
+
+
+@login_required
+@web_errors
+def postmortem_export(request, reference: str):
+    incident = load_incident(reference)
+    postmortem = services.postmortem_by_reference(incident)
+    body: str | bytes
+    if request.GET.get("format") == "pdf":
+        body, kind, ext = to_pdf(postmortem), "application/pdf", "pdf"
+    elif request.GET.get("format") == "html":
+        body, kind, ext = present.to_html(postmortem), "text/html", "html"
+    else:
+        body, kind, ext = present.to_markdown(postmortem), "text/markdown", "md"
+    charset = "" if ext == "pdf" else "; charset=utf-8"
+    response = HttpResponse(body, content_type=f"{kind}{charset}")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{incident.reference}-postmortem.{ext}"'
+    )
+    return response

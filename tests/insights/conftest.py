@@ -1,0 +1,51 @@
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from incidentdesk.incidents.models import ActionItem, Incident
+
+DAY = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def incident_at(declare):
+    """Declare an incident through the service, then set its measured timestamps directly:
+    these tests are about reading figures, and the timestamps are the input under test.
+    `ttd` and `ttf` are minutes; None leaves the timestamp missing."""
+
+    def make(declared=DAY, ttd=None, ttf=None, severity="major", **fields):
+        incident = declare(severity=severity, **fields)
+        started = declared - timedelta(hours=1)
+        values = {
+            "declared_at": declared,
+            "started_at": started,
+            "detected_at": None,
+            "resolved_at": None,
+        }
+        if ttd is not None:
+            values["detected_at"] = started + timedelta(minutes=ttd)
+            if ttf is not None:
+                values["resolved_at"] = values["detected_at"] + timedelta(minutes=ttf)
+        Incident.objects.filter(pk=incident.pk).update(**values)
+        incident.refresh_from_db()
+        return incident
+
+    return make
+
+
+@pytest.fixture
+def action_on():
+    """An action item on an incident in a given status and due date (fixture data for reads)."""
+
+    def make(incident, status="open", due=None):
+        return ActionItem.objects.create(
+            incident=incident, title="Add an alert", status=status, due_date=due
+        )
+
+    return make
+
+
+def days_ago(n: int) -> date:
+    from django.utils import timezone
+
+    return timezone.localdate() - timedelta(days=n)
