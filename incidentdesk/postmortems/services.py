@@ -299,6 +299,8 @@ def postmortem_review(
         if status == PostmortemStatus.PUBLISHED:
             postmortem.published_at = now
         postmortem.save()
+        if status == PostmortemStatus.PUBLISHED:
+            _publish_public_version(postmortem, actor=actor, source=source)
         body = f"Postmortem {current} → {status}"
         if chosen:
             body += f"; reviewers: {', '.join(u.username for u in chosen)}"
@@ -312,6 +314,33 @@ def postmortem_review(
             data={"from": current, "to": status, "reviewers": [u.username for u in chosen]},
         )
     return postmortem_by_reference(postmortem.incident)
+
+
+PUBLIC_HEADINGS = {
+    "public_impact": "Impact",
+    "public_cause": "Cause",
+    "public_solution": "Solution",
+    "public_conclusion": "Conclusion",
+}
+
+
+def _publish_public_version(postmortem: Postmortem, *, actor, source: ActionSource) -> None:
+    """If the incident was published on the status page and the postmortem has a public
+    version, show that version there. Only the four public fields are used."""
+    from incidentdesk.statuspage.models import PublicIncident
+    from incidentdesk.statuspage.services import postmortem_publish_public
+
+    publication = PublicIncident.objects.filter(incident_id=postmortem.incident_id).first()
+    parts = [
+        f"## {heading}\n\n{getattr(postmortem, field).strip()}"
+        for field, heading in PUBLIC_HEADINGS.items()
+        if getattr(postmortem, field).strip()
+    ]
+    if publication is None or not parts:
+        return
+    postmortem_publish_public(
+        actor=actor, source=source, public_incident=publication, body="\n\n".join(parts)
+    )
 
 
 def _check_ready(postmortem: Postmortem, status: str) -> None:

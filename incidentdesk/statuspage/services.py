@@ -482,6 +482,24 @@ def component_status_change(
     return component
 
 
+def postmortem_publish_public(
+    *, actor, source: ActionSource, public_incident: PublicIncident, body: str
+) -> PublicIncident:
+    """Show the public version of a postmortem on the status page (and as `postmortem_body` in
+    the v2 API). A resolved publication moves to the `postmortem` status, as on Statuspage."""
+    require_or_system(actor, source, Perm.STATUSPAGE_PUBLISH)
+    body = check_text(body, field="postmortem_body", max_length=50_000, required=True)
+    with transaction.atomic():
+        pi = PublicIncident.objects.select_for_update().get(pk=public_incident.pk)
+        now = timezone.now()
+        pi.postmortem_body, pi.postmortem_published_at, pi.updated_at = body, now, now
+        if pi.status == "resolved":
+            pi.status = "postmortem"
+        pi.save()
+        transaction.on_commit(_refresh_public_site)
+    return pi
+
+
 def banner_set(
     *, actor, source: ActionSource, active: bool, message: str = "", kind: str = BannerKind.INFO
 ) -> PageSettings:
