@@ -15,11 +15,21 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def is_transactional(request) -> bool:
+    """Whether a test runs in real transactions (so its tables are flushed, not rolled back)."""
+    marker = request.node.get_closest_marker("django_db")
+    return (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+
+
 @pytest.fixture(autouse=True)
 def _default_severities(request):
     """Transactional tests flush the tables, data migrations' rows included: put the default
     severity levels back for them."""
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+    if is_transactional(request):
         from incidentdesk.incidents.defaults import ensure_default_severities
         from incidentdesk.incidents.models import Severity
 

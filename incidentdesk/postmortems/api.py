@@ -70,3 +70,111 @@ def create_term(request, payload: TermIn):
 @router.get("/postmortem-templates", response=list[TemplateOut])
 def list_templates(request):
     return selectors.templates()
+
+
+# Follow-ups, wins, the root-cause meeting, feedback and the review ----------------------
+
+from datetime import date, datetime  # noqa: E402
+
+from ninja import Schema  # noqa: E402
+
+from incidentdesk.postmortems.feedback import feedback_give  # noqa: E402
+from incidentdesk.postmortems.followups import followup_create, followups_of  # noqa: E402
+from incidentdesk.postmortems.meetings import meeting_schedule  # noqa: E402
+from incidentdesk.postmortems.review import review_report, went_well_add  # noqa: E402
+
+
+class FollowUpIn(Schema):
+    title: str
+    owner: str
+    category: str = ""
+    priority: str = "medium"
+    due_date: date | None = None
+    external_url: str = ""
+    description: str = ""
+
+
+class WentWellIn(Schema):
+    text: str
+    action_item: int | None = None
+
+
+class MeetingIn(Schema):
+    starts_at: datetime
+    duration_minutes: int = 60
+    location: str = ""
+    attendees: list[str]
+
+
+class FeedbackIn(Schema):
+    response_rating: int
+    postmortem_rating: int
+    improve: str = ""
+
+
+def _followup_json(item) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "title": item.title,
+        "owner": item.owner.username if item.owner else None,
+        "category": item.category,
+        "priority": item.priority,
+        "due_date": item.due_date,
+        "status": item.status,
+        "wont_do_reason": item.wont_do_reason,
+        "external_url": item.external_url,
+        "overdue": item.is_overdue,
+    }
+
+
+@router.get("/incidents/{reference}/postmortem/followups", response=list[dict[str, Any]])
+def list_followups(request, reference: str):
+    return [_followup_json(item) for item in followups_of(_postmortem(reference))]
+
+
+@router.post("/incidents/{reference}/postmortem/followups", response={201: dict[str, Any]})
+def add_followup(request, reference: str, payload: FollowUpIn):
+    item = followup_create(
+        actor=request.auth, source=API, postmortem=_postmortem(reference), **payload.dict()
+    )
+    return Status(201, _followup_json(item))
+
+
+@router.post("/incidents/{reference}/postmortem/went-well", response={201: dict[str, Any]})
+def add_went_well(request, reference: str, payload: WentWellIn):
+    entry = went_well_add(
+        actor=request.auth, source=API, postmortem=_postmortem(reference), **payload.dict()
+    )
+    return Status(201, {"id": entry.pk, "text": entry.text, "action_item": entry.action_item_id})
+
+
+@router.put("/incidents/{reference}/postmortem/meeting", response=dict[str, Any])
+def schedule_meeting(request, reference: str, payload: MeetingIn):
+    meeting = meeting_schedule(
+        actor=request.auth, source=API, postmortem=_postmortem(reference), **payload.dict()
+    )
+    return {
+        "uid": meeting.uid,
+        "sequence": meeting.sequence,
+        "starts_at": meeting.starts_at,
+        "duration_minutes": meeting.duration_minutes,
+        "location": meeting.location,
+        "attendees": sorted(u.username for u in meeting.attendees.all()),
+    }
+
+
+@router.put("/incidents/{reference}/postmortem/feedback", response=dict[str, Any])
+def give_feedback(request, reference: str, payload: FeedbackIn):
+    feedback = feedback_give(
+        actor=request.auth, source=API, postmortem=_postmortem(reference), **payload.dict()
+    )
+    return {
+        "response_rating": feedback.response_rating,
+        "postmortem_rating": feedback.postmortem_rating,
+        "improve": feedback.improve,
+    }
+
+
+@router.get("/review", response=dict[str, Any])
+def get_review(request, since: date | None = None):
+    return review_report(since=since)

@@ -86,3 +86,95 @@ class Postmortem(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == PostmortemStatus.PUBLISHED
+
+
+# Improvement: follow-up reminders, wins, the root-cause meeting and feedback -------------
+
+
+class FollowUpReminder(models.Model):
+    """The last reminder sent about a follow-up action item, so each step is sent once.
+
+    `step` names the due date and the stage ("2026-03-01:due_soon", "2026-03-01:overdue:0",
+    ":overdue:1" a week later…): moving the due date starts the steps again."""
+
+    action_item = models.OneToOneField(
+        "incidents.ActionItem", on_delete=models.CASCADE, related_name="+"
+    )
+    step = models.CharField(max_length=64)
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"reminder {self.step} of action {self.action_item_id}"
+
+
+class WentWell(models.Model):
+    """A "what went well" entry; pointing at an earlier action item makes it a win."""
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="went_well")
+    text = models.TextField()
+    action_item = models.ForeignKey(
+        "incidents.ActionItem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="wins",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class RootCauseMeeting(models.Model):
+    """The root-cause meeting of a postmortem. Rescheduling keeps the invite's UID and bumps
+    its sequence, so calendars update the event instead of adding another."""
+
+    postmortem = models.OneToOneField(Postmortem, on_delete=models.CASCADE, related_name="meeting")
+    uid = models.CharField(max_length=200, unique=True)
+    sequence = models.PositiveIntegerField(default=0)
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveIntegerField()
+    location = models.CharField(max_length=500, blank=True)
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"root-cause meeting {self.uid}"
+
+
+class Feedback(models.Model):
+    """One participant's view of the response and of the postmortem (1-5 each), editable."""
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    response_rating = models.PositiveSmallIntegerField()
+    postmortem_rating = models.PositiveSmallIntegerField()
+    improve = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["postmortem", "user"], name="one_feedback_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"feedback of {self.user_id} on {self.postmortem_id}"
+
+
+class ReviewDigest(models.Model):
+    """A weekly digest that was sent (one per ISO week), so a retried task sends it once."""
+
+    week = models.CharField(max_length=10, unique=True)
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.week

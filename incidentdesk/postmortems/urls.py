@@ -29,3 +29,34 @@ urlpatterns = [
         name="postmortem_export",
     ),
 ]
+
+# Follow-ups, wins, the root-cause meeting and feedback (improvement_views).
+from incidentdesk.postmortems import improvement_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "incidents/<ref:reference>/postmortem/followups",
+        improvement_views.followup_add,
+        name="postmortem_followup_add",
+    ),
+    path(
+        "incidents/<ref:reference>/postmortem/went-well",
+        improvement_views.went_well,
+        name="postmortem_went_well",
+    ),
+    path(
+        "incidents/<ref:reference>/postmortem/meeting",
+        improvement_views.meeting,
+        name="postmortem_meeting",
+    ),
+    path(
+        "incidents/<ref:reference>/postmortem/meeting.ics",
+        improvement_views.meeting_download,
+        name="postmortem_meeting_ics",
+    ),
+    path(
+        "incidents/<ref:reference>/postmortem/feedback",
+        improvement_views.feedback,
+        name="postmortem_feedback",
+    ),
+]

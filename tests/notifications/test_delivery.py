@@ -317,3 +317,24 @@ def test_managers_retry_a_failed_delivery(
     with pytest.raises(InvalidTransition):
         delivery_retry(actor=manager, source=WEB, delivery=row)
     assert delivery_retry_failed(actor=manager, source=WEB) == 0
+
+
+def test_an_event_carrying_a_calendar_invite_attaches_it_to_the_email(db):
+    from django.core.mail import get_connection
+
+    from incidentdesk.notifications.channels.email import build_message
+    from incidentdesk.notifications.models import Delivery, OutboxEvent
+
+    invite = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    event = OutboxEvent.objects.create(
+        topic="postmortem.meeting",
+        payload={"email": {"subject": "Root-cause meeting", "text": "Join us"}, "ics": invite},
+        staff_emails=["ada@example.com"],
+    )
+    delivery = Delivery.objects.create(
+        event=event, channel="email", recipient="ada@example.com", key=f"{event.pk}:ada"
+    )
+    message = build_message(delivery, get_connection())
+    name, content, mimetype = message.attachments[0]
+    assert name == "invite.ics" and content == invite
+    assert mimetype.startswith("text/calendar")

@@ -4,13 +4,14 @@ from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.services import incident_set_status
 from incidentdesk.postmortems import services
 from tests.cli.conftest import cli  # noqa: F401  (the CLI fixture, shared)
+from tests.conftest import is_transactional
 
 
 @pytest.fixture(autouse=True)
 def _built_in_terms_and_templates(request):
     """Transactional tests flush the tables, data migrations' rows included: put the built-in
     taxonomy terms and templates back for them."""
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+    if is_transactional(request):
         from incidentdesk.postmortems.defaults import (
             ensure_built_in_templates,
             ensure_built_in_terms,

@@ -47,7 +47,7 @@ def build_message(delivery: Delivery, connection) -> EmailMessage:
         )
         headers["List-Unsubscribe"] = f"<{url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return EmailMessage(
+    message = EmailMessage(
         subject,
         text,
         settings.DEFAULT_FROM_EMAIL,
@@ -55,6 +55,11 @@ def build_message(delivery: Delivery, connection) -> EmailMessage:
         headers=headers,
         connection=connection,
     )
+    invite = delivery.event.payload.get("ics")
+    if invite:
+        # A calendar invite (e.g. a root-cause meeting) travels as an attachment too.
+        message.attach("invite.ics", invite, "text/calendar; method=REQUEST; charset=utf-8")
+    return message
 
 
 def _close(connection) -> None:

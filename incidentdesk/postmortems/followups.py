@@ -1,0 +1,150 @@
+"""Improvement actions from a postmortem, and the reminders their owners get.
+
+A follow-up is an incident action item in the `follow_up` phase with exactly one owner; the
+write goes through `action_item_create`, which also defaults the due date from the
+severity's `action_due_days`. Reminders are emailed through the outbox: REMIND_BEFORE_DAYS
+before the due date, on the first day overdue, then weekly while it stays open."""
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from incidentdesk.core.errors import ValidationError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.models import ActionItem, ActionPhase
+from incidentdesk.incidents.services import action_item_create
+from incidentdesk.notifications.outbox import emit
+from incidentdesk.postmortems.models import FollowUpReminder, Postmortem
+
+REMIND_BEFORE_DAYS = 3
+OVERDUE_EVERY_DAYS = 7
+REMINDER_TOPIC = "action.reminder"
+
+
+def followup_create(
+    *,
+    actor,
+    source: ActionSource,
+    postmortem: Postmortem,
+    title: str,
+    owner: Any,
+    category: str = "",
+    priority: str = "medium",
+    due_date: date | None = None,
+    external_url: str = "",
+    description: str = "",
+) -> ActionItem:
+    """Add an improvement action to the postmortem's incident: one owner (required), a
+    category, a priority, a due date (default: from the severity policy) and a ticket link."""
+    if not owner:
+        raise ValidationError("name the one person who owns it", field="owner")
+    return action_item_create(
+        actor=actor,
+        source=source,
+        incident=postmortem.incident,
+        title=title,
+        phase=ActionPhase.FOLLOW_UP,
+        owner=owner,
+        category=category,
+        priority=priority,
+        due_date=due_date,
+        external_url=external_url,
+        description=description,
+    )
+
+
+def followups_of(postmortem: Postmortem) -> QuerySet[ActionItem]:
+    """The postmortem's improvement actions, open ones first, soonest due first."""
+    return (
+        ActionItem.objects.filter(incident_id=postmortem.incident_id, phase=ActionPhase.FOLLOW_UP)
+        .select_related("owner")
+        .order_by("status", "due_date", "id")
+    )
+
+
+def reminder_step(due_date: date, today: date) -> str | None:
+    """Which reminder a pending action due on `due_date` has reached `today`, or None."""
+    days_left = (due_date - today).days
+    if days_left > REMIND_BEFORE_DAYS:
+        return None
+    if days_left >= 0:
+        return f"{due_date.isoformat()}:due_soon"
+    weeks = (-days_left - 1) // OVERDUE_EVERY_DAYS
+    return f"{due_date.isoformat()}:overdue:{weeks}"
+
+
+def _reminder_email(item: ActionItem, today: date) -> dict[str, str]:
+    days_left = (item.due_date - today).days
+    url = f"{settings.BASE_URL}/incidents/{item.incident.reference}/postmortem"
+    if days_left >= 0:
+        when = "today" if days_left == 0 else f"in {days_left} day{'s' if days_left != 1 else ''}"
+        subject = f"[{item.incident.reference}] Action due {when}: {item.title}"
+        first = f"The improvement action you own is due {when} ({item.due_date.isoformat()})."
+    else:
+        late = -days_left
+        subject = f"[{item.incident.reference}] Action overdue: {item.title}"
+        first = (
+            f"The improvement action you own is overdue by {late} day{'s' if late != 1 else ''} "
+            f"(it was due {item.due_date.isoformat()})."
+        )
+    text = (
+        f"{first}\n\n"
+        f"  {item.title}\n"
+        f"  Incident: {item.incident.reference} {item.incident.title}\n"
+        f"  Priority: {item.priority}  Status: {item.status}\n"
+        + (f"  Ticket: {item.external_url}\n" if item.external_url else "")
+        + f"\nMark it done, move the due date, or say why it won't be done:\n{url}\n"
+    )
+    return {"subject": subject, "text": text}
+
+
+def _remind(pk: int, today: date, now) -> bool:
+    with transaction.atomic():
+        item = (
+            ActionItem.objects.select_for_update(of=("self",))
+            .select_related("incident", "owner")
+            .get(pk=pk)
+        )
+        step = reminder_step(item.due_date, today) if item.due_date else None
+        record = FollowUpReminder.objects.filter(action_item=item).first()
+        # Checked again under the lock: another worker may have just sent this step.
+        if step is None or (record and record.step == step):
+            return False
+        FollowUpReminder.objects.update_or_create(
+            action_item=item, defaults={"step": step, "sent_at": now}
+        )
+        emit(
+            topic=REMINDER_TOPIC,
+            payload={"email": _reminder_email(item, today), "action_item": item.pk},
+            staff_emails=[item.owner.email],
+        )
+    return True
+
+
+def followup_reminders_send(*, now=None) -> int:
+    """Email the owner of each pending follow-up that reached a reminder step it was not yet
+    told about. Returns how many reminders were emitted."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    candidates = (
+        ActionItem.objects.pending()
+        .filter(
+            phase=ActionPhase.FOLLOW_UP,
+            due_date__isnull=False,
+            due_date__lte=today + timezone.timedelta(days=REMIND_BEFORE_DAYS),
+            owner__is_active=True,
+        )
+        .exclude(owner__email="")
+        .values_list("pk", "due_date")
+    )
+    sent = {r.action_item_id: r.step for r in FollowUpReminder.objects.all()}
+    count = 0
+    for pk, due in candidates:
+        step = reminder_step(due, today)
+        if step and sent.get(pk) != step:
+            count += _remind(pk, today, now)
+    return count

@@ -1,0 +1,134 @@
+"""Web forms of the postmortem page for follow-ups, wins, the meeting and feedback: parse,
+call the service, redirect back. Errors map through `web_errors` like the rest of the page."""
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.http import require_POST
+
+from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.views.detail import load_incident
+from incidentdesk.incidents.views.web import web_errors
+from incidentdesk.postmortems import services
+from incidentdesk.postmortems.feedback import feedback_give
+from incidentdesk.postmortems.followups import followup_create
+from incidentdesk.postmortems.meetings import meeting_ics, meeting_schedule
+from incidentdesk.postmortems.models import RootCauseMeeting
+from incidentdesk.postmortems.review import went_well_add
+
+WEB = ActionSource.WEB
+
+
+def _postmortem(reference: str):
+    return services.postmortem_by_reference(load_incident(reference))
+
+
+def _date(value: str, field: str):
+    if not value.strip():
+        return None
+    parsed = parse_date(value.strip())
+    if parsed is None:
+        raise ValidationError("must be a date (YYYY-MM-DD)", field=field)
+    return parsed
+
+
+def _local_datetime(value: str, field: str) -> datetime:
+    """A form's datetime-local value, read in the server's time zone."""
+    try:
+        parsed = parse_datetime(value.strip())
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationError("must be a date and time (YYYY-MM-DD HH:MM)", field=field)
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def _back(request, postmortem, text: str):
+    messages.success(request, text)
+    return redirect("postmortem_page", postmortem.incident.reference)
+
+
+@login_required
+@require_POST
+@web_errors
+def followup_add(request, reference: str):
+    postmortem = _postmortem(reference)
+    post = request.POST
+    item = followup_create(
+        actor=request.user,
+        source=WEB,
+        postmortem=postmortem,
+        title=post.get("title", ""),
+        owner=post.get("owner", "").strip(),
+        category=post.get("category", ""),
+        priority=post.get("priority", "medium"),
+        due_date=_date(post.get("due_date", ""), "due_date"),
+        external_url=post.get("external_url", ""),
+    )
+    return _back(request, postmortem, f"Follow-up added, due {item.due_date:%Y-%m-%d}.")
+
+
+@login_required
+@require_POST
+@web_errors
+def went_well(request, reference: str):
+    postmortem = _postmortem(reference)
+    went_well_add(
+        actor=request.user,
+        source=WEB,
+        postmortem=postmortem,
+        text=request.POST.get("text", ""),
+        action_item=request.POST.get("action_item", "").strip().lstrip("#") or None,
+    )
+    return _back(request, postmortem, "Noted.")
+
+
+@login_required
+@require_POST
+@web_errors
+def meeting(request, reference: str):
+    postmortem = _postmortem(reference)
+    meeting_schedule(
+        actor=request.user,
+        source=WEB,
+        postmortem=postmortem,
+        starts_at=_local_datetime(request.POST.get("starts_at", ""), "starts_at"),
+        duration_minutes=request.POST.get("duration_minutes", ""),
+        location=request.POST.get("location", ""),
+        attendees=request.POST.get("attendees", ""),
+    )
+    return _back(request, postmortem, "Meeting scheduled; invites are on their way.")
+
+
+@login_required
+@web_errors
+def meeting_download(request, reference: str):
+    postmortem = _postmortem(reference)
+    found = RootCauseMeeting.objects.filter(postmortem=postmortem).first()
+    if found is None:
+        raise NotFound("no root-cause meeting is scheduled", field="meeting")
+    response = HttpResponse(meeting_ics(found), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{reference}-meeting.ics"'
+    return response
+
+
+@login_required
+@require_POST
+@web_errors
+def feedback(request, reference: str):
+    postmortem = _postmortem(reference)
+    feedback_give(
+        actor=request.user,
+        source=WEB,
+        postmortem=postmortem,
+        response_rating=request.POST.get("response_rating"),
+        postmortem_rating=request.POST.get("postmortem_rating"),
+        improve=request.POST.get("improve", ""),
+    )
+    return _back(request, postmortem, "Thank you for the feedback.")

@@ -1,0 +1,172 @@
+"""The root-cause meeting of a postmortem: scheduled from it, invites sent by email.
+
+Each attendee gets one email through the outbox with the meeting's time and a link to the
+iCalendar invite (METHOD:REQUEST, a UID stable per meeting, times in UTC), which is also
+downloadable at /incidents/<ref>/postmortem/meeting.ics. The invite text is stored on the
+event too, for when email attachments are supported."""
+
+import uuid
+import zoneinfo
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import icalendar
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.accounts.services import user_by_handle
+from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.models import EntryKind
+from incidentdesk.incidents.rules import check_text
+from incidentdesk.incidents.services.timeline import record_entry
+from incidentdesk.notifications.outbox import emit
+from incidentdesk.postmortems.models import Postmortem, RootCauseMeeting
+
+MEETING_TOPIC = "postmortem.meeting"
+DURATION_LIMITS = (5, 8 * 60)
+ATTENDEES_MAX = 100
+
+
+def _attendees(handles: Any) -> list:
+    if isinstance(handles, str):
+        handles = handles.replace(",", " ").split()
+    users = []
+    for handle in handles or []:
+        try:
+            user = handle if hasattr(handle, "pk") else user_by_handle(handle)
+        except (NotFound, ValidationError) as exc:
+            raise type(exc)(exc.message, field="attendees") from None
+        if user not in users:
+            users.append(user)
+    if not users:
+        raise ValidationError("invite at least one person", field="attendees")
+    if len(users) > ATTENDEES_MAX:
+        raise ValidationError(f"at most {ATTENDEES_MAX} people", field="attendees")
+    return users
+
+
+def _check(starts_at: Any, duration_minutes: Any) -> tuple[datetime, int]:
+    if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
+        raise ValidationError("must be a date and time with its time zone", field="starts_at")
+    try:
+        duration = int(duration_minutes)
+    except (TypeError, ValueError):
+        raise ValidationError("must be a number of minutes", field="duration_minutes") from None
+    low, high = DURATION_LIMITS
+    if not low <= duration <= high:
+        raise ValidationError(f"must be {low} to {high} minutes", field="duration_minutes")
+    return starts_at, duration
+
+
+def meeting_schedule(
+    *,
+    actor,
+    source: ActionSource,
+    postmortem: Postmortem,
+    starts_at: datetime,
+    duration_minutes: int,
+    attendees: Any,
+    location: str = "",
+) -> RootCauseMeeting:
+    """Schedule (or move) the root-cause meeting and email each attendee an invite."""
+    require(actor, Perm.POSTMORTEM_EDIT)
+    starts_at, duration = _check(starts_at, duration_minutes)
+    location = check_text(location, field="location", max_length=500)
+    people = _attendees(attendees)
+    with transaction.atomic():
+        meeting = RootCauseMeeting.objects.filter(postmortem=postmortem).first()
+        if meeting is None:
+            host = urlsplit(settings.BASE_URL).hostname or "incidentdesk"
+            meeting = RootCauseMeeting(postmortem=postmortem, uid=f"{uuid.uuid4()}@{host}")
+        else:
+            meeting.sequence += 1
+        meeting.starts_at, meeting.duration_minutes = starts_at, duration
+        meeting.location, meeting.organizer = location, actor
+        meeting.save()
+        meeting.attendees.set(people)
+        record_entry(
+            incident=postmortem.incident,
+            kind=EntryKind.EVENT,
+            body=f"Root-cause meeting scheduled for {_local(starts_at)} ({duration} min)",
+            actor=actor,
+            source=source,
+            data={"postmortem": {"meeting": meeting.pk}},
+        )
+        ics = meeting_ics(meeting).decode()
+        for person in people:
+            if person.email:
+                emit(
+                    topic=MEETING_TOPIC,
+                    payload={"email": _invite_email(meeting, person), "ics": ics},
+                    staff_emails=[person.email],
+                )
+    return meeting
+
+
+def _local(moment: datetime) -> str:
+    zone = zoneinfo.ZoneInfo(settings.REPORTING_TIME_ZONE)
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} {settings.REPORTING_TIME_ZONE}"
+
+
+def _summary(meeting: RootCauseMeeting) -> str:
+    incident = meeting.postmortem.incident
+    return f"Root-cause meeting: {incident.reference} {incident.title}"
+
+
+def ics_url(meeting: RootCauseMeeting) -> str:
+    reference = meeting.postmortem.incident.reference
+    return f"{settings.BASE_URL}/incidents/{reference}/postmortem/meeting.ics"
+
+
+def _invite_email(meeting: RootCauseMeeting, person) -> dict[str, str]:
+    incident = meeting.postmortem.incident
+    where = f"Where: {meeting.location}\n" if meeting.location else ""
+    text = (
+        f"Hello {person.display_name},\n\n"
+        f"You are invited to the root-cause meeting of {incident.reference} {incident.title}.\n\n"
+        f"When: {_local(meeting.starts_at)} ({meeting.duration_minutes} minutes)\n{where}"
+        f"Organizer: {meeting.organizer.display_name if meeting.organizer else 'IncidentDesk'}\n\n"
+        f"Add it to your calendar: {ics_url(meeting)}\n"
+        f"The postmortem: {settings.BASE_URL}/incidents/{incident.reference}/postmortem\n"
+    )
+    return {"subject": f"Invitation: {_summary(meeting)}", "text": text}
+
+
+def _address(user) -> icalendar.vCalAddress:
+    address = icalendar.vCalAddress(f"mailto:{user.email}")
+    address.params["CN"] = icalendar.vText(user.display_name)
+    return address
+
+
+def meeting_ics(meeting: RootCauseMeeting) -> bytes:
+    """The meeting as an iCalendar invite (METHOD:REQUEST, times in UTC)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//IncidentDesk//Root-cause meeting//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "REQUEST")
+    event = icalendar.Event()
+    start = meeting.starts_at.astimezone(zoneinfo.ZoneInfo("UTC"))
+    event.add("uid", meeting.uid)
+    event.add("sequence", meeting.sequence)
+    event.add("dtstamp", meeting.updated_at.astimezone(zoneinfo.ZoneInfo("UTC")))
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=meeting.duration_minutes))
+    event.add("summary", _summary(meeting))
+    event.add("description", f"Postmortem: {ics_url(meeting).removesuffix('/meeting.ics')}")
+    if meeting.location:
+        event.add("location", meeting.location)
+    if meeting.organizer and meeting.organizer.email:
+        event.add("organizer", _address(meeting.organizer))
+    for person in meeting.attendees.order_by("username"):
+        if person.email:
+            attendee = _address(person)
+            attendee.params.update(
+                {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}
+            )
+            event.add("attendee", attendee, encode=0)
+    calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,234 @@
+"""The periodic review of improvement actions across all postmortems, and its wins.
+
+`review_report` counts follow-up actions done, pending, overdue and won't-do, grouped by owner
+and by incident; lists the wins ("what went well" entries crediting an earlier action) and the
+participants' feedback. `incidentdesk review` prints it; `review_digest_send` emails it to
+managers every Monday at 08:00 in the reporting time zone, once per week."""
+
+import zoneinfo
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+
+from incidentdesk.accounts.models import Role, User
+from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.models import ActionItem, ActionPhase, ActionStatus
+from incidentdesk.incidents.rules import check_text
+from incidentdesk.notifications.outbox import emit
+from incidentdesk.postmortems.models import Feedback, Postmortem, ReviewDigest, WentWell
+
+BUCKETS = ("done", "pending", "overdue", "wont_do")
+DIGEST_TOPIC = "review.digest"
+DIGEST_WEEKDAY, DIGEST_HOUR = 0, 8  # Monday, 08:00 in the reporting time zone
+
+
+def went_well_add(
+    *, actor, source: ActionSource, postmortem: Postmortem, text: str, action_item: Any = None
+) -> WentWell:
+    """Note what went well. Crediting an action item (by id) of an earlier incident, whose
+    mitigation reduced this one's impact, makes the entry a win in the review."""
+    require(actor, Perm.POSTMORTEM_EDIT)
+    text = check_text(text, field="text", max_length=2000, required=True)
+    item = None
+    if action_item not in (None, ""):
+        try:
+            item = ActionItem.objects.select_related("incident").get(pk=int(action_item))
+        except (TypeError, ValueError):
+            raise ValidationError("must be an action item's number", field="action_item") from None
+        except ActionItem.DoesNotExist:
+            raise NotFound(f"there is no action item {action_item}", field="action_item") from None
+        if item.incident_id == postmortem.incident_id:
+            raise ValidationError(
+                "must be an action item of an earlier incident", field="action_item"
+            )
+    return WentWell.objects.create(
+        postmortem=postmortem, text=text, action_item=item, created_by=actor
+    )
+
+
+def _bucket(item: ActionItem, today: date) -> str:
+    if item.status == ActionStatus.DONE:
+        return "done"
+    if item.status == ActionStatus.WONT_DO:
+        return "wont_do"
+    return "overdue" if item.due_date and item.due_date < today else "pending"
+
+
+def _item_json(item: ActionItem, bucket: str) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "title": item.title,
+        "incident": item.incident.reference,
+        "owner": item.owner.username if item.owner else None,
+        "due_date": item.due_date,
+        "status": item.status,
+        "state": bucket,
+        "wont_do_reason": item.wont_do_reason,
+        "external_url": item.external_url,
+    }
+
+
+def _group(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    groups: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        name = row[key] or "(no owner)"
+        group = groups.setdefault(name, {key: name, **dict.fromkeys(BUCKETS, 0), "items": []})
+        group[row["state"]] += 1
+        group["items"].append(row)
+    return [groups[name] for name in sorted(groups)]
+
+
+def _since_filter(since: date | None, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}created_at__date__gte": since}) if since else Q()
+
+
+def _feedback(since: date | None) -> dict[str, Any]:
+    rows = Feedback.objects.filter(_since_filter(since, "postmortem__"))
+    figures = rows.aggregate(
+        count=Count("id"), response=Avg("response_rating"), postmortem=Avg("postmortem_rating")
+    )
+    comments = [
+        {"incident": f.postmortem.incident.reference, "user": f.user.username, "text": f.improve}
+        for f in rows.exclude(improve="").select_related("postmortem__incident", "user")
+    ]
+    return {
+        "count": figures["count"],
+        "response_average": round(figures["response"], 1) if figures["response"] else None,
+        "postmortem_average": round(figures["postmortem"], 1) if figures["postmortem"] else None,
+        "comments": comments,
+    }
+
+
+def _wins(since: date | None) -> list[dict[str, Any]]:
+    wins = (
+        WentWell.objects.filter(_since_filter(since, "postmortem__"), action_item__isnull=False)
+        .select_related("postmortem__incident", "action_item__incident")
+        .order_by("created_at", "id")
+    )
+    return [
+        {
+            "incident": w.postmortem.incident.reference,
+            "text": w.text,
+            "action_item": {
+                "id": w.action_item.pk,
+                "title": w.action_item.title,
+                "incident": w.action_item.incident.reference,
+            },
+        }
+        for w in wins
+    ]
+
+
+def review_report(*, since: date | None = None, today: date | None = None) -> dict[str, Any]:
+    """Follow-up actions of every postmortem (started on or after `since`), counted by state
+    and grouped by owner and by incident, with the wins and the feedback."""
+    today = today or timezone.localdate()
+    items = (
+        ActionItem.objects.filter(
+            _since_filter(since, "incident__postmortem__"),
+            phase=ActionPhase.FOLLOW_UP,
+            incident__postmortem__isnull=False,
+        )
+        .select_related("incident", "owner")
+        .order_by("due_date", "id")
+    )
+    rows = [_item_json(item, _bucket(item, today)) for item in items]
+    totals = dict.fromkeys(BUCKETS, 0)
+    for row in rows:
+        totals[row["state"]] += 1
+    return {
+        "since": since,
+        "today": today,
+        "totals": totals,
+        "by_owner": _group(rows, "owner"),
+        "by_incident": _group(rows, "incident"),
+        "wins": _wins(since),
+        "feedback": _feedback(since),
+    }
+
+
+def _counts(group: dict[str, Any]) -> str:
+    return ", ".join(f"{group[b]} {b.replace('_', ' ')}" for b in BUCKETS)
+
+
+def review_text(report: dict[str, Any]) -> str:
+    """The report as plain text: the CLI's output and the digest's body."""
+    since = f" since {report['since'].isoformat()}" if report["since"] else ""
+    lines = [f"Improvement actions{since} (as of {report['today'].isoformat()})", ""]
+    lines.append(f"Total: {_counts(report['totals'])}")
+    for title, key in (("By owner", "owner"), ("By incident", "incident")):
+        lines += ["", title]
+        for group in report[f"by_{key}"]:
+            lines.append(f"  {group[key]}: {_counts(group)}")
+            for row in group["items"]:
+                if row["state"] in ("overdue", "pending"):
+                    due = row["due_date"].isoformat() if row["due_date"] else "no due date"
+                    lines.append(f"    - [{row['state']}] {row['title']} (due {due})")
+        if not report[f"by_{key}"]:
+            lines.append("  none")
+    lines += ["", "Wins"]
+    for win in report["wins"]:
+        item = win["action_item"]
+        lines.append(
+            f"  {win['incident']}: {win['text']} (thanks to “{item['title']}” from "
+            f"{item['incident']})"
+        )
+    if not report["wins"]:
+        lines.append("  none")
+    feedback = report["feedback"]
+    lines += ["", f"Feedback ({feedback['count']} answers)"]
+    if feedback["count"]:
+        lines.append(f"  Response: {feedback['response_average']} / 5")
+        lines.append(f"  Postmortem: {feedback['postmortem_average']} / 5")
+        for comment in feedback["comments"]:
+            lines.append(f"  {comment['incident']} ({comment['user']}): {comment['text']}")
+    return "\n".join(lines) + "\n"
+
+
+def manager_emails() -> list[str]:
+    """Active managers and admins with an email address."""
+    users = User.objects.filter(is_active=True).exclude(email="")
+    users = users.filter(Q(role__in=[Role.MANAGER, Role.ADMIN]) | Q(is_superuser=True))
+    return sorted({email.lower() for email in users.values_list("email", flat=True)})
+
+
+def digest_due(now: datetime) -> bool:
+    """Whether `now` is in the digest's hour (Monday 08:00-08:59, reporting time zone)."""
+    local = now.astimezone(zoneinfo.ZoneInfo(settings.REPORTING_TIME_ZONE))
+    return local.weekday() == DIGEST_WEEKDAY and local.hour == DIGEST_HOUR
+
+
+def review_digest_send(*, now: datetime | None = None, force: bool = False) -> bool:
+    """Email the review to managers, once per ISO week. Runs hourly; sends in the Monday 08:00
+    hour of the reporting time zone (or whenever `force`). Returns whether it was sent."""
+    now = now or timezone.now()
+    if not force and not digest_due(now):
+        return False
+    local = now.astimezone(zoneinfo.ZoneInfo(settings.REPORTING_TIME_ZONE))
+    year, week, _ = local.isocalendar()
+    recipients = manager_emails()
+    if not recipients:
+        return False
+    report = review_report(today=local.date())
+    try:
+        with transaction.atomic():
+            ReviewDigest.objects.create(week=f"{year}-W{week:02d}", sent_at=now)
+            emit(
+                topic=DIGEST_TOPIC,
+                payload={
+                    "email": {
+                        "subject": f"Weekly review of improvement actions ({year}-W{week:02d})",
+                        "text": review_text(report),
+                    }
+                },
+                staff_emails=recipients,
+            )
+    except IntegrityError:  # this week's digest was already sent
+        return False
+    return True
