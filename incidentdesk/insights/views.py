@@ -36,10 +36,10 @@ def _charts(filters, interval: str) -> list[svg.Chart]:
                 f"{metric}-trend",
                 f"{METRIC_NAMES[metric].capitalize()} per {interval}, hours (median, p90)",
                 labels,
+                # Counts belong to the incidents-per-period chart; on this axis they'd read as hours.
                 {
                     "median h": [_hours(s, "median") for s in per],
                     "p90 h": [_hours(s, "p90") for s in per],
-                    "incidents": [s["count"] for s in per],
                 },
             )
         )

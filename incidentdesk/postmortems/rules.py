@@ -138,8 +138,9 @@ def _person_subject(text: str, not_people: set[str]) -> list[Warning]:
             Warning(
                 phrase=match.group(0),
                 message="a person is the subject of a causal verb",
-                suggestion=f'Make the change the subject ("the change {match.group("verb")} …") '
-                "and describe what made the step possible.",
+                suggestion="Describe what happened to the system rather than who did it "
+                '("the certificate was not renewed", "the deploy removed the index") '
+                "and what made that step possible.",
             )
         )
     return found
