@@ -36,7 +36,7 @@ def _charts(filters, interval: str) -> list[svg.Chart]:
                 f"{metric}-trend",
                 f"{METRIC_NAMES[metric].capitalize()} per {interval}, hours (median, p90)",
                 labels,
-                # Counts belong to the incidents-per-period chart; on this axis they'd read as hours.
+                # Counts belong to the per-period chart; on this axis they would read as hours.
                 {
                     "median h": [_hours(s, "median") for s in per],
                     "p90 h": [_hours(s, "p90") for s in per],
