@@ -186,6 +186,21 @@ _SECURITY_HEADERS = [
 ]
 
 
+class FirstRun:
+    """Whether the first account is still to be created; asked of the database only until
+    the answer is no."""
+
+    def __init__(self):
+        self.done = False
+
+    def pending(self) -> bool:
+        if not self.done:
+            from incidentdesk.accounts.models import User
+
+            self.done = User.objects.exists()
+        return not self.done
+
+
 def serve_public_documents(application):
     """Wrap a WSGI application so GET and HEAD of a rendered public document are answered
     from memory without entering Django (the status page is the one hot path during an
@@ -193,9 +208,12 @@ def serve_public_documents(application):
     Answers carry the same headers as the view, and the security headers Django's
     middleware would add."""
 
+    first_run = FirstRun()
+
     def app(environ, start_response):
         method = environ.get("REQUEST_METHOD")
-        if method not in ALLOWED:
+        # Until an account exists, Django's first-run middleware offers the setup page.
+        if method not in ALLOWED or first_run.pending():
             return application(environ, start_response)
         document = cache.get(environ.get("PATH_INFO", ""))
         if document is None:

@@ -201,3 +201,11 @@ class TestServedStraightFromWsgi:
         assert self.call("/api/v2/summary.json", method="POST")[0].startswith("418")
         assert self.call("/incidents/nosuchthing1")[0].startswith("418")
         assert self.call("/dashboard")[0].startswith("418")
+
+    def test_before_the_first_account_everything_goes_to_django_for_setup(self, db):
+        from incidentdesk.statuspage.render import refresh
+
+        refresh()  # documents exist, but nobody has an account yet
+        assert PublicDocument.objects.filter(path="/").exists()
+        assert self.call("/")[0].startswith("418")
+        assert self.call("/api/v2/summary.json")[0].startswith("418")
