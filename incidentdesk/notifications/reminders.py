@@ -15,6 +15,7 @@ from django.utils import timezone
 from incidentdesk.incidents.models import IncidentRole, RoleAssignment
 from incidentdesk.notifications.outbox import emit
 from incidentdesk.statuspage.models import UNRESOLVED_STATUSES, PageSettings, PublicIncident
+from incidentdesk.statuspage.render import refresh_after_commit
 
 MAINTENANCE_REMIND_BEFORE = timedelta(hours=1)
 ROLE_WORDS: dict[str, str] = {IncidentRole.LEAD: "lead", IncidentRole.COMMS_LEAD: "comms lead"}
@@ -134,12 +135,6 @@ def _maintenance_reminder(pi: PublicIncident, now) -> None:
     )
 
 
-def _refresh_public_site() -> None:
-    from incidentdesk.statuspage.render import refresh
-
-    refresh()
-
-
 def maintenance_reminders_send(*, now=None) -> int:
     """Tell subscribers, once, that scheduled maintenance starts within the hour: for
     maintenance announced more than an hour ahead, with "remind prior" and notifications on.
@@ -161,7 +156,7 @@ def maintenance_reminders_send(*, now=None) -> int:
                 continue
             pi.scheduled_reminded_at = now
             pi.save(update_fields=["scheduled_reminded_at"])
-            transaction.on_commit(_refresh_public_site)  # v2 JSON shows scheduled_reminded_at
+            refresh_after_commit()  # v2 JSON shows scheduled_reminded_at
             # Announced within the hour: that announcement was the reminder.
             starts = pi.scheduled_for or now
             announced_early = pi.created_at < starts - MAINTENANCE_REMIND_BEFORE

@@ -319,6 +319,11 @@ def refresh_or_raise(public_incident_ids: list[str] | None = None) -> Stored:
     return stored
 
 
+def refresh_after_commit() -> None:
+    """Re-render the public site once the current transaction commits (at once outside one)."""
+    transaction.on_commit(refresh)
+
+
 def refresh(public_incident_ids: list[str] | None = None) -> None:
     """Re-render the public site after a committed change: every v2 JSON document, the
     feeds, and the HTML pages (all of them, or `/`, the history and the pages of the named

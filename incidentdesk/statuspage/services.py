@@ -30,6 +30,7 @@ from incidentdesk.statuspage.models import (
     PublicIncident,
     PublicUpdate,
 )
+from incidentdesk.statuspage.render import refresh_after_commit
 
 MESSAGE_MAX = 5_000
 
@@ -186,14 +187,8 @@ def _post_update(
             to_subscribers=True,
             component_ids=[a.component_id for a in pi.affected.all()],
         )
-    transaction.on_commit(_refresh_public_site)
+    refresh_after_commit()
     return update
-
-
-def _refresh_public_site() -> None:
-    from incidentdesk.statuspage.render import refresh
-
-    refresh()
 
 
 def _set_status_times(pi: PublicIncident, status: str, at) -> None:
@@ -478,7 +473,7 @@ def component_status_change(
                 to_subscribers=True,
                 component_ids=[component.pk],
             )
-            transaction.on_commit(_refresh_public_site)
+            refresh_after_commit()
     return component
 
 
@@ -496,7 +491,7 @@ def postmortem_publish_public(
         if pi.status == "resolved":
             pi.status = "postmortem"
         pi.save()
-        transaction.on_commit(_refresh_public_site)
+        refresh_after_commit()
     return pi
 
 
@@ -514,5 +509,5 @@ def banner_set(
         page.banner_set_by = actor
         page.updated_at = timezone.now()
         page.save()
-        transaction.on_commit(_refresh_public_site)
+        refresh_after_commit()
     return page

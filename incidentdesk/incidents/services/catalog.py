@@ -13,6 +13,7 @@ from incidentdesk.incidents.rules import (
     check_whole_number,
     match_severity,
 )
+from incidentdesk.statuspage.render import refresh_after_commit
 
 
 def severity_names() -> list[SeverityName]:
@@ -152,11 +153,5 @@ def component_save(
         except IntegrityError:
             # Someone saved the same name between our check and this insert.
             raise ValidationError(f"{name!r} already exists", field="name") from None
-        transaction.on_commit(_refresh_public_site)
+        refresh_after_commit()
     return target
-
-
-def _refresh_public_site() -> None:
-    from incidentdesk.statuspage.render import refresh
-
-    refresh()
