@@ -1,31 +1,40 @@
 """Insights: the figures behind the page, the API, the CLI. Every aggregate is computed by the
-database; Python only shapes the rows that come back."""
+database, in one scan of the selected incidents per request (see `sql.grouped`); Python only
+shapes the rows that come back."""
 
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from incidentdesk.core.errors import ValidationError
-from incidentdesk.incidents.models import (
-    OPEN_STATUSES,
-    ActionItem,
-    ActionStatus,
-    Detection,
-    Severity,
-)
+from incidentdesk.incidents.models import OPEN_STATUSES, ActionItem, ActionStatus, Severity
 from incidentdesk.insights.filters import (
     Filters,
     filtered_incidents,
     reporting_zone,
     taxonomy_available,
 )
-from incidentdesk.insights.sql import METRICS, duration_stats
+from incidentdesk.insights.sql import CURRENT, METRICS, PREVIOUS, Grouping, grouped
 from incidentdesk.postmortems.durations import format_duration
 
-INTERVALS = {"week": TruncWeek, "month": TruncMonth}
-NONE_KEY = "none"
+INTERVALS = ("week", "month")
+BREAKDOWNS = ("component", "severity", "detection", "taxonomy")
+# Machine keys of a breakdown's rows without a value, and how the page words them.
+NONE_KEY, BLANK_KEY = "none", "unknown"
+LABELS = {
+    ("component", NONE_KEY): "no component",
+    ("detection", BLANK_KEY): "not recorded",
+    ("taxonomy", NONE_KEY): "no postmortem",
+    ("taxonomy", BLANK_KEY): "not classified yet",
+}
+BREAKDOWN_KEYS = {
+    "severity": "k_severity",
+    "detection": "k_detection",
+    "taxonomy": "k_taxonomy",
+    "component": "c.name",
+}
 
 
 def _figure(seconds: float | None) -> dict:
@@ -48,83 +57,9 @@ def _stats(raw: tuple | None, total: int) -> dict:
     }
 
 
-def _durations(stats: dict, key, total: int, metrics=tuple(METRICS)) -> dict:
-    return {metric: _stats(stats.get((metric, key)), total) for metric in metrics}
-
-
-def action_follow_through(incidents) -> dict:
-    """Actions of these incidents: done, pending (not yet due), overdue, won't do."""
-    today = timezone.localdate()
-    pending = Q(status__in=[ActionStatus.OPEN, ActionStatus.IN_PROGRESS])
-    overdue = pending & Q(due_date__lt=today)
-    counts = ActionItem.objects.filter(incident__in=incidents.values("pk")).aggregate(
-        total=Count("pk"),
-        done=Count("pk", filter=Q(status=ActionStatus.DONE)),
-        pending=Count("pk", filter=pending & ~Q(due_date__lt=today)),
-        overdue=Count("pk", filter=overdue),
-        wont_do=Count("pk", filter=Q(status=ActionStatus.WONT_DO)),
-    )
-    return counts
-
-
-def period_figures(filters: Filters) -> dict:
-    """Counts, durations and action follow-through for one period."""
-    incidents = filtered_incidents(filters)
-    by_severity = dict(
-        incidents.values_list("severity__key")
-        .annotate(n=Count("pk"))
-        .values_list("severity__key", "n")
-    )
-    total = sum(by_severity.values())
-    open_count = incidents.filter(status__in=OPEN_STATUSES).count()
-    return {
-        "since": filters.since.isoformat(),
-        "until": filters.until.isoformat(),
-        "incidents": total,
-        "open": open_count,
-        "by_severity": {key: by_severity.get(key, 0) for key in _severity_keys()},
-        "durations": _durations(duration_stats(incidents), "", total),
-        "actions": action_follow_through(incidents),
-    }
-
-
-def _severity_keys() -> list[str]:
-    return list(Severity.objects.values_list("key", flat=True))
-
-
-def _change(now, before) -> dict:
-    delta = None if now is None or before is None else now - before
-    percent = None if delta is None or not before else round(100 * delta / before, 1)
-    return {"delta": delta, "percent": percent}
-
-
-def summary(filters: Filters) -> dict:
-    """This period against the previous period of the same length."""
-    current = period_figures(filters)
-    previous = period_figures(filters.previous())
-    change = {"incidents": _change(current["incidents"], previous["incidents"])}
-    for metric in METRICS:
-        now = current["durations"][metric]["median"]["seconds"]
-        before = previous["durations"][metric]["median"]["seconds"]
-        change[f"{metric}_median_seconds"] = _change(now, before)
-    return {
-        "filters": filters.as_dict(),
-        "time_zone": str(reporting_zone()),
-        "current": current,
-        "previous": previous,
-        "change": change,
-    }
-
-
-def _bucket_day(value) -> date:
-    """A bucket's first day, from the ORM (aware datetime) or raw SQL (string or naive)."""
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10])
-    if isinstance(value, datetime):
-        if timezone.is_aware(value):
-            value = value.astimezone(reporting_zone())
-        return value.date()
-    return value
+def _durations(entry: dict | None, total: int, metrics=tuple(METRICS)) -> dict:
+    entry = entry or {}
+    return {metric: _stats(entry.get(metric), total) for metric in metrics}
 
 
 def _bucket_starts(filters: Filters, interval: str) -> list[date]:
@@ -142,71 +77,223 @@ def _bucket_starts(filters: Filters, interval: str) -> list[date]:
     return starts
 
 
-def timeseries(filters: Filters, interval: str = "week") -> dict:
-    """Per week or month: incidents by severity, and TTD/TTF/TTR figures."""
+def _bucket(starts: list[date]):
+    """The first day of the week or month an incident was declared in, in the reporting time
+    zone, as a CASE over the period's boundaries (the same SQL on every database)."""
+    zone = reporting_zone()
+    whens = [
+        When(
+            declared_at__lt=datetime.combine(following, time.min, tzinfo=zone),
+            then=Value(start.isoformat()),
+        )
+        for start, following in zip(starts, starts[1:], strict=False)
+    ]
+    return Case(*whens, default=Value(starts[-1].isoformat()))
+
+
+def _flag(condition: Q):
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _scan(filters: Filters, groupings: list[Grouping], interval: str | None = None) -> dict:
+    """Run one `grouped` scan over the filtered incidents, and over the previous period too when
+    a grouping asks for it."""
+    start, _ = filters.bounds()
+    previous = any(g.period == PREVIOUS for g in groupings)
+    scope = replace(filters, since=filters.previous().since) if previous else filters
+    columns = {
+        "period": _flag(Q(declared_at__gte=start)) if previous else Value(CURRENT),
+        "severity": F("severity__key"),
+        "open": _flag(Q(status__in=OPEN_STATUSES)),
+        "detection": F("detection"),
+    }
+    if taxonomy_available():
+        columns["taxonomy"] = F("postmortem__taxonomy_principal")
+    if interval:
+        columns["bucket"] = _bucket(_bucket_starts(filters, interval))
+    used = {
+        name: expr
+        for name, expr in columns.items()
+        if name == "period" or any(f"k_{name}" in g.key for g in groupings)
+    }
+    return grouped(filtered_incidents(scope), used, groupings)
+
+
+def _actions(filters: Filters, previous: bool) -> dict:
+    """Action follow-through per period: done, pending (not yet due), overdue, won't do."""
+    today = timezone.localdate()
+    pending = Q(status__in=[ActionStatus.OPEN, ActionStatus.IN_PROGRESS])
+    kinds = {
+        "total": Q(),
+        "done": Q(status=ActionStatus.DONE),
+        "pending": pending & ~Q(due_date__lt=today),
+        "overdue": pending & Q(due_date__lt=today),
+        "wont_do": Q(status=ActionStatus.WONT_DO),
+    }
+    start, _ = filters.bounds()
+    periods = {"current": Q(incident__declared_at__gte=start)}
+    scope = filters
+    if previous:
+        periods["previous"] = Q(incident__declared_at__lt=start)
+        scope = replace(filters, since=filters.previous().since)
+    counts = ActionItem.objects.filter(
+        incident__in=filtered_incidents(scope).values("pk")
+    ).aggregate(
+        **{
+            f"{period}__{kind}": Count("pk", filter=when & condition)
+            for period, when in periods.items()
+            for kind, condition in kinds.items()
+        }
+    )
+    return {period: {kind: counts[f"{period}__{kind}"] for kind in kinds} for period in periods}
+
+
+def _severity_keys() -> list[str]:
+    return list(Severity.objects.values_list("key", flat=True))
+
+
+def _change(now, before) -> dict:
+    delta = None if now is None or before is None else now - before
+    percent = None if delta is None or not before else round(100 * delta / before, 1)
+    return {"delta": delta, "percent": percent}
+
+
+SUMMARY = [
+    grouping
+    for period, suffix in ((CURRENT, ""), (PREVIOUS, "_previous"))
+    for grouping in (
+        Grouping(f"all{suffix}", "''", tuple(METRICS), period),
+        Grouping(f"severity{suffix}", "k_severity", (), period),
+        Grouping(f"open{suffix}", "k_open", (), period),
+    )
+]
+
+
+def _period(figures: dict, suffix: str, filters: Filters, actions: dict, keys) -> dict:
+    everything = figures.get((f"all{suffix}", ""), {})
+    total = everything.get("incidents", 0)
+    return {
+        "since": filters.since.isoformat(),
+        "until": filters.until.isoformat(),
+        "incidents": total,
+        "open": figures.get((f"open{suffix}", "1"), {}).get("incidents", 0),
+        "by_severity": {
+            k: figures.get((f"severity{suffix}", k), {}).get("incidents", 0) for k in keys
+        },
+        "durations": _durations(everything, total),
+        "actions": actions,
+    }
+
+
+def _summary(filters: Filters, figures: dict, actions: dict, keys) -> dict:
+    current = _period(figures, "", filters, actions["current"], keys)
+    previous = _period(figures, "_previous", filters.previous(), actions["previous"], keys)
+    change = {"incidents": _change(current["incidents"], previous["incidents"])}
+    for metric in METRICS:
+        now = current["durations"][metric]["median"]["seconds"]
+        before = previous["durations"][metric]["median"]["seconds"]
+        change[f"{metric}_median_seconds"] = _change(now, before)
+    return {
+        "filters": filters.as_dict(),
+        "time_zone": str(reporting_zone()),
+        "current": current,
+        "previous": previous,
+        "change": change,
+    }
+
+
+def summary(filters: Filters) -> dict:
+    """This period against the previous period of the same length."""
+    figures = _scan(filters, SUMMARY)
+    return _summary(filters, figures, _actions(filters, previous=True), _severity_keys())
+
+
+def _check_interval(interval: str) -> None:
     if interval not in INTERVALS:
         raise ValidationError("must be 'week' or 'month'", field="interval")
-    bucket = INTERVALS[interval]("declared_at", tzinfo=reporting_zone())
-    incidents = filtered_incidents(filters)
-    counts: dict[date, dict[str, int]] = {}
-    rows = incidents.annotate(b=bucket).values_list("b", "severity__key").annotate(n=Count("pk"))
-    for value, severity, n in rows:
-        counts.setdefault(_bucket_day(value), {})[severity] = n
-    stats = {(m, _bucket_day(g)): v for (m, g), v in duration_stats(incidents, bucket).items()}
-    keys = _severity_keys()
+
+
+TIMESERIES = [
+    Grouping("bucket", "k_bucket", tuple(METRICS)),
+    Grouping("bucket_severity", "k_bucket || '|' || k_severity"),
+]
+
+
+def _timeseries(filters: Filters, interval: str, figures: dict, keys) -> dict:
     buckets = []
     for start in _bucket_starts(filters, interval):
-        per_severity = counts.get(start, {})
-        total = sum(per_severity.values())
+        day = start.isoformat()
+        entry = figures.get(("bucket", day), {})
+        total = entry.get("incidents", 0)
         buckets.append(
             {
-                "start": start.isoformat(),
+                "start": day,
                 "incidents": total,
-                "by_severity": {k: per_severity.get(k, 0) for k in keys},
-                "durations": _durations(stats, start, total),
+                "by_severity": {
+                    k: figures.get(("bucket_severity", f"{day}|{k}"), {}).get("incidents", 0)
+                    for k in keys
+                },
+                "durations": _durations(entry, total),
             }
         )
     return {"filters": filters.as_dict(), "interval": interval, "buckets": buckets}
 
 
-def _groupings() -> dict:
-    groupings = {
-        "severity": F("severity__key"),
-        "component": F("components__name"),
-        "detection": F("detection"),
-    }
-    if taxonomy_available():
-        groupings["taxonomy"] = F("postmortem__taxonomy_principal")
-    return groupings
+def timeseries(filters: Filters, interval: str = "week") -> dict:
+    """Per week or month: incidents by severity, and TTD/TTF/TTR figures."""
+    _check_interval(interval)
+    figures = _scan(filters, TIMESERIES, interval)
+    return _timeseries(filters, interval, figures, _severity_keys())
 
 
-BREAKDOWNS = ("component", "severity", "detection", "taxonomy")
+def _check_breakdown(by: str) -> None:
+    if by not in BREAKDOWNS:
+        raise ValidationError(f"must be one of {', '.join(BREAKDOWNS)}", field="by")
+    if by == "taxonomy" and not taxonomy_available():
+        raise ValidationError("needs the postmortems app, which is not installed", field="by")
+
+
+def _breakdown_grouping(by: str, metrics) -> Grouping:
+    return Grouping(by, BREAKDOWN_KEYS[by], tuple(metrics), by_component=by == "component")
+
+
+def _breakdown(filters: Filters, by: str, figures: dict, metrics) -> dict:
+    rows = []
+    for (name, value), entry in figures.items():
+        if name != by:
+            continue
+        key = NONE_KEY if value is None else (value or BLANK_KEY)
+        n = entry.get("incidents", 0)
+        rows.append(
+            {
+                "key": key,
+                "label": LABELS.get((by, key), key),
+                "incidents": n,
+                "durations": _durations(entry, n, metrics),
+            }
+        )
+    rows.sort(key=lambda r: (-r["incidents"], r["key"]))
+    return {"filters": filters.as_dict(), "by": by, "rows": rows}
 
 
 def breakdown(filters: Filters, by: str, metrics=tuple(METRICS)) -> dict:
     """Incidents and TTD/TTF/TTR per component, severity, detection mode or taxonomy term.
     An incident in two components counts once in each. `metrics` limits the durations."""
-    if by not in BREAKDOWNS:
-        raise ValidationError(f"must be one of {', '.join(BREAKDOWNS)}", field="by")
-    groupings = _groupings()
-    if by not in groupings:
-        raise ValidationError("needs the postmortems app, which is not installed", field="by")
-    incidents = filtered_incidents(filters)
-    group = groupings[by]
-    counts = dict(incidents.annotate(g=group).values_list("g").annotate(n=Count("pk")))
-    stats = duration_stats(incidents, group, metrics)
-    rows = [
-        {"key": _label(key), "incidents": n, "durations": _durations(stats, key, n, metrics)}
-        for key, n in counts.items()
-    ]
-    rows.sort(key=lambda r: (-r["incidents"], r["key"]))
-    return {"filters": filters.as_dict(), "by": by, "rows": rows}
+    _check_breakdown(by)
+    figures = _scan(filters, [_breakdown_grouping(by, metrics)])
+    return _breakdown(filters, by, figures, metrics)
 
 
-def _label(key) -> str:
-    if key in (None, ""):
-        return NONE_KEY if key is None else "unknown"
-    return str(key)
-
-
-DETECTION_KEYS = Detection.values
+def overview(filters: Filters, interval: str = "week", metrics=("ttr",)) -> dict:
+    """Everything the Insights page shows, from one scan: the summary, the series per week or
+    month, and every breakdown (with `metrics` only, to keep the scan small)."""
+    _check_interval(interval)
+    kinds = [by for by in BREAKDOWNS if by != "taxonomy" or taxonomy_available()]
+    groupings = SUMMARY + TIMESERIES + [_breakdown_grouping(by, metrics) for by in kinds]
+    figures = _scan(filters, groupings, interval)
+    keys = _severity_keys()
+    return {
+        "summary": _summary(filters, figures, _actions(filters, previous=True), keys),
+        "timeseries": _timeseries(filters, interval, figures, keys),
+        "breakdowns": {by: _breakdown(filters, by, figures, metrics) for by in kinds},
+    }

@@ -1,9 +1,14 @@
-"""Duration figures computed in the database: seconds between two timestamps, and per group the
-count, mean, median and p90 of those seconds (percentile_cont on PostgreSQL; window functions
-with linear interpolation, the same definition, on SQLite)."""
+"""Figures computed in the database. One statement scans the selected incidents once and
+returns, for every grouping asked for (a severity, a week, a component…), the number of
+incidents and the count, mean, median and p90 of each measured time. PostgreSQL uses
+percentile_cont; SQLite uses window functions with the same linear interpolation."""
+
+from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import CharField, F, FloatField, Func, Value
+from django.db.models import F, FloatField, Func
+
+from incidentdesk.incidents.models import Component, Incident
 
 # metric -> (end, start): DESIGN.md §3.
 METRICS = {
@@ -11,7 +16,9 @@ METRICS = {
     "ttf": ("resolved_at", "detected_at"),
     "ttr": ("resolved_at", "started_at"),
 }
+ORDER = tuple(METRICS)
 METRIC_NAMES = {"ttd": "time to detect", "ttf": "time to fix", "ttr": "time to recover"}
+CURRENT, PREVIOUS = 1, 0
 
 
 class Seconds(Func):
@@ -32,59 +39,143 @@ class Seconds(Func):
         )
 
 
-def _percentile_sqlite(p: float) -> str:
-    # percentile_cont: position 1 + p(n-1) between two neighbouring rows, interpolated.
-    pos = f"(1 + {p} * (n - 1))"
-    lo = f"CAST({pos} AS INTEGER)"
-    frac = f"({pos} - {lo})"
-    return (
-        f"SUM(CASE WHEN rn = {lo} THEN s * (1 - {frac}) "
-        f"WHEN rn = {lo} + 1 THEN s * {frac} ELSE 0 END)"
-    )
+def durations() -> dict:
+    """The three measured times as expressions over an incident row."""
+    return {m: Seconds(F(end), F(start)) for m, (end, start) in METRICS.items()}
 
 
-def _unpivot(metrics) -> str:
-    return " UNION ALL ".join(
-        f"SELECT '{m}' AS m, g, {m} AS s FROM base WHERE {m} >= 0" for m in metrics
-    )
+@dataclass(frozen=True)
+class Grouping:
+    """One way of grouping the scanned incidents.
+
+    `key` is SQL over the scanned columns (`k_<name>` for each column given to `grouped`), or
+    `c.name` with `by_component`, where an incident counts once in each of its components.
+    `period` picks the rows of the current or the previous period; `metrics` are the measured
+    times wanted per group (none: the number of incidents only)."""
+
+    name: str
+    key: str
+    metrics: tuple[str, ...] = ()
+    period: int = CURRENT
+    by_component: bool = False
 
 
-# One scan of the incidents (base), unpivoted to one row per known duration. A negative duration
-# (a timestamp entered wrong) is left out like a missing one, so both count as unknown.
-SQLITE_STATS = f"""
-WITH base AS MATERIALIZED ({{inner}}),
-d AS ({{unpivot}}),
-r AS (
-  SELECT m, g, s,
-         ROW_NUMBER() OVER (PARTITION BY m, g ORDER BY s) AS rn,
-         COUNT(*) OVER (PARTITION BY m, g) AS n
-  FROM d
-)
-SELECT m, g, MAX(n), AVG(s), {_percentile_sqlite(0.5)}, {_percentile_sqlite(0.9)}
-FROM r GROUP BY m, g
-"""
-
-POSTGRES_STATS = """
-WITH base AS MATERIALIZED ({inner}),
-d AS ({unpivot})
-SELECT m, g, COUNT(*), AVG(s),
+POSTGRES_STATS = """SELECT d, g, m, COUNT(*), AVG(s),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY s),
        percentile_cont(0.9) WITHIN GROUP (ORDER BY s)
-FROM d GROUP BY m, g
-"""
+FROM dur GROUP BY d, g, m"""
 
 
-def duration_stats(queryset, group=None, metrics=tuple(METRICS)) -> dict:
-    """{(metric, group_key): (count, mean, median, p90)} in seconds, in one query.
+def _percentile_sqlite(p: float) -> str:
+    """percentile_cont on `insights_sorted`: the value at position 1 + p(n-1) of the group,
+    interpolated with its neighbour. Rows are numbered in (group, value) order, so a group's
+    k-th value is the row numbered first + k - 1: a primary-key lookup."""
+    pos = f"({p} * (q.n - 1))"
+    low = f"(q.first + CAST({pos} AS INTEGER))"
+    frac = f"({pos} - CAST({pos} AS INTEGER))"
+    value = "(SELECT s FROM temp.insights_sorted WHERE rn = {})"
+    return (
+        f"{value.format(low)} * (1 - {frac}) + "
+        f"CASE WHEN {frac} > 0 THEN {value.format(low + ' + 1')} * {frac} ELSE 0 END"
+    )
 
-    `group` is an expression (e.g. F("severity__key")); without one every row is in group "".
-    `metrics` narrows the work to some of ttd, ttf, ttr (a page showing one of them)."""
-    group = group if group is not None else Value("", output_field=CharField())
-    durations = {m: Seconds(F(METRICS[m][0]), F(METRICS[m][1])) for m in metrics}
-    base = queryset.annotate(g=group, **durations).values_list("g", *metrics)
+
+SQLITE_STATS = f"""SELECT q.d, q.g, q.m, q.n, q.mean,
+       {_percentile_sqlite(0.5)}, {_percentile_sqlite(0.9)}
+FROM (SELECT d, g, m, COUNT(*) AS n, AVG(s) AS mean, MIN(rn) AS first
+      FROM temp.insights_sorted GROUP BY d, g, m) AS q"""
+
+
+def _source(grouping: Grouping, base: str) -> str:
+    if not grouping.by_component:
+        return base
+    through = Incident.components.through._meta
+    incident_column = through.get_field("incident").column
+    component_column = through.get_field("component").column
+    return (
+        f"{base} LEFT JOIN {through.db_table} t ON t.{incident_column} = base.k_id "
+        f"LEFT JOIN {Component._meta.db_table} c ON c.id = t.{component_column}"
+    )
+
+
+def _select(index: int, grouping: Grouping, base: str, *columns: str, where: str = "") -> str:
+    """Rows of one grouping; `d` is its position in the list and `m` a metric's position in
+    METRICS (small integers sort faster than names)."""
+    condition = f"base.k_period = {grouping.period}" + (f" AND {where}" if where else "")
+    return (
+        f"SELECT {index} AS d, CAST({grouping.key} AS TEXT) AS g, "
+        f"{', '.join(columns)} FROM {_source(grouping, base)} WHERE {condition}"
+    )
+
+
+def _counts(groupings: list[Grouping], base: str) -> str:
+    return " UNION ALL ".join(
+        _select(i, g, base, "-1 AS m", "COUNT(*) AS n", "NULL", "NULL", "NULL") + " GROUP BY 2"
+        for i, g in enumerate(groupings)
+    )
+
+
+def _measured(groupings: list[Grouping], base: str) -> str:
+    """One row per known measured time per group: (grouping, key, metric, seconds)."""
+    return " UNION ALL ".join(
+        _select(i, g, base, f"{ORDER.index(m)} AS m", f"base.{m} AS s", where=f"base.{m} >= 0")
+        for i, g in enumerate(groupings)
+        for m in g.metrics
+    )
+
+
+def _postgresql(cursor, inner, params, groupings) -> list:
+    sql = f"WITH base AS MATERIALIZED ({inner})"
+    dur = _measured(groupings, "base")
+    if dur:
+        sql += f", dur AS ({dur}) {POSTGRES_STATS} UNION ALL"
+    cursor.execute(f"{sql} {_counts(groupings, 'base')}", params)
+    return cursor.fetchall()
+
+
+def _sqlite(cursor, inner, params, groupings) -> list:
+    """SQLite's window functions are slow over many rows, so the scanned rows go to a temporary
+    table once, and the measured times to a second one numbered in sorted order, from which
+    each percentile is a lookup by row number (temporary tables are private to the
+    connection and never touch the database file)."""
+    base = "temp.insights_base AS base"
+    cursor.execute("DROP TABLE IF EXISTS temp.insights_base")
+    cursor.execute("DROP TABLE IF EXISTS temp.insights_sorted")
+    try:
+        cursor.execute(f"CREATE TEMP TABLE insights_base AS {inner}", params)
+        sql = _counts(groupings, base)
+        dur = _measured(groupings, base)
+        if dur:
+            cursor.execute("CREATE TEMP TABLE insights_sorted (rn INTEGER PRIMARY KEY, d, g, m, s)")
+            cursor.execute(
+                f"INSERT INTO temp.insights_sorted (d, g, m, s) "
+                f"SELECT d, g, m, s FROM ({dur}) ORDER BY d, g, m, s"
+            )
+            sql = f"{SQLITE_STATS} UNION ALL {sql}"
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.execute("DROP TABLE IF EXISTS temp.insights_sorted")
+        cursor.execute("DROP TABLE IF EXISTS temp.insights_base")
+
+
+def grouped(queryset, columns: dict, groupings: list[Grouping]) -> dict:
+    """Scan `queryset` once (annotated with `columns`, a `period` column among them, and the
+    measured times) and return `{(grouping, key): {"incidents": n, metric: (count, mean,
+    median, p90)}}` in seconds. A negative measured time (a timestamp entered wrong) is left
+    out like a missing one, so both count as unknown; a key is None where the row has none."""
+    base = queryset.annotate(
+        k_id=F("pk"), **{f"k_{name}": expr for name, expr in columns.items()}, **durations()
+    ).values_list("k_id", *(f"k_{name}" for name in columns), *METRICS)
     inner, params = base.query.sql_with_params()
-    template = POSTGRES_STATS if connection.vendor == "postgresql" else SQLITE_STATS
+    run = _postgresql if connection.vendor == "postgresql" else _sqlite
     with connection.cursor() as cursor:
-        cursor.execute(template.format(inner=inner, unpivot=_unpivot(metrics)), params)
-        rows = cursor.fetchall()
-    return {(m, g): (int(n), mean, median, p90) for m, g, n, mean, median, p90 in rows}
+        rows = run(cursor, inner, params, groupings)
+    figures: dict = {}
+    for d, g, m, n, mean, median, p90 in rows:
+        entry = figures.setdefault((groupings[d].name, g), {})
+        if m >= 0:
+            entry[ORDER[m]] = (int(n), mean, median, p90)
+        else:
+            entry["incidents"] = int(n)
+    return figures

@@ -17,8 +17,7 @@ def _hours(stats: dict, figure: str):
     return None if seconds is None else round(seconds / 3600, 2)
 
 
-def _charts(filters, interval: str) -> list[svg.Chart]:
-    series = selectors.timeseries(filters, interval)
+def _charts(series: dict, interval: str) -> list[svg.Chart]:
     labels = [b["start"] for b in series["buckets"]]
     keys = list(series["buckets"][0]["by_severity"]) if labels else []
     charts = [
@@ -46,17 +45,18 @@ def _charts(filters, interval: str) -> list[svg.Chart]:
     return charts
 
 
-def _breakdowns(filters) -> list[svg.Chart]:
+def _breakdowns(breakdowns: dict) -> list[svg.Chart]:
     charts = []
-    kinds = ["severity", "component", "detection"] + (["taxonomy"] if taxonomy_available() else [])
-    for by in kinds:
-        rows = selectors.breakdown(filters, by, metrics=("ttr",))["rows"]
+    for by in ("severity", "component", "detection", "taxonomy"):
+        if by not in breakdowns:
+            continue
+        rows = breakdowns[by]["rows"]
         ttr = [r["durations"]["ttr"] for r in rows]
         extra = {
             "headers": ["TTR median", "TTR p90", "TTR known"],
             "rows": [[s["median"]["text"], s["p90"]["text"], s["count"]] for s in ttr],
         }
-        items = [(r["key"], r["incidents"]) for r in rows]
+        items = [(r["label"], r["incidents"]) for r in rows]
         charts.append(svg.hbars(f"by-{by}", f"Incidents by {by}", items, extra))
     return charts
 
@@ -78,7 +78,8 @@ def insights(request):
     except IncidentDeskError as exc:
         context["error"] = exc
         return render(request, "insights/insights.html", context, status=exc.status_code)
-    summary = selectors.summary(filters)
+    figures = selectors.overview(filters, context["interval"])
+    summary = figures["summary"]
     actions = summary["current"]["actions"]
     context.update(
         filters=filters,
@@ -91,8 +92,8 @@ def insights(request):
             )
             for m in METRICS
         ],
-        charts=_charts(filters, context["interval"]),
-        breakdowns=_breakdowns(filters),
+        charts=_charts(figures["timeseries"], context["interval"]),
+        breakdowns=_breakdowns(figures["breakdowns"]),
         actions_chart=svg.hbars(
             "actions",
             "Action follow-through",
