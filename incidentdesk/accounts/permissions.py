@@ -22,6 +22,7 @@ class Perm(StrEnum):
     SUBSCRIBER_MANAGE = "subscriber.manage"
     POSTMORTEM_EDIT = "postmortem.edit"
     POSTMORTEM_PUBLISH = "postmortem.publish"
+    POSTMORTEM_FEEDBACK = "postmortem.feedback"
 
 
 # The least role that holds each permission.
@@ -41,6 +42,8 @@ MIN_ROLE: dict[Perm, Role] = {
     Perm.SUBSCRIBER_MANAGE: Role.MANAGER,
     Perm.POSTMORTEM_EDIT: Role.RESPONDER,
     Perm.POSTMORTEM_PUBLISH: Role.MANAGER,
+    # Viewers too, when they took part in the response (checked by the feedback service).
+    Perm.POSTMORTEM_FEEDBACK: Role.VIEWER,
 }
 
 

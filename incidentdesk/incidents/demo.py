@@ -81,6 +81,7 @@ def load_demo(*, source: ActionSource = ActionSource.CLI) -> DemoResult:
         replay = _Replay(people, source, timezone.now())
         references = [replay.play(story) for story in _open_stories() + _past_stories()]
         _status_page(people, references[0], source)
+        _postmortem(people, references[-3], source)
     return DemoResult(
         admin=admin.username,
         password=password if created else None,
@@ -120,6 +121,71 @@ def _status_page(people: dict[str, User], reference: str, source: ActionSource) 
         scheduled_for=start,
         scheduled_until=start + timedelta(hours=1),
         components=["Database"],
+    )
+
+
+def _postmortem(people: dict[str, User], reference: str, source: ActionSource) -> None:
+    """A postmortem in review for the load balancer incident, so the postmortem page, the
+    review and the insights' taxonomy have something to show."""
+    from django.apps import apps
+
+    if not apps.is_installed("incidentdesk.postmortems"):
+        return
+    from incidentdesk.postmortems import services as postmortems
+    from incidentdesk.postmortems.followups import followup_create
+    from incidentdesk.postmortems.review import went_well_add
+
+    sam = people["sam"]
+    common = {"actor": sam, "source": source}
+    incident = Incident.objects.get(reference=reference)
+    postmortem = postmortems.postmortem_start(**common, incident=incident)
+    postmortems.postmortem_edit(
+        **common,
+        postmortem=postmortem,
+        sections={
+            "summary": "For about an hour the public API answered a share of requests with "
+            "502 errors. A change to the load balancer's health-check path marked healthy "
+            "API servers as down.",
+            "cause": "- The health-check path changed in the same release as the route it "
+            "pointed at.\n- Staging runs one API server, so a failing check never emptied "
+            "the pool there.",
+            "solution": "Reverting the health-check path brought every server back into "
+            "the pool within two minutes.",
+            "lessons": "A health check is part of the interface between two teams' changes.",
+        },
+        five_whys=[
+            {"why": "Why did the API answer 502?", "because": "No healthy server was left."},
+            {
+                "why": "Why were servers marked unhealthy?",
+                "because": "The health check asked for a path that did not exist yet.",
+            },
+            {
+                "why": "Why was that not seen before production?",
+                "because": "Staging has a single server behind a check that is not enforced.",
+            },
+        ],
+        taxonomy="INCOMPLETE_PERSPECTIVE < MISSING_TEST",
+        public_impact="Some API requests failed for about an hour.",
+        public_cause="A configuration change to our load balancer.",
+        public_solution="We reverted the change.",
+        public_conclusion="Load balancer changes are now tested against a copy of "
+        "production first.",
+    )
+    followup_create(
+        **common,
+        postmortem=postmortem,
+        title="Enforce health checks in staging with two servers",
+        owner=people["priya"],
+        category="prevent",
+        priority="high",
+    )
+    went_well_add(
+        **common,
+        postmortem=postmortem,
+        text="The uptime check paged within ten minutes of the first errors.",
+    )
+    postmortems.postmortem_review(
+        **common, postmortem=postmortem, status="in_review", reviewers=["marco"]
     )
 
 

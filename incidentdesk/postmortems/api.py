@@ -6,7 +6,7 @@ from ninja import Router, Status
 
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.api import _incident
-from incidentdesk.postmortems import selectors, services
+from incidentdesk.postmortems import present, selectors, services
 from incidentdesk.postmortems.present import postmortem_json
 from incidentdesk.postmortems.schemas import (
     EditIn,
@@ -112,24 +112,9 @@ class FeedbackIn(Schema):
     improve: str = ""
 
 
-def _followup_json(item) -> dict[str, Any]:
-    return {
-        "id": item.pk,
-        "title": item.title,
-        "owner": item.owner.username if item.owner else None,
-        "category": item.category,
-        "priority": item.priority,
-        "due_date": item.due_date,
-        "status": item.status,
-        "wont_do_reason": item.wont_do_reason,
-        "external_url": item.external_url,
-        "overdue": item.is_overdue,
-    }
-
-
 @router.get("/incidents/{reference}/postmortem/followups", response=list[dict[str, Any]])
 def list_followups(request, reference: str):
-    return [_followup_json(item) for item in followups_of(_postmortem(reference))]
+    return [present.followup_json(item) for item in followups_of(_postmortem(reference))]
 
 
 @router.post("/incidents/{reference}/postmortem/followups", response={201: dict[str, Any]})
@@ -137,7 +122,7 @@ def add_followup(request, reference: str, payload: FollowUpIn):
     item = followup_create(
         actor=request.auth, source=API, postmortem=_postmortem(reference), **payload.dict()
     )
-    return Status(201, _followup_json(item))
+    return Status(201, present.followup_json(item))
 
 
 @router.post("/incidents/{reference}/postmortem/went-well", response={201: dict[str, Any]})

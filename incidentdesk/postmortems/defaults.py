@@ -45,11 +45,21 @@ BLAMELESS_SECTIONS = [
     _s("five_whys", "Five whys", "Each answer becomes the next question.", "five_whys"),
     _s("causing_change", "Causing change", "The change that introduced the problem (a link)."),
     _s("solution", "Solution", "What restored service, with the fixing change links."),
-    _s("went_well", "What went well", "Including earlier mitigations that shrank the impact."),
+    _s(
+        "went_well",
+        "What went well",
+        "Including earlier actions whose mitigation shrank the impact (a win).",
+        "went_well",
+    ),
     _s("discussion", "Discussion", "Assumptions that turned out wrong; other factors."),
     _s("lessons", "Lessons learned", "What we know now that we did not know before."),
     _s("conclusion", "Conclusion", "One taxonomy term or a tree: A < B < C.", "taxonomy"),
-    _s("actions", "Improvement actions", "Follow-up actions with one owner and a due date each."),
+    _s(
+        "actions",
+        "Improvement actions",
+        "Follow-up actions with one owner and a due date each.",
+        "actions",
+    ),
 ]
 
 TECHNOLOGY_REPORT_SECTIONS = [
@@ -69,7 +79,7 @@ TECHNOLOGY_REPORT_SECTIONS = [
     _s("areas", "Areas involved", "Teams, systems and suppliers involved."),
     _s("handling", "How it was handled", "The response, step by step."),
     _s("analysis", "Final analysis", "The conclusion of the investigation."),
-    _s("actions", "Improvement actions", "With deadlines and owners."),
+    _s("actions", "Improvement actions", "With deadlines and owners.", "actions"),
     _s("lessons", "Lessons learned", "What the organisation takes away."),
 ]
 
@@ -94,6 +104,19 @@ def ensure_built_in_terms(term_model) -> None:
         term_model.objects.get_or_create(
             key=key, defaults={"definition": definition, "built_in": True}
         )
+
+
+STRUCTURED_KINDS = {"actions": "actions", "went_well": "went_well"}
+
+
+def structure_built_in_templates(template_model) -> None:
+    """Built-in templates written before the structured kinds existed: their improvement actions
+    and what-went-well sections become the follow-up list and the wins list."""
+    for template in template_model.objects.filter(built_in=True):
+        for spec in template.sections:
+            if spec.get("key") in STRUCTURED_KINDS and spec.get("kind", "markdown") == "markdown":
+                spec["kind"] = STRUCTURED_KINDS[spec["key"]]
+        template.save(update_fields=["sections"])
 
 
 def ensure_built_in_templates(template_model) -> None:

@@ -3,11 +3,15 @@ and says what to improve; one answer per person per postmortem, which they may c
 
 from typing import Any
 
-from incidentdesk.accounts.permissions import Perm, require
-from incidentdesk.core.errors import ValidationError
+from django.db import transaction
+
+from incidentdesk.accounts.permissions import Perm, has_perm, require
+from incidentdesk.core.errors import PermissionDenied, ValidationError
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.models import EntryKind
 from incidentdesk.incidents.rules import check_text
-from incidentdesk.postmortems.models import Feedback, Postmortem
+from incidentdesk.incidents.services.timeline import record_entry
+from incidentdesk.postmortems.models import Feedback, Postmortem, RootCauseMeeting
 
 
 def _rating(value: Any, field: str) -> int:
@@ -20,6 +24,25 @@ def _rating(value: Any, field: str) -> int:
     return rating
 
 
+def took_part(user, postmortem: Postmortem) -> bool:
+    """Held a role, sat at the desk, wrote on the timeline or was asked to the root-cause
+    meeting of the postmortem's incident."""
+    incident = postmortem.incident
+    return (
+        incident.role_history.filter(user=user).exists()
+        or incident.desk_seats.filter(user=user).exists()
+        or incident.timeline.filter(author=user).exists()
+        or RootCauseMeeting.objects.filter(postmortem=postmortem, attendees=user).exists()
+    )
+
+
+def may_give_feedback(user, postmortem: Postmortem) -> bool:
+    """Responders and above always; a viewer when they took part in the response."""
+    if has_perm(user, Perm.POSTMORTEM_EDIT):
+        return True
+    return has_perm(user, Perm.POSTMORTEM_FEEDBACK) and took_part(user, postmortem)
+
+
 def feedback_give(
     *,
     actor,
@@ -29,16 +52,31 @@ def feedback_give(
     postmortem_rating: Any,
     improve: str = "",
 ) -> Feedback:
-    """Record (or change) the actor's feedback on the postmortem's incident response."""
-    require(actor, Perm.POSTMORTEM_EDIT)
+    """Record (or change) the actor's feedback on the postmortem's incident response. Anyone
+    who may edit postmortems, and any viewer who took part in the response, may give it."""
+    require(actor, Perm.POSTMORTEM_FEEDBACK)
+    if not may_give_feedback(actor, postmortem):
+        raise PermissionDenied(
+            "feedback is asked of the people who took part in this incident's response"
+        )
     values = {
         "response_rating": _rating(response_rating, "response_rating"),
         "postmortem_rating": _rating(postmortem_rating, "postmortem_rating"),
         "improve": check_text(improve, field="improve", max_length=5000),
     }
-    feedback, _ = Feedback.objects.update_or_create(
-        postmortem=postmortem, user=actor, defaults=values
-    )
+    with transaction.atomic():
+        feedback, created = Feedback.objects.update_or_create(
+            postmortem=postmortem, user=actor, defaults=values
+        )
+        # The ratings stay out of the timeline: the review shows them, averaged.
+        record_entry(
+            incident=postmortem.incident,
+            kind=EntryKind.EVENT,
+            body="Feedback on the process given" if created else "Feedback on the process changed",
+            actor=actor,
+            source=source,
+            data={"postmortem": {"feedback": feedback.pk}},
+        )
     return feedback
 
 

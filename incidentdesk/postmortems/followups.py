@@ -10,16 +10,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.incidents.models import ActionItem, ActionPhase
+from incidentdesk.incidents.models import ActionItem, ActionPhase, ActionStatus
 from incidentdesk.incidents.services import action_item_create
 from incidentdesk.notifications.outbox import emit
 from incidentdesk.postmortems.models import FollowUpReminder, Postmortem
 
+SETTLED = (ActionStatus.DONE, ActionStatus.WONT_DO)
 REMIND_BEFORE_DAYS = 3
 OVERDUE_EVERY_DAYS = 7
 REMINDER_TOPIC = "action.reminder"
@@ -62,7 +63,8 @@ def followups_of(postmortem: Postmortem) -> QuerySet[ActionItem]:
     return (
         ActionItem.objects.filter(incident_id=postmortem.incident_id, phase=ActionPhase.FOLLOW_UP)
         .select_related("owner")
-        .order_by("status", "due_date", "id")
+        .annotate(settled=Case(When(status__in=SETTLED, then=Value(1)), default=Value(0)))
+        .order_by("settled", F("due_date").asc(nulls_last=True), "id")
     )
 
 

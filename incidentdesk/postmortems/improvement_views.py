@@ -1,14 +1,11 @@
 """Web forms of the postmortem page for follow-ups, wins, the meeting and feedback: parse,
 call the service, redirect back. Errors map through `web_errors` like the rest of the page."""
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from incidentdesk.core.errors import NotFound, ValidationError
@@ -18,8 +15,7 @@ from incidentdesk.incidents.views.web import web_errors
 from incidentdesk.postmortems import services
 from incidentdesk.postmortems.feedback import feedback_give
 from incidentdesk.postmortems.followups import followup_create
-from incidentdesk.postmortems.meetings import meeting_ics, meeting_schedule
-from incidentdesk.postmortems.models import RootCauseMeeting
+from incidentdesk.postmortems.meetings import meeting_ics, meeting_of, meeting_schedule
 from incidentdesk.postmortems.review import went_well_add
 
 WEB = ActionSource.WEB
@@ -36,17 +32,6 @@ def _date(value: str, field: str):
     if parsed is None:
         raise ValidationError("must be a date (YYYY-MM-DD)", field=field)
     return parsed
-
-
-def _local_datetime(value: str, field: str) -> datetime:
-    """A form's datetime-local value, read in the server's time zone."""
-    try:
-        parsed = parse_datetime(value.strip())
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise ValidationError("must be a date and time (YYYY-MM-DD HH:MM)", field=field)
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
 def _back(request, postmortem, text: str):
@@ -98,7 +83,7 @@ def meeting(request, reference: str):
         actor=request.user,
         source=WEB,
         postmortem=postmortem,
-        starts_at=_local_datetime(request.POST.get("starts_at", ""), "starts_at"),
+        starts_at=request.POST.get("starts_at", ""),
         duration_minutes=request.POST.get("duration_minutes", ""),
         location=request.POST.get("location", ""),
         attendees=request.POST.get("attendees", ""),
@@ -110,7 +95,7 @@ def meeting(request, reference: str):
 @web_errors
 def meeting_download(request, reference: str):
     postmortem = _postmortem(reference)
-    found = RootCauseMeeting.objects.filter(postmortem=postmortem).first()
+    found = meeting_of(postmortem)
     if found is None:
         raise NotFound("no root-cause meeting is scheduled", field="meeting")
     response = HttpResponse(meeting_ics(found), content_type="text/calendar; charset=utf-8")

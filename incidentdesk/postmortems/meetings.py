@@ -2,12 +2,12 @@
 
 Each attendee gets one email through the outbox with the meeting's time and a link to the
 iCalendar invite (METHOD:REQUEST, a UID stable per meeting, times in UTC), which is also
-downloadable at /incidents/<ref>/postmortem/meeting.ics. The invite text is stored on the
-event too, for when email attachments are supported."""
+downloadable at /incidents/<ref>/postmortem/meeting.ics; the email carries it as an
+attachment too. A time without an offset is read in the reporting time zone."""
 
 import uuid
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +25,7 @@ from incidentdesk.incidents.rules import check_text
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit
 from incidentdesk.postmortems.models import Postmortem, RootCauseMeeting
+from incidentdesk.postmortems.selectors import reporting_zone
 
 MEETING_TOPIC = "postmortem.meeting"
 DURATION_LIMITS = (5, 8 * 60)
@@ -49,9 +50,40 @@ def _attendees(handles: Any) -> list:
     return users
 
 
+def meeting_of(postmortem: Postmortem) -> RootCauseMeeting | None:
+    return RootCauseMeeting.objects.filter(postmortem=postmortem).first()
+
+
+def meeting_time(value: Any) -> datetime:
+    """When the meeting starts: an aware datetime, or a datetime or text (`YYYY-MM-DD HH:MM`,
+    a `T` also accepted) without an offset, read in the reporting time zone: the zone the
+    page shows and the team works in, whatever the server's own is. A local time the clocks
+    skip (spring forward) is refused; one they pass twice (fall back) is the first."""
+    wanted = "must be a date and time (YYYY-MM-DD HH:MM)"
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) < 16:  # a bare date would silently mean midnight
+            raise ValidationError(wanted, field="starts_at")
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(wanted, field="starts_at") from None
+    if not isinstance(value, datetime):
+        raise ValidationError(wanted, field="starts_at")
+    if timezone.is_naive(value):
+        zone = reporting_zone()
+        local = value.replace(tzinfo=zone)
+        if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != value:
+            raise ValidationError(
+                f"{value:%Y-%m-%d %H:%M} does not exist in {zone.key}: the clocks skip it",
+                field="starts_at",
+            )
+        value = local
+    return value
+
+
 def _check(starts_at: Any, duration_minutes: Any) -> tuple[datetime, int]:
-    if not isinstance(starts_at, datetime) or timezone.is_naive(starts_at):
-        raise ValidationError("must be a date and time with its time zone", field="starts_at")
+    starts_at = meeting_time(starts_at)
     try:
         duration = int(duration_minutes)
     except (TypeError, ValueError):
@@ -67,8 +99,8 @@ def meeting_schedule(
     actor,
     source: ActionSource,
     postmortem: Postmortem,
-    starts_at: datetime,
-    duration_minutes: int,
+    starts_at: datetime | str,
+    duration_minutes: int = 60,
     attendees: Any,
     location: str = "",
 ) -> RootCauseMeeting:
@@ -78,7 +110,7 @@ def meeting_schedule(
     location = check_text(location, field="location", max_length=500)
     people = _attendees(attendees)
     with transaction.atomic():
-        meeting = RootCauseMeeting.objects.filter(postmortem=postmortem).first()
+        meeting = meeting_of(postmortem)
         if meeting is None:
             host = urlsplit(settings.BASE_URL).hostname or "incidentdesk"
             meeting = RootCauseMeeting(postmortem=postmortem, uid=f"{uuid.uuid4()}@{host}")
@@ -108,8 +140,7 @@ def meeting_schedule(
 
 
 def _local(moment: datetime) -> str:
-    zone = zoneinfo.ZoneInfo(settings.REPORTING_TIME_ZONE)
-    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} {settings.REPORTING_TIME_ZONE}"
+    return f"{moment.astimezone(reporting_zone()):%Y-%m-%d %H:%M} {settings.REPORTING_TIME_ZONE}"
 
 
 def _summary(meeting: RootCauseMeeting) -> str:

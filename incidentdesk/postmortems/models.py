@@ -1,6 +1,9 @@
 """Postmortems, the templates they are written from, and the taxonomy of causes."""
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 
 from incidentdesk.incidents.models import Incident
@@ -25,12 +28,19 @@ class SectionKind(models.TextChoices):
     FIVE_WHYS = "five_whys", "Five whys"
     TAXONOMY = "taxonomy", "Taxonomy"
     FACTS = "facts", "Facts from the incident"
+    ACTIONS = "actions", "Improvement actions (the follow-ups)"
+    WENT_WELL = "went_well", "What went well (entries, with wins)"
+
+
+TEXT_KINDS = (SectionKind.MARKDOWN, SectionKind.FACTS)
+SECTION_FIELDS = {"key", "title", "help", "kind"}
 
 
 class PostmortemTemplate(models.Model):
     """The sections a postmortem is written in. Data, not code: admins add their own.
 
-    `sections` is a list of {key, title, help, kind} with kind one of SectionKind."""
+    `sections` is a list of {key, title, help, kind} with kind one of SectionKind; `clean`
+    checks it, so a template saved in the admin cannot break the postmortems made from it."""
 
     key = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=100)
@@ -43,6 +53,35 @@ class PostmortemTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        problem = section_problem(self.sections)
+        if problem:
+            raise DjangoValidationError({"sections": problem})
+
+
+def section_problem(sections) -> str:
+    """What is wrong with a template's section list, or "" when nothing is."""
+    if not isinstance(sections, list) or not sections:
+        return "must be a non-empty list of sections, each {key, title, help, kind}"
+    seen: set[str] = set()
+    for n, spec in enumerate(sections, 1):
+        if not isinstance(spec, dict):
+            return f"section {n} must be an object with key, title, help and kind"
+        unknown = set(spec) - SECTION_FIELDS
+        if unknown:
+            return f"section {n} has unknown fields: {', '.join(sorted(unknown))}"
+        key = spec.get("key")
+        if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", key):
+            return f"section {n} needs a key of lowercase letters, digits and _ (like root_cause)"
+        if key in seen:
+            return f"section key {key!r} is used twice"
+        seen.add(key)
+        if not isinstance(spec.get("title", ""), str) or not isinstance(spec.get("help", ""), str):
+            return f"section {key!r}: title and help must be text"
+        if spec.get("kind", SectionKind.MARKDOWN) not in SectionKind.values:
+            return f"section {key!r}: kind must be one of {', '.join(SectionKind.values)}"
+    return ""
 
 
 class PostmortemStatus(models.TextChoices):

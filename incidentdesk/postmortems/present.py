@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 
 from incidentdesk.core.markdown import render_markdown
 from incidentdesk.postmortems import selectors
+from incidentdesk.postmortems.followups import followups_of
 from incidentdesk.postmortems.models import Postmortem, SectionKind
 
 PUBLIC_LABELS = (
@@ -29,6 +30,53 @@ class Section:
     facts: list[selectors.Fact] = field(default_factory=list)
     five_whys: list[dict[str, str]] = field(default_factory=list)
     taxonomy_tree: str = ""
+    followups: list[dict[str, Any]] = field(default_factory=list)
+    went_well: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def written(self) -> bool:
+        """Whether the section has content yet (facts alone do not count: they are computed)."""
+        return bool(
+            self.text or self.five_whys or self.taxonomy_tree or self.followups or self.went_well
+        )
+
+
+def followup_json(item) -> dict[str, Any]:
+    """One follow-up as the API, the CLI, the page and the exports show it."""
+    return {
+        "id": item.pk,
+        "title": item.title,
+        "owner": item.owner.username if item.owner else None,
+        "owner_name": item.owner.display_name if item.owner else "",
+        "category": item.category,
+        "priority": item.priority,
+        "due_date": item.due_date,
+        "status": item.status,
+        "status_text": item.get_status_display(),
+        "wont_do_reason": item.wont_do_reason,
+        "external_url": item.external_url,
+        "overdue": item.is_overdue,
+    }
+
+
+def followup_rows(postmortem: Postmortem) -> list[dict[str, Any]]:
+    return [followup_json(item) for item in followups_of(postmortem)]
+
+
+def went_well_rows(postmortem: Postmortem) -> list[dict[str, Any]]:
+    """What went well; an entry crediting an earlier incident's action is a win."""
+    rows = []
+    for entry in postmortem.went_well.select_related("action_item__incident").order_by("pk"):
+        item = entry.action_item
+        rows.append(
+            {
+                "text": entry.text,
+                "win": None
+                if item is None
+                else {"id": item.pk, "title": item.title, "reference": item.incident.reference},
+            }
+        )
+    return rows
 
 
 def document(postmortem: Postmortem) -> list[Section]:
@@ -49,6 +97,10 @@ def document(postmortem: Postmortem) -> list[Section]:
             section.five_whys = postmortem.five_whys
         elif kind == SectionKind.TAXONOMY:
             section.taxonomy_tree = postmortem.taxonomy_tree
+        elif kind == SectionKind.ACTIONS:
+            section.followups = followup_rows(postmortem)
+        elif kind == SectionKind.WENT_WELL:
+            section.went_well = went_well_rows(postmortem)
         out.append(section)
     return out
 
@@ -68,6 +120,8 @@ def postmortem_json(postmortem: Postmortem, warnings: list | None = None) -> dic
                 "kind": s.kind,
                 "text": s.text,
                 "facts": [{"label": f.label, "value": f.value} for f in s.facts],
+                **({"followups": s.followups} if s.kind == SectionKind.ACTIONS else {}),
+                **({"went_well": s.went_well} if s.kind == SectionKind.WENT_WELL else {}),
             }
             for s in document(postmortem)
         ],
@@ -93,9 +147,32 @@ def _markdown_section(section: Section) -> list[str]:
         lines.append("")
     if section.kind == SectionKind.TAXONOMY:
         lines += [f"Taxonomy: `{section.taxonomy_tree or 'not set'}`", ""]
+    if section.kind == SectionKind.ACTIONS:
+        lines += [_followup_line(row) for row in section.followups] or ["None yet."]
+        lines.append("")
+    if section.kind == SectionKind.WENT_WELL:
+        lines += [_went_well_line(row) for row in section.went_well] or ["Nothing noted yet."]
+        lines.append("")
     if section.text:
         lines += [section.text, ""]
     return lines
+
+
+def _followup_line(row: dict[str, Any]) -> str:
+    due = f", due {row['due_date']:%y-%m-%d}" if row["due_date"] else ""
+    status = row["status_text"].lower() + (" (overdue)" if row["overdue"] else "")
+    if row["wont_do_reason"]:
+        status += f": {row['wont_do_reason']}"
+    ticket = f" [ticket]({row['external_url']})" if row["external_url"] else ""
+    owner = row["owner_name"] or "no owner"
+    return f"- #{row['id']} {row['title']} ({owner}{due}; {status}){ticket}"
+
+
+def _went_well_line(row: dict[str, Any]) -> str:
+    win = row["win"]
+    if win is None:
+        return f"- {row['text']}"
+    return f"- {row['text']} (win: #{win['id']} “{win['title']}”, {win['reference']})"
 
 
 def to_markdown(postmortem: Postmortem) -> str:

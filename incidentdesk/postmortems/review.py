@@ -18,8 +18,9 @@ from incidentdesk.accounts.models import Role, User
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.incidents.models import ActionItem, ActionPhase, ActionStatus
+from incidentdesk.incidents.models import ActionItem, ActionPhase, ActionStatus, EntryKind
 from incidentdesk.incidents.rules import check_text
+from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit
 from incidentdesk.postmortems.models import Feedback, Postmortem, ReviewDigest, WentWell
 
@@ -43,13 +44,25 @@ def went_well_add(
             raise ValidationError("must be an action item's number", field="action_item") from None
         except ActionItem.DoesNotExist:
             raise NotFound(f"there is no action item {action_item}", field="action_item") from None
-        if item.incident_id == postmortem.incident_id:
+        incident = postmortem.incident
+        if item.incident_id == incident.pk or item.incident.declared_at >= incident.declared_at:
             raise ValidationError(
                 "must be an action item of an earlier incident", field="action_item"
             )
-    return WentWell.objects.create(
-        postmortem=postmortem, text=text, action_item=item, created_by=actor
-    )
+    with transaction.atomic():
+        entry = WentWell.objects.create(
+            postmortem=postmortem, text=text, action_item=item, created_by=actor
+        )
+        win = "" if item is None else f" (a win for #{item.pk} of {item.incident.reference})"
+        record_entry(
+            incident=postmortem.incident,
+            kind=EntryKind.EVENT,
+            body=f"What went well noted{win}",
+            actor=actor,
+            source=source,
+            data={"postmortem": {"went_well": entry.pk}},
+        )
+    return entry
 
 
 def _bucket(item: ActionItem, today: date) -> str:

@@ -17,6 +17,7 @@ from incidentdesk.incidents.models import Component, EntryKind, Incident, Incide
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.postmortems import rules, selectors
 from incidentdesk.postmortems.models import (
+    TEXT_KINDS,
     Postmortem,
     PostmortemStatus,
     PostmortemTemplate,
@@ -134,7 +135,7 @@ def _clean_sections(postmortem: Postmortem, sections: Any) -> dict[str, str]:
     editable = {
         s["key"]
         for s in postmortem.template.sections
-        if s.get("kind") in (SectionKind.MARKDOWN, SectionKind.FACTS)
+        if s.get("kind", SectionKind.MARKDOWN) in TEXT_KINDS
     }
     clean = {}
     for key, text in sections.items():

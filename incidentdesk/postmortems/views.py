@@ -1,45 +1,95 @@
 """The postmortem page: parse the form, call the service, render. Errors map through
 `web_errors` like the incident page's."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from incidentdesk.accounts.models import User
+from incidentdesk.accounts.permissions import Perm, has_perm
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.markdown import render_markdown
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.incidents.models import Component, IncidentStatus
+from incidentdesk.incidents.models import (
+    ActionCategory,
+    ActionPriority,
+    Component,
+    IncidentStatus,
+)
 from incidentdesk.incidents.views.detail import load_incident
 from incidentdesk.incidents.views.web import web_errors
 from incidentdesk.postmortems import present, rules, selectors, services
-from incidentdesk.postmortems.models import PostmortemStatus
+from incidentdesk.postmortems.feedback import feedback_of, may_give_feedback
+from incidentdesk.postmortems.meetings import meeting_of
+from incidentdesk.postmortems.models import PostmortemStatus, SectionKind
 from incidentdesk.postmortems.pdf import to_pdf
 
 WEB = ActionSource.WEB
 WHY_ROWS = 5
+MEASURE_LABELS = {label for _, label, _, _ in selectors.MEASURES}
+
+
+def _improvement(postmortem, user) -> dict:
+    """Follow-ups, what went well, the meeting and the user's own feedback."""
+    meeting = meeting_of(postmortem)
+    zone = selectors.reporting_zone()
+    return {
+        "followups": present.followup_rows(postmortem),
+        "went_well": present.went_well_rows(postmortem),
+        "meeting": meeting,
+        "attendees": list(meeting.attendees.all()) if meeting else [],
+        "meeting_when": selectors.report_time(meeting.starts_at) if meeting else "",
+        "meeting_input": f"{meeting.starts_at.astimezone(zone):%Y-%m-%dT%H:%M}" if meeting else "",
+        "my_feedback": feedback_of(postmortem, user),
+        "can_feedback": may_give_feedback(user, postmortem),
+        "categories": ActionCategory.choices,
+        "priorities": ActionPriority.choices,
+        "ratings": range(1, 6),
+    }
 
 
 def _page(request, incident, *, warnings=None, status=200):
     postmortem = selectors.postmortem_for(incident)
-    whys = list(postmortem.five_whys) if postmortem else []
-    whys += [{"why": "", "because": ""}] * max(WHY_ROWS - len(whys), 1)
+    user = request.user
     context = {
         "incident": incident,
         "postmortem": postmortem,
-        "document": present.document(postmortem) if postmortem else [],
-        "whys": whys,
         "warnings": warnings or [],
         "can_start": incident.status in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED),
+        "can_edit": has_perm(user, Perm.POSTMORTEM_EDIT),
         "templates": selectors.templates(),
-        "terms": selectors.taxonomy_terms(),
-        "editable": postmortem is not None and postmortem.status != PostmortemStatus.PUBLISHED,
-        "public_fields": [
-            (name, label, getattr(postmortem, name) if postmortem else "")
-            for name, label in present.PUBLIC_LABELS
-        ],
     }
+    if postmortem is None:
+        return render(request, "postmortems/page.html", context, status=status)
+    document = present.document(postmortem)
+    kinds = {section.kind for section in document}
+    whys = list(postmortem.five_whys)
+    whys += [{"why": "", "because": ""}] * max(WHY_ROWS - len(whys), 1)
+    public_fields = [
+        (name, label, getattr(postmortem, name)) for name, label in present.PUBLIC_LABELS
+    ]
+    context.update(
+        document=document,
+        written=sum(1 for section in document if section.written),
+        whys=whys,
+        terms=selectors.taxonomy_terms(),
+        editable=postmortem.status != PostmortemStatus.PUBLISHED,
+        can_publish=has_perm(user, Perm.POSTMORTEM_PUBLISH),
+        can_add_actions=has_perm(user, Perm.ACTION_WRITE),
+        reviewers=[r.display_name for r in postmortem.reviewers.all()],
+        people=User.objects.filter(is_active=True).order_by("username"),
+        measures=[f for f in selectors.incident_facts(incident) if f.label in MEASURE_LABELS],
+        published_when=selectors.report_time(postmortem.published_at),
+        zone=settings.REPORTING_TIME_ZONE,
+        public_fields=public_fields,
+        public_written=any(value for _, _, value in public_fields),
+        has_actions_section=SectionKind.ACTIONS in kinds,
+        has_went_well_section=SectionKind.WENT_WELL in kinds,
+        **_improvement(postmortem, user),
+    )
     return render(request, "postmortems/page.html", context, status=status)
 
 

@@ -3,6 +3,7 @@ import pytest
 from incidentdesk.core.errors import PermissionDenied, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.postmortems.feedback import feedback_give
+from incidentdesk.postmortems.meetings import meeting_schedule
 from incidentdesk.postmortems.models import Feedback
 from incidentdesk.postmortems.review import review_report
 
@@ -36,9 +37,37 @@ def test_ratings_outside_one_to_five_are_refused(started, responder, value, fiel
     assert error.value.field == field and not Feedback.objects.exists()
 
 
-def test_a_viewer_cannot_give_feedback(started, viewer):
-    with pytest.raises(PermissionDenied):
+def test_a_viewer_who_took_no_part_cannot_give_feedback(started, viewer):
+    with pytest.raises(PermissionDenied) as error:
         _give(started(), viewer)
+    assert "took part" in error.value.message and not Feedback.objects.exists()
+
+
+def test_a_viewer_who_took_part_may_rate_the_process(started, viewer, manager, client):
+    postmortem = started()
+    meeting_schedule(
+        actor=manager,
+        source=WEB,
+        postmortem=postmortem,
+        starts_at="2026-03-04 10:00",
+        duration_minutes=30,
+        attendees=[viewer.username],
+    )
+    client.force_login(viewer)
+    ref = postmortem.incident.reference
+    assert 'id="feedback"' in client.get(f"/incidents/{ref}/postmortem").content.decode()
+    response = client.post(
+        f"/incidents/{ref}/postmortem/feedback",
+        {"response_rating": "3", "postmortem_rating": "4", "improve": "Invite support sooner"},
+    )
+    assert response.status_code == 302
+    assert Feedback.objects.get(user=viewer).improve == "Invite support sooner"
+
+
+def test_the_feedback_form_is_not_offered_to_a_viewer_who_took_no_part(started, viewer, client):
+    ref = started().incident.reference
+    client.force_login(viewer)
+    assert 'id="feedback"' not in client.get(f"/incidents/{ref}/postmortem").content.decode()
 
 
 def test_the_review_averages_feedback(started, responder, manager):
@@ -59,7 +88,7 @@ def test_feedback_from_the_page_prefills_the_form(started, responder, client):
     )
     assert response.status_code == 302
     page = client.get(f"/incidents/{ref}/postmortem").content.decode()
-    assert 'value="Earlier review"' in page and "Update" in page
+    assert ">Earlier review</textarea>" in page and "Update my feedback" in page
 
 
 def test_feedback_through_the_api(started, responder, api_client):
@@ -77,3 +106,11 @@ def test_feedback_through_the_api(started, responder, api_client):
         {"response_rating": 9, "postmortem_rating": 4},
     )
     assert bad.status_code == 422 and bad.json_body["field"] == "response_rating"
+
+
+def test_giving_feedback_is_on_the_timeline_without_the_ratings(started, responder):
+    postmortem = started()
+    _give(postmortem, responder, 1, 5, "Private words")
+    entry = postmortem.incident.timeline.order_by("-id").first()
+    assert entry.body == "Feedback on the process given" and entry.author == responder
+    assert "1" not in entry.body and "Private" not in entry.body

@@ -79,7 +79,7 @@ def test_moving_the_meeting_keeps_its_uid_and_raises_the_sequence(started, manag
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
-        ({"starts_at": datetime(2026, 3, 4, 14, 0)}, "starts_at"),
+        ({"starts_at": 1700000000}, "starts_at"),
         ({"starts_at": "tomorrow"}, "starts_at"),
         ({"duration_minutes": 0}, "duration_minutes"),
         ({"duration_minutes": "long"}, "duration_minutes"),
@@ -127,3 +127,34 @@ def test_the_meeting_through_the_api(started, manager, omar, api_client):
     assert response.status_code == 200 and response.json_body["attendees"] == ["omar"]
     bad = client.call("PUT", f"/incidents/{ref}/postmortem/meeting", {**body, "attendees": []})
     assert bad.status_code == 422 and bad.json_body["field"] == "attendees"
+
+
+def test_a_time_typed_without_an_offset_is_read_in_the_reporting_time_zone(
+    started, manager, omar, client, settings
+):
+    settings.REPORTING_TIME_ZONE = "Asia/Tokyo"  # UTC+9, unlike the server's own zone
+    ref = started().incident.reference
+    client.force_login(manager)
+    response = client.post(
+        f"/incidents/{ref}/postmortem/meeting",
+        {"starts_at": "2026-03-04T10:00", "duration_minutes": "30", "attendees": "rita omar"},
+    )
+    assert response.status_code == 302
+    meeting = RootCauseMeeting.objects.get()
+    assert meeting.starts_at == datetime(2026, 3, 4, 1, 0, tzinfo=ZoneInfo("UTC"))
+    page = client.get(f"/incidents/{ref}/postmortem").content.decode()
+    assert "26-03-04 10:00" in page and 'value="2026-03-04T10:00"' in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [("2026-03-29", "YYYY-MM-DD HH:MM"), ("2026-03-29 02:30", "does not exist in Europe/Paris")],
+)
+def test_a_bare_date_or_a_time_the_clocks_skip_is_refused(
+    started, manager, omar, settings, typed, problem
+):
+    settings.REPORTING_TIME_ZONE = "Europe/Paris"  # clocks go forward at 02:00 on 2026-03-29
+    with pytest.raises(ValidationError) as error:
+        _schedule(started(), manager, starts_at=typed)
+    assert error.value.field == "starts_at" and problem in error.value.message
+    assert not RootCauseMeeting.objects.exists()

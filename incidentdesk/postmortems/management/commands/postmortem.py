@@ -1,16 +1,54 @@
 import sys
+from datetime import date
 from pathlib import Path
 
-from incidentdesk.core.cli import SOURCE
+from django.conf import settings
+
+from incidentdesk.core.cli import SOURCE, format_when
 from incidentdesk.core.cli import Command as CliCommand
-from incidentdesk.core.errors import ValidationError
+from incidentdesk.core.errors import IncidentDeskError, NotFound, ValidationError
 from incidentdesk.incidents.management.render import incident_or_error
+from incidentdesk.incidents.models import ActionCategory, ActionPriority
 from incidentdesk.postmortems import present, services
+from incidentdesk.postmortems.feedback import feedback_give
+from incidentdesk.postmortems.followups import followup_create, followups_of
+from incidentdesk.postmortems.meetings import meeting_ics, meeting_of, meeting_schedule
 from incidentdesk.postmortems.pdf import to_pdf
+from incidentdesk.postmortems.review import went_well_add
+
+# The services name their own arguments in errors; these sub-commands report the option the
+# user typed instead (`error: --due: must be a date`).
+FLAGS: dict[str, dict[str, str]] = {
+    "followup": {
+        "title": "--title",
+        "owner": "--owner",
+        "due_date": "--due",
+        "category": "--category",
+        "priority": "--priority",
+        "external_url": "--ticket",
+        "description": "--description",
+    },
+    "went-well": {"text": "--text", "action_item": "--action"},
+    "meeting": {
+        "starts_at": "--at",
+        "duration_minutes": "--duration",
+        "attendees": "--attendee",
+        "location": "--location",
+    },
+    "feedback": {
+        "response_rating": "--response",
+        "postmortem_rating": "--postmortem",
+        "improve": "--improve",
+    },
+}
+REF_HELP = "the incident's reference, e.g. INC-2026-0042"
 
 
 class Command(CliCommand):
-    help = "A postmortem: start | show | edit | review | export."
+    help = (
+        "A postmortem: start | show | edit | review | export | followup | followups | "
+        "went-well | meeting | meeting-ics | feedback."
+    )
 
     def add_arguments(self, parser):
         actions = self.add_actions(parser)
@@ -47,9 +85,96 @@ class Command(CliCommand):
         export.add_argument(
             "--output", "-o", metavar="PATH", help="a file (default: stdout; needed for pdf)"
         )
+        self._add_improvement_actions(actions)
+
+    def _add_improvement_actions(self, actions):
+        followup = actions.add_parser("followup", help="add an improvement action (one owner)")
+        followup.add_argument("reference", metavar="REF", help=REF_HELP)
+        followup.add_argument("--title", required=True, help="what is to be done")
+        followup.add_argument(
+            "--owner", required=True, metavar="USERNAME", help="the one person who owns it"
+        )
+        followup.add_argument(
+            "--due",
+            metavar="YYYY-MM-DD",
+            help="the due date (default: from the severity's policy)",
+        )
+        followup.add_argument(
+            "--category", help=f"one of {', '.join(ActionCategory.values)} (default: none)"
+        )
+        followup.add_argument(
+            "--priority", help=f"one of {', '.join(ActionPriority.values)} (default: medium)"
+        )
+        followup.add_argument("--ticket", metavar="URL", help="the external ticket")
+        followup.add_argument("--description", help="more detail (markdown)")
+        self.add_actor_argument(followup)
+
+        followups = actions.add_parser("followups", help="list the improvement actions")
+        followups.add_argument("reference", metavar="REF", help=REF_HELP)
+        followups.add_argument("--json", action="store_true", help="print JSON (the API's shape)")
+
+        went_well = actions.add_parser("went-well", help='add a "what went well" entry')
+        went_well.add_argument("reference", metavar="REF", help=REF_HELP)
+        went_well.add_argument("--text", required=True, help="what went well")
+        went_well.add_argument(
+            "--action",
+            dest="action_item",
+            metavar="ID",
+            help="credit an earlier incident's action item whose mitigation helped (a win)",
+        )
+        self.add_actor_argument(went_well)
+
+        meeting = actions.add_parser(
+            "meeting", help="schedule (or move) the root-cause meeting; invites are emailed"
+        )
+        meeting.add_argument("reference", metavar="REF", help=REF_HELP)
+        meeting.add_argument(
+            "--at",
+            required=True,
+            metavar='"YYYY-MM-DD HH:MM"',
+            help="when it starts, in INCIDENTDESK_REPORTING_TIME_ZONE unless an offset is given",
+        )
+        meeting.add_argument(
+            "--duration", default="60", metavar="MINUTES", help="how long (default: 60)"
+        )
+        meeting.add_argument(
+            "--attendee",
+            action="append",
+            required=True,
+            metavar="USERNAME",
+            help="a person to invite (repeat for more)",
+        )
+        meeting.add_argument(
+            "--location", default="", metavar="WHERE", help="the room or the call's URL"
+        )
+        self.add_actor_argument(meeting)
+
+        ics = actions.add_parser("meeting-ics", help="write the meeting's iCalendar invite")
+        ics.add_argument("reference", metavar="REF", help=REF_HELP)
+        ics.add_argument("--output", "-o", metavar="PATH", help="a file (default: stdout)")
+
+        feedback = actions.add_parser(
+            "feedback", help="rate the response and the postmortem (1-5), as the acting user"
+        )
+        feedback.add_argument("reference", metavar="REF", help=REF_HELP)
+        feedback.add_argument(
+            "--response", required=True, metavar="N", help="the incident response, 1 to 5"
+        )
+        feedback.add_argument(
+            "--postmortem", required=True, metavar="N", help="the postmortem, 1 to 5"
+        )
+        feedback.add_argument("--improve", default="", metavar="TEXT", help="what to improve")
+        self.add_actor_argument(feedback)
 
     def handle(self, *args, **options):
-        getattr(self, f"_{options['action']}")(options)
+        action = options["action"]
+        try:
+            getattr(self, f"_{action.replace('-', '_')}")(options)
+        except IncidentDeskError as exc:
+            flag = FLAGS.get(action, {}).get(exc.field or "")
+            if flag is None:
+                raise
+            raise type(exc)(exc.message, field=flag) from exc
 
     def _postmortem(self, options):
         return services.postmortem_by_reference(incident_or_error(options["reference"]))
@@ -137,3 +262,118 @@ class Command(CliCommand):
         except OSError as exc:
             raise ValidationError(f"cannot write it: {exc}", field="--output") from None
         self.stdout.write(f"written: {options['output']}")
+
+    # Follow-ups, wins, the root-cause meeting and feedback -------------------------------
+
+    def _followup(self, options):
+        given = {
+            "category": options["category"],
+            "priority": options["priority"],
+            "due_date": _date(options["due"], "--due"),
+            "external_url": options["ticket"],
+            "description": options["description"],
+        }
+        item = followup_create(
+            actor=self.actor(options),
+            source=SOURCE,
+            postmortem=self._postmortem(options),
+            title=options["title"],
+            owner=options["owner"],
+            # Only what was given, so the service's defaults (due date by severity) apply.
+            **{key: value for key, value in given.items() if value is not None},
+        )
+        self.stdout.write(
+            f"follow-up #{item.pk}: owner {item.owner.username}, due {item.due_date.isoformat()}"
+        )
+
+    def _followups(self, options):
+        items = list(followups_of(self._postmortem(options)))
+        if options["json"]:
+            self.print_json([present.followup_json(item) for item in items])
+            return
+        rows = [
+            (
+                item.pk,
+                item.status + (" (overdue)" if item.is_overdue else ""),
+                item.owner.username if item.owner else "-",
+                item.due_date or "-",
+                item.title,
+            )
+            for item in items
+        ]
+        self.print_table(("ID", "STATUS", "OWNER", "DUE", "TITLE"), rows)
+
+    def _went_well(self, options):
+        action = options["action_item"]
+        entry = went_well_add(
+            actor=self.actor(options),
+            source=SOURCE,
+            postmortem=self._postmortem(options),
+            text=options["text"],
+            action_item=action.strip().lstrip("#") if action is not None else None,
+        )
+        win = ""
+        if entry.action_item:
+            item = entry.action_item
+            win = f", a win thanks to #{item.pk} of {item.incident.reference}"
+        self.stdout.write(f"noted: #{entry.pk}{win}")
+
+    def _meeting(self, options):
+        meeting = meeting_schedule(
+            actor=self.actor(options),
+            source=SOURCE,
+            postmortem=self._postmortem(options),
+            # The service reads a time without an offset in the reporting time zone.
+            starts_at=options["at"],
+            duration_minutes=options["duration"],
+            attendees=options["attendee"],
+            location=options["location"],
+        )
+        done = "moved" if meeting.sequence else "scheduled"
+        people = ", ".join(sorted(u.username for u in meeting.attendees.all()))
+        self.stdout.write(
+            f"meeting {done}: {format_when(meeting.starts_at)} {settings.REPORTING_TIME_ZONE}, "
+            f"{meeting.duration_minutes} minutes; invitations emailed to {people}"
+        )
+
+    def _meeting_ics(self, options):
+        postmortem = self._postmortem(options)
+        meeting = meeting_of(postmortem)
+        if meeting is None:
+            raise NotFound(
+                f"{postmortem.incident.reference} has no root-cause meeting scheduled "
+                "(see 'incidentdesk postmortem meeting --help')",
+                field="meeting",
+            )
+        invite = meeting_ics(meeting)
+        if not options["output"]:
+            self.stdout.write(invite.decode(), ending="")
+            return
+        try:
+            Path(options["output"]).write_bytes(invite)
+        except OSError as exc:
+            raise ValidationError(f"cannot write it: {exc}", field="--output") from None
+        self.stdout.write(f"written: {options['output']}")
+
+    def _feedback(self, options):
+        feedback = feedback_give(
+            actor=self.actor(options),
+            source=SOURCE,
+            postmortem=self._postmortem(options),
+            response_rating=options["response"],
+            postmortem_rating=options["postmortem"],
+            improve=options["improve"],
+        )
+        self.stdout.write(
+            f"feedback saved: response {feedback.response_rating}/5, "
+            f"postmortem {feedback.postmortem_rating}/5"
+        )
+
+
+def _date(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(f"{value!r} is not a date; use YYYY-MM-DD", field=flag) from None
