@@ -140,6 +140,7 @@ class IncidentOut(Schema):
     closed_at: datetime | None
     blocked_until: date | None
     status_reason: str
+    postmortem_waiver_reason: str
     roles: dict[str, list[PersonOut]]
     time_to_detect: Duration
     time_to_fix: Duration

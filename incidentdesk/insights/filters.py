@@ -6,13 +6,14 @@ from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.incidents.models import Component, Incident, Severity
 
 DEFAULT_DAYS = 90
+EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)
 POSTMORTEMS_APP = "incidentdesk.postmortems"
 
 
@@ -70,9 +71,12 @@ def _parse_day(value, field: str) -> date | None:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value).strip())
+        day = date.fromisoformat(str(value).strip())
     except ValueError:
         raise ValidationError(f"{value!r} is not a date; write YYYY-MM-DD", field=field) from None
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationError(f"must be between {EARLIEST} and {LATEST}", field=field)
+    return day
 
 
 def parse_filters(
@@ -100,9 +104,33 @@ def parse_filters(
     if component and not Component.objects.filter(name__iexact=component).exists():
         raise ValidationError(f"unknown component {component!r}", field="component")
     taxonomy = (taxonomy or "").strip().upper()
-    if taxonomy and not taxonomy_available():
-        raise ValidationError("needs the postmortems app, which is not installed", field="taxonomy")
+    if taxonomy:
+        _check_term(taxonomy)
     return Filters(since_day, until_day, severity, component, taxonomy)
+
+
+def _check_term(term: str) -> None:
+    if not taxonomy_available():
+        raise ValidationError("needs the postmortems app, which is not installed", field="taxonomy")
+    from incidentdesk.postmortems.selectors import known_terms
+
+    known = known_terms()
+    if term not in known:
+        raise ValidationError(
+            f"unknown term {term[:64]!r}; known: {', '.join(sorted(known))}", field="taxonomy"
+        )
+
+
+def _any_term(term: str) -> Q:
+    """Incidents whose postmortem's taxonomy tree (`A < B < C`) names the term anywhere."""
+    tree = "postmortem__taxonomy_tree"
+    return (
+        Q(postmortem__taxonomy_principal=term)
+        | Q(**{tree: term})
+        | Q(**{f"{tree}__startswith": f"{term} <"})
+        | Q(**{f"{tree}__endswith": f"< {term}"})
+        | Q(**{f"{tree}__contains": f"< {term} <"})
+    )
 
 
 def filtered_incidents(filters: Filters):
@@ -118,5 +146,5 @@ def filtered_incidents(filters: Filters):
         )
         queryset = queryset.filter(Exists(in_component))
     if filters.taxonomy:
-        queryset = queryset.filter(postmortem__taxonomy_principal=filters.taxonomy)
+        queryset = queryset.filter(_any_term(filters.taxonomy))
     return queryset.order_by()

@@ -208,9 +208,17 @@ def summary(filters: Filters) -> dict:
     return _summary(filters, figures, _actions(filters, previous=True), _severity_keys())
 
 
-def _check_interval(interval: str) -> None:
+MAX_BUCKETS = 400  # about eight years of weeks, or thirty of months
+
+
+def _check_interval(filters: Filters, interval: str) -> None:
     if interval not in INTERVALS:
         raise ValidationError("must be 'week' or 'month'", field="interval")
+    if len(_bucket_starts(filters, interval)) > MAX_BUCKETS:
+        raise ValidationError(
+            f"more than {MAX_BUCKETS} {interval}s; choose a shorter range or per month",
+            field="interval",
+        )
 
 
 TIMESERIES = [
@@ -241,7 +249,7 @@ def _timeseries(filters: Filters, interval: str, figures: dict, keys) -> dict:
 
 def timeseries(filters: Filters, interval: str = "week") -> dict:
     """Per week or month: incidents by severity, and TTD/TTF/TTR figures."""
-    _check_interval(interval)
+    _check_interval(filters, interval)
     figures = _scan(filters, TIMESERIES, interval)
     return _timeseries(filters, interval, figures, _severity_keys())
 
@@ -287,7 +295,7 @@ def breakdown(filters: Filters, by: str, metrics=tuple(METRICS)) -> dict:
 def overview(filters: Filters, interval: str = "week", metrics=("ttr",)) -> dict:
     """Everything the Insights page shows, from one scan: the summary, the series per week or
     month, and every breakdown (with `metrics` only, to keep the scan small)."""
-    _check_interval(interval)
+    _check_interval(filters, interval)
     kinds = [by for by in BREAKDOWNS if by != "taxonomy" or taxonomy_available()]
     groupings = SUMMARY + TIMESERIES + [_breakdown_grouping(by, metrics) for by in kinds]
     figures = _scan(filters, groupings, interval)

@@ -75,10 +75,10 @@ def insights(request):
     }
     try:
         filters = parse_filters(**raw)
+        figures = selectors.overview(filters, context["interval"])
     except IncidentDeskError as exc:
         context["error"] = exc
         return render(request, "insights/insights.html", context, status=exc.status_code)
-    figures = selectors.overview(filters, context["interval"])
     summary = figures["summary"]
     actions = summary["current"]["actions"]
     context.update(

@@ -1,5 +1,6 @@
 """Postmortem endpoints of the JSON API (/api/v1): parse, call the service, render."""
 
+from datetime import date
 from typing import Any
 
 from ninja import Router, Status
@@ -7,14 +8,22 @@ from ninja import Router, Status
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.api import _incident
 from incidentdesk.postmortems import present, selectors, services
+from incidentdesk.postmortems.feedback import feedback_give
+from incidentdesk.postmortems.followups import followup_create, followups_of
+from incidentdesk.postmortems.meetings import meeting_schedule
 from incidentdesk.postmortems.present import postmortem_json
+from incidentdesk.postmortems.review import review_report, went_well_add
 from incidentdesk.postmortems.schemas import (
     EditIn,
+    FeedbackIn,
+    FollowUpIn,
+    MeetingIn,
     ReviewIn,
     StartIn,
     TemplateOut,
     TermIn,
     TermOut,
+    WentWellIn,
 )
 
 router = Router(tags=["postmortems"])
@@ -73,43 +82,6 @@ def list_templates(request):
 
 
 # Follow-ups, wins, the root-cause meeting, feedback and the review ----------------------
-
-from datetime import date, datetime  # noqa: E402
-
-from ninja import Schema  # noqa: E402
-
-from incidentdesk.postmortems.feedback import feedback_give  # noqa: E402
-from incidentdesk.postmortems.followups import followup_create, followups_of  # noqa: E402
-from incidentdesk.postmortems.meetings import meeting_schedule  # noqa: E402
-from incidentdesk.postmortems.review import review_report, went_well_add  # noqa: E402
-
-
-class FollowUpIn(Schema):
-    title: str
-    owner: str
-    category: str = ""
-    priority: str = "medium"
-    due_date: date | None = None
-    external_url: str = ""
-    description: str = ""
-
-
-class WentWellIn(Schema):
-    text: str
-    action_item: int | None = None
-
-
-class MeetingIn(Schema):
-    starts_at: datetime
-    duration_minutes: int = 60
-    location: str = ""
-    attendees: list[str]
-
-
-class FeedbackIn(Schema):
-    response_rating: int
-    postmortem_rating: int
-    improve: str = ""
 
 
 @router.get("/incidents/{reference}/postmortem/followups", response=list[dict[str, Any]])

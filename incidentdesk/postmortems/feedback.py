@@ -25,11 +25,13 @@ def _rating(value: Any, field: str) -> int:
 
 
 def took_part(user, postmortem: Postmortem) -> bool:
-    """Held a role, sat at the desk, wrote on the timeline or was asked to the root-cause
-    meeting of the postmortem's incident."""
+    """Held a role, sat at the desk or wrote on the timeline of the postmortem's incident, or
+    started, reviews or was asked to the root-cause meeting of its postmortem."""
     incident = postmortem.incident
     return (
-        incident.role_history.filter(user=user).exists()
+        postmortem.created_by_id == user.pk
+        or postmortem.reviewers.filter(pk=user.pk).exists()
+        or incident.role_history.filter(user=user).exists()
         or incident.desk_seats.filter(user=user).exists()
         or incident.timeline.filter(author=user).exists()
         or RootCauseMeeting.objects.filter(postmortem=postmortem, attendees=user).exists()
@@ -37,9 +39,7 @@ def took_part(user, postmortem: Postmortem) -> bool:
 
 
 def may_give_feedback(user, postmortem: Postmortem) -> bool:
-    """Responders and above always; a viewer when they took part in the response."""
-    if has_perm(user, Perm.POSTMORTEM_EDIT):
-        return True
+    """Whoever took part, whatever their role (viewers too); nobody else."""
     return has_perm(user, Perm.POSTMORTEM_FEEDBACK) and took_part(user, postmortem)
 
 
@@ -52,8 +52,8 @@ def feedback_give(
     postmortem_rating: Any,
     improve: str = "",
 ) -> Feedback:
-    """Record (or change) the actor's feedback on the postmortem's incident response. Anyone
-    who may edit postmortems, and any viewer who took part in the response, may give it."""
+    """Record (or change) the actor's feedback on the postmortem's incident response. It is
+    asked of the people who took part (see `took_part`), viewers included."""
     require(actor, Perm.POSTMORTEM_FEEDBACK)
     if not may_give_feedback(actor, postmortem):
         raise PermissionDenied(

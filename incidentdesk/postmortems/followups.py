@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
+from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import ActionItem, ActionPhase, ActionStatus
@@ -41,8 +42,11 @@ def followup_create(
 ) -> ActionItem:
     """Add an improvement action to the postmortem's incident: one owner (required), a
     category, a priority, a due date (default: from the severity policy) and a ticket link."""
+    require(actor, Perm.ACTION_WRITE)
     if not owner:
         raise ValidationError("name the one person who owns it", field="owner")
+    if due_date is not None and due_date < timezone.localdate():
+        raise ValidationError("must not be in the past", field="due_date")
     return action_item_create(
         actor=actor,
         source=source,

@@ -28,7 +28,10 @@ def _postmortem(reference: str):
 def _date(value: str, field: str):
     if not value.strip():
         return None
-    parsed = parse_date(value.strip())
+    try:
+        parsed = parse_date(value.strip())
+    except ValueError:  # well formed but not a real day, like 2026-02-30
+        parsed = None
     if parsed is None:
         raise ValidationError("must be a date (YYYY-MM-DD)", field=field)
     return parsed

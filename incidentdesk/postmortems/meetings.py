@@ -28,6 +28,7 @@ from incidentdesk.postmortems.models import Postmortem, RootCauseMeeting
 from incidentdesk.postmortems.selectors import reporting_zone
 
 MEETING_TOPIC = "postmortem.meeting"
+MEETING_PAST, MEETING_AHEAD = timedelta(days=366), timedelta(days=731)
 DURATION_LIMITS = (5, 8 * 60)
 ATTENDEES_MAX = 100
 
@@ -70,6 +71,12 @@ def meeting_time(value: Any) -> datetime:
             raise ValidationError(wanted, field="starts_at") from None
     if not isinstance(value, datetime):
         raise ValidationError(wanted, field="starts_at")
+    out_of_range = ValidationError(
+        "must be within a year before and two years after today", field="starts_at"
+    )
+    now = timezone.now()
+    if abs(value.year - now.year) > 3:  # far dates overflow when moved between zones
+        raise out_of_range
     if timezone.is_naive(value):
         zone = reporting_zone()
         local = value.replace(tzinfo=zone)
@@ -79,6 +86,8 @@ def meeting_time(value: Any) -> datetime:
                 field="starts_at",
             )
         value = local
+    if not now - MEETING_PAST <= value <= now + MEETING_AHEAD:
+        raise out_of_range
     return value
 
 

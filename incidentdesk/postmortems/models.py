@@ -22,6 +22,16 @@ class TaxonomyTerm(models.Model):
     def __str__(self) -> str:
         return self.key
 
+    def clean(self) -> None:
+        """The admin's check: the same key rule as the API and CLI."""
+        from incidentdesk.core.errors import IncidentDeskError
+        from incidentdesk.postmortems.rules import check_term_key
+
+        try:
+            self.key = check_term_key(self.key)
+        except IncidentDeskError as exc:
+            raise DjangoValidationError({"key": exc.message}) from None
+
 
 class SectionKind(models.TextChoices):
     MARKDOWN = "markdown", "Markdown"

@@ -1,11 +1,13 @@
 """How a postmortem is shown: one document (sections in template order, facts computed now),
 written out as JSON for the API and CLI, as Markdown, and as self-contained HTML."""
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from incidentdesk.core.markdown import render_markdown
 from incidentdesk.postmortems import selectors
@@ -194,6 +196,21 @@ def to_markdown(postmortem: Postmortem) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r'\b(src|alt)="([^"]*)"')
+
+
+def _without_remote_images(html: str) -> SafeString:
+    """A self-contained file loads nothing: each image becomes a link to where it lives."""
+
+    def link(match: re.Match) -> str:
+        found = dict(_ATTRIBUTE.findall(match.group(0)))
+        src, alt = found.get("src", ""), found.get("alt", "") or "image"
+        return f'<a href="{src}">[{alt}]</a>' if src else f"[{alt}]"
+
+    return mark_safe(_IMAGE.sub(link, html))  # attributes come from nh3-sanitised HTML
+
+
 def to_html(postmortem: Postmortem) -> str:
     """One HTML file with its CSS inline and no external references, to mail or archive."""
     return render_to_string(
@@ -201,7 +218,7 @@ def to_html(postmortem: Postmortem) -> str:
         {
             "postmortem": postmortem,
             "incident": postmortem.incident,
-            "body": render_markdown(to_markdown(postmortem)),
+            "body": _without_remote_images(render_markdown(to_markdown(postmortem))),
             "zone": settings.REPORTING_TIME_ZONE,
         },
     )

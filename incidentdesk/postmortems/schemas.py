@@ -1,5 +1,6 @@
 """API shapes for postmortems."""
 
+from datetime import date, datetime
 from typing import Any
 
 from ninja import Schema
@@ -35,6 +36,34 @@ class ReviewIn(Strict):
 class TermIn(Strict):
     key: str
     definition: str
+
+
+class FollowUpIn(Strict):
+    title: str
+    owner: str
+    category: str = ""
+    priority: str = "medium"
+    due_date: date | None = None
+    external_url: str = ""
+    description: str = ""
+
+
+class WentWellIn(Strict):
+    text: str
+    action_item: int | None = None
+
+
+class MeetingIn(Strict):
+    starts_at: datetime
+    duration_minutes: int = 60
+    location: str = ""
+    attendees: list[str]
+
+
+class FeedbackIn(Strict):
+    response_rating: int
+    postmortem_rating: int
+    improve: str = ""
 
 
 class TermOut(Schema):

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from incidentdesk.accounts.models import User
@@ -29,6 +30,7 @@ from incidentdesk.postmortems.pdf import to_pdf
 
 WEB = ActionSource.WEB
 WHY_ROWS = 5
+WARNINGS_KEY = "postmortem_warnings"
 MEASURE_LABELS = {label for _, label, _, _ in selectors.MEASURES}
 
 
@@ -51,7 +53,16 @@ def _improvement(postmortem, user) -> dict:
     }
 
 
+def _edit_anchor(post) -> str:
+    part = post.get("part", "")
+    if part == "section":
+        return f"section-{post.get('key', '')}"
+    return {"public": "public", "five_whys": "section-five_whys"}.get(part, "pm-status")
+
+
 def _page(request, incident, *, warnings=None, status=200):
+    if warnings is None:
+        warnings = request.session.pop(WARNINGS_KEY, None)
     postmortem = selectors.postmortem_for(incident)
     user = request.user
     context = {
@@ -141,7 +152,10 @@ def postmortem_edit(request, reference: str):
         **_edit_changes(request.POST),
     )
     messages.success(request, "Saved.")
-    return _page(request, incident, warnings=result.warnings)
+    # Shown once by the page the browser is sent to, so a reload never posts the form again.
+    request.session[WARNINGS_KEY] = result.warnings
+    anchor = _edit_anchor(request.POST)
+    return redirect(f"{reverse('postmortem_page', args=[incident.reference])}#{anchor}")
 
 
 @login_required

@@ -1,6 +1,7 @@
 """Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against a live server."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,19 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Playwright's sync API runs an event loop on this thread; the test still talks to the database
 # synchronously between browser steps, which is safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+PASSWORD = "correct-horse-battery"  # the test factories' password
+
+
+def sign_in(page, base: str, username: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(base + "/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name=re.compile("Sign out"))).to_be_visible()
 
 
 def _require_chromium() -> None:

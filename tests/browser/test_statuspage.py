@@ -7,7 +7,7 @@ from django.urls import include, path
 from playwright.sync_api import expect
 
 from incidentdesk.statuspage.models import PublicIncident
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, sign_in
 from tests.factories import ComponentFactory
 
 # The subscription pages are mounted here until config/urls.py includes them.
@@ -20,15 +20,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.urls(__name__),
 ]
-PASSWORD = "correct-horse-battery"
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name=re.compile("Sign out"))).to_be_visible()
 
 
 def test_a_responder_publishes_and_the_public_page_shows_it(

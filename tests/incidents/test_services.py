@@ -349,10 +349,12 @@ def test_closing_a_trivial_incident_records_the_waiver(declare, manager):
     assert "not required" in incident.postmortem_waiver_reason
 
 
-def test_a_given_waiver_reason_is_kept(declare, manager):
+def test_a_given_waiver_reason_is_kept_and_shown_by_the_api(declare, manager, api_client):
     incident = incident_resolve(actor=manager, source=WEB, incident=declare(severity="trivial"))
     incident = incident_close(actor=manager, source=WEB, incident=incident, reason="typo only")
     assert incident.postmortem_waiver_reason == "typo only"
+    shown = api_client(manager).call("GET", f"/incidents/{incident.reference}").json_body
+    assert shown["postmortem_waiver_reason"] == "typo only"
 
 
 def test_closing_needs_a_manager(declare, responder):

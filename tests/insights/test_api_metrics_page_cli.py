@@ -68,6 +68,10 @@ def test_timeseries_per_month_as_json(reader, incident_at):
         ("/insights/summary?format=xml", "format"),
         ("/insights/timeseries?interval=day", "interval"),
         ("/insights/breakdown?by=colour", "by"),
+        ("/insights/summary?since=0001-01-01", "since"),
+        ("/insights/summary?until=9999-12-31", "until"),
+        ("/insights/summary?taxonomy=NOT_A_TERM", "taxonomy"),
+        ("/insights/timeseries?since=1980-01-01&interval=week", "interval"),
     ],
 )
 def test_bad_filters_are_a_422_naming_the_field(reader, query, field):
@@ -159,6 +163,15 @@ def test_the_page_explains_a_bad_filter(client, viewer):
     response = client.get("/insights/?since=2026-99-01")
     assert response.status_code == 422
     assert "since: " in response.content.decode()
+
+
+def test_the_page_explains_a_range_too_long_for_weeks(client, viewer):
+    client.force_login(viewer)
+    response = client.get("/insights/?since=1990-01-01&interval=week")
+    assert response.status_code == 422 and "choose a shorter range or per month" in (
+        response.content.decode()
+    )
+    assert client.get("/insights/?since=2000-01-01&interval=month").status_code == 200
 
 
 def test_the_page_needs_sign_in(db):

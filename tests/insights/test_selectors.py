@@ -201,6 +201,24 @@ def test_breakdown_and_filter_by_taxonomy_term(incident_at):
     assert filtered["incidents"] == 2
 
 
+@needs_postmortems
+def test_the_taxonomy_filter_finds_a_term_anywhere_in_the_tree(incident_at):
+    deep = _postmortem(incident_at(ttd=10), "MISSING_ALERT")
+    deep.taxonomy_tree = "MISSING_ALERT < DATA_QUALITY < MISSING_TEST"
+    deep.save()
+    _postmortem(incident_at(ttd=20), "MISSING_TEST")
+    _postmortem(incident_at(ttd=30), "DATA_QUALITY")
+    assert selectors.summary(_march(taxonomy="missing_test"))["current"]["incidents"] == 2
+    assert selectors.summary(_march(taxonomy="DATA_QUALITY"))["current"]["incidents"] == 2
+
+
+@needs_postmortems
+def test_an_unknown_taxonomy_term_is_refused_with_the_known_ones(db):
+    with pytest.raises(ValidationError) as caught:
+        _march(taxonomy="BLAME")
+    assert caught.value.field == "taxonomy" and "MISSING_ALERT" in caught.value.message
+
+
 def test_filters_default_to_the_last_90_days(db):
     filters = parse_filters()
     assert filters.days == 90

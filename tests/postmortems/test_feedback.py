@@ -6,6 +6,7 @@ from incidentdesk.postmortems.feedback import feedback_give
 from incidentdesk.postmortems.meetings import meeting_schedule
 from incidentdesk.postmortems.models import Feedback
 from incidentdesk.postmortems.review import review_report
+from incidentdesk.postmortems.services import postmortem_review
 
 WEB = ActionSource.WEB
 
@@ -35,6 +36,13 @@ def test_ratings_outside_one_to_five_are_refused(started, responder, value, fiel
     with pytest.raises(ValidationError) as error:
         _give(started(), responder, response=value)
     assert error.value.field == field and not Feedback.objects.exists()
+
+
+def test_a_responder_who_took_no_part_cannot_give_feedback(started, make_user):
+    outsider = make_user(username="outsider")
+    with pytest.raises(PermissionDenied):
+        _give(started(), outsider)
+    assert not Feedback.objects.exists()
 
 
 def test_a_viewer_who_took_no_part_cannot_give_feedback(started, viewer):
@@ -72,6 +80,9 @@ def test_the_feedback_form_is_not_offered_to_a_viewer_who_took_no_part(started, 
 
 def test_the_review_averages_feedback(started, responder, manager):
     postmortem = started()
+    postmortem_review(
+        actor=responder, source=WEB, postmortem=postmortem, status="in_review", reviewers=["manny"]
+    )  # the manager takes part as a reviewer
     _give(postmortem, responder, 4, 3, "Shorter meeting")
     _give(postmortem, manager, 5, 4)
     feedback = review_report()["feedback"]

@@ -29,10 +29,13 @@ def test_start_edit_and_see_warnings_and_facts_on_the_page(resolved, signed_in):
     response = signed_in.post(
         f"/incidents/{ref}/postmortem/edit",
         {"part": "section", "key": "summary", "text": "Bob broke checkout."},
+        follow=True,
     )
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.redirect_chain[-1][0].endswith("/postmortem#section-summary")
     assert "a person is the subject of a causal verb" in page
+    again = signed_in.get(f"/incidents/{ref}/postmortem").content.decode()
+    assert "a person is the subject of a causal verb" not in again  # shown once
     assert "Time to recover" in page and "Bob broke checkout." in page
     signed_in.post(
         f"/incidents/{ref}/postmortem/edit", {"part": "taxonomy", "taxonomy": "missing_test"}

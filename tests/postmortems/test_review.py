@@ -32,17 +32,15 @@ def reviewed(started, responder, make_user):
 
     def add(postmortem, title, owner, due, status=None, reason=""):
         item = followup_create(
-            actor=responder,
-            source=WEB,
-            postmortem=postmortem,
-            title=title,
-            owner=owner,
-            due_date=due,
+            actor=responder, source=WEB, postmortem=postmortem, title=title, owner=owner
         )
+        # Then its due date as time has it now (possibly past), and where it got to.
+        changes = {"due_date": due}
         if status:
-            changes = {"status": status, "wont_do_reason": reason} if reason else {"status": status}
-            action_item_update(actor=responder, source=WEB, item=item, changes=changes)
-        return item
+            changes.update(
+                {"status": status, "wont_do_reason": reason} if reason else {"status": status}
+            )
+        return action_item_update(actor=responder, source=WEB, item=item, changes=changes)
 
     shed = add(first, "Add load shedding", "rita", today + timedelta(days=5), "done")
     add(first, "Page on error rate", "omar", today - timedelta(days=2))

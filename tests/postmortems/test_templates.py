@@ -96,3 +96,28 @@ def test_a_structured_section_takes_no_free_text(started, responder):
             actor=responder, source=WEB, postmortem=started(), sections={"actions": "- fix it"}
         )
     assert error.value.field == "sections.actions"
+
+
+def test_the_admin_refuses_a_taxonomy_term_key_in_the_wrong_shape(db):
+    from incidentdesk.postmortems.models import TaxonomyTerm
+
+    with pytest.raises(DjangoValidationError) as error:
+        TaxonomyTerm(key="capacity limit!", definition="Too much").full_clean()
+    assert "key" in error.value.message_dict
+    term = TaxonomyTerm(key="capacity_limit", definition="Too much")
+    term.full_clean()
+    assert term.key == "CAPACITY_LIMIT"
+
+
+def test_the_html_export_loads_no_remote_image(started, responder):
+    from incidentdesk.postmortems.services import postmortem_edit
+
+    result = postmortem_edit(
+        actor=responder,
+        source=WEB,
+        postmortem=started(),
+        sections={"summary": "See ![the graph](https://grafana.example/render/1.png)"},
+    )
+    html = present.to_html(result.postmortem)
+    assert "<img" not in html
+    assert '<a href="https://grafana.example/render/1.png">[the graph]</a>' in html

@@ -102,6 +102,9 @@ def action_item_update(
     reason = clean.get("wont_do_reason", item.wont_do_reason)
     if status == ActionStatus.WONT_DO and not reason:
         raise ValidationError("say why it won't be done", field="wont_do_reason")
+    phase = clean.get("phase", item.phase)
+    if phase == ActionPhase.FOLLOW_UP and "owner" in clean and clean["owner"] is None:
+        raise ValidationError("a follow-up keeps its one owner; name another", field="owner")
     with transaction.atomic():
         old_status = item.status
         for field, value in clean.items():

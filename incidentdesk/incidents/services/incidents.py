@@ -291,6 +291,7 @@ def _check_postmortem_for_close(incident: Incident, reason: str) -> None:
         incident=incident, status=PostmortemStatus.PUBLISHED
     ).exists()
     if published:
+        incident.postmortem_waiver_reason = ""
         return
     if incident.severity.postmortem_required:
         raise InvalidTransition(
