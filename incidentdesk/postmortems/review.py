@@ -6,7 +6,7 @@ participants' feedback. `incidentdesk review` prints it; `review_digest_send` em
 managers every Monday at 08:00 in the reporting time zone, once per week."""
 
 import zoneinfo
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -84,6 +84,7 @@ def _item_json(item: ActionItem, bucket: str) -> dict[str, Any]:
         "state": bucket,
         "wont_do_reason": item.wont_do_reason,
         "external_url": item.external_url,
+        "completed_at": item.completed_at,
     }
 
 
@@ -170,6 +171,23 @@ def _counts(group: dict[str, Any]) -> str:
     return ", ".join(f"{group[b]} {b.replace('_', ' ')}" for b in BUCKETS)
 
 
+RECENT_DAYS = 7
+
+
+def _item_line(row: dict[str, Any], report: dict[str, Any]) -> str:
+    """One action of the listing: every open one, every won't-do with its reason, and the
+    ones done in the last week (older ones are only counted)."""
+    if row["state"] in ("overdue", "pending"):
+        due = row["due_date"].isoformat() if row["due_date"] else "no due date"
+        return f"    - [{row['state']}] {row['title']} (due {due})"
+    if row["state"] == "wont_do":
+        return f"    - [won't do] {row['title']}: {row['wont_do_reason']}"
+    done = row["completed_at"]
+    if done and timezone.localdate(done) > report["today"] - timedelta(days=RECENT_DAYS):
+        return f"    - [done] {row['title']} (done {timezone.localdate(done).isoformat()})"
+    return ""
+
+
 def review_text(report: dict[str, Any]) -> str:
     """The report as plain text: the CLI's output and the digest's body."""
     since = f" since {report['since'].isoformat()}" if report["since"] else ""
@@ -179,10 +197,7 @@ def review_text(report: dict[str, Any]) -> str:
         lines += ["", title]
         for group in report[f"by_{key}"]:
             lines.append(f"  {group[key]}: {_counts(group)}")
-            for row in group["items"]:
-                if row["state"] in ("overdue", "pending"):
-                    due = row["due_date"].isoformat() if row["due_date"] else "no due date"
-                    lines.append(f"    - [{row['state']}] {row['title']} (due {due})")
+            lines += [line for row in group["items"] if (line := _item_line(row, report))]
         if not report[f"by_{key}"]:
             lines.append("  none")
     lines += ["", "Wins"]

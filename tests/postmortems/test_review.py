@@ -142,8 +142,17 @@ def test_the_weekly_digest_goes_to_managers_on_monday_morning_once(reviewed, man
     [event] = OutboxEvent.objects.filter(topic=DIGEST_TOPIC)
     assert sorted(event.staff_emails) == sorted([manager.email, admin.email])
     assert "2026-W10" in event.payload["email"]["subject"]
-    assert "Page on error rate" in event.payload["email"]["text"]
-    assert "Wins" in event.payload["email"]["text"]
+    text = event.payload["email"]["text"]
+    assert "Page on error rate" in text and "Wins" in text
+
+
+def test_the_listing_shows_open_actions_wont_dos_with_reasons_and_this_weeks_done(reviewed):
+    text = review_text(review_report())
+    assert "[overdue] Page on error rate" in text and "[pending] Index the title" in text
+    assert "[won't do] Rewrite the cache: too costly" in text
+    assert "[done] Add load shedding" in text  # done today
+    next_month = review_text(review_report(today=timezone.localdate() + timedelta(days=30)))
+    assert "[done] Add load shedding" not in next_month and "1 done" in next_month
 
 
 def test_the_digest_hour_follows_the_reporting_time_zone(settings, manager):
