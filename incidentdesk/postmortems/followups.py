@@ -5,7 +5,7 @@ write goes through `action_item_create`, which also defaults the due date from t
 severity's `action_due_days`. Reminders are emailed through the outbox: REMIND_BEFORE_DAYS
 before the due date, on the first day overdue, then weekly while it stays open."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from incidentdesk.notifications.outbox import emit
 from incidentdesk.postmortems.models import FollowUpReminder, Postmortem
 
 SETTLED = (ActionStatus.DONE, ActionStatus.WONT_DO)
+DUE_AHEAD_DAYS_MAX = 5 * 366
 REMIND_BEFORE_DAYS = 3
 OVERDUE_EVERY_DAYS = 7
 REMINDER_TOPIC = "action.reminder"
@@ -45,8 +46,11 @@ def followup_create(
     require(actor, Perm.ACTION_WRITE)
     if not owner:
         raise ValidationError("name the one person who owns it", field="owner")
-    if due_date is not None and due_date < timezone.localdate():
+    today = timezone.localdate()
+    if due_date is not None and due_date < today:
         raise ValidationError("must not be in the past", field="due_date")
+    if due_date is not None and due_date > today + timedelta(days=DUE_AHEAD_DAYS_MAX):
+        raise ValidationError("must be within five years", field="due_date")
     return action_item_create(
         actor=actor,
         source=source,

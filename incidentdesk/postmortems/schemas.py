@@ -1,9 +1,10 @@
 """API shapes for postmortems."""
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from ninja import Schema
+from pydantic import StrictInt
 
 from incidentdesk.incidents.schemas import Strict
 
@@ -54,15 +55,16 @@ class WentWellIn(Strict):
 
 
 class MeetingIn(Strict):
-    starts_at: datetime
+    # Text, read by the service: with an offset as given, without one in the reporting zone.
+    starts_at: str
     duration_minutes: int = 60
     location: str = ""
     attendees: list[str]
 
 
 class FeedbackIn(Strict):
-    response_rating: int
-    postmortem_rating: int
+    response_rating: StrictInt
+    postmortem_rating: StrictInt
     improve: str = ""
 
 

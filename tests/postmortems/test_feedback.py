@@ -125,3 +125,11 @@ def test_giving_feedback_is_on_the_timeline_without_the_ratings(started, respond
     entry = postmortem.incident.timeline.order_by("-id").first()
     assert entry.body == "Feedback on the process given" and entry.author == responder
     assert "1" not in entry.body and "Private" not in entry.body
+
+
+def test_the_api_takes_ratings_as_numbers_only(started, responder, api_client):
+    ref = started().incident.reference
+    body = {"response_rating": True, "postmortem_rating": 4}
+    response = api_client(responder).call("PUT", f"/incidents/{ref}/postmortem/feedback", body)
+    assert response.status_code == 422 and response.json_body["field"] == "response_rating"
+    assert not Feedback.objects.exists()

@@ -48,9 +48,10 @@ def test_a_follow_up_needs_one_owner(started, responder):
     assert not ActionItem.objects.filter(phase=ActionPhase.FOLLOW_UP).exists()
 
 
-def test_a_due_date_in_the_past_is_refused_when_the_follow_up_is_made(started, responder):
+@pytest.mark.parametrize("due", [date(1900, 1, 1), date(9999, 12, 31)])
+def test_a_due_date_in_the_past_or_years_away_is_refused(started, responder, due):
     with pytest.raises(ValidationError) as error:
-        _add(started(), responder, due_date=date(1900, 1, 1))
+        _add(started(), responder, due_date=due)
     assert error.value.field == "due_date"
     assert not ActionItem.objects.filter(phase=ActionPhase.FOLLOW_UP).exists()
 

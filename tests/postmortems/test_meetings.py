@@ -158,3 +158,11 @@ def test_a_bare_date_or_a_time_the_clocks_skip_is_refused(
         _schedule(started(), manager, starts_at=typed)
     assert error.value.field == "starts_at" and problem in error.value.message
     assert not RootCauseMeeting.objects.exists()
+
+
+def test_the_api_refuses_a_bare_date_for_the_meeting(started, manager, omar, api_client):
+    ref = started().incident.reference
+    body = {"starts_at": "2026-11-28", "attendees": ["omar"]}
+    response = api_client(manager).call("PUT", f"/incidents/{ref}/postmortem/meeting", body)
+    assert response.status_code == 422 and response.json_body["field"] == "starts_at"
+    assert not RootCauseMeeting.objects.exists()
