@@ -36,7 +36,7 @@ def _legend(names: list[str]) -> list[str]:
         x = PAD + i * 110
         colour = PALETTE[i % len(PALETTE)]
         parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14}" y="13" font-size="11">{escape(name)}</text>')
+        parts.append(f'<text x="{x + 14}" y="13" font-size="14">{escape(name)}</text>')
     return parts
 
 
@@ -47,7 +47,7 @@ def stacked_bars(chart_id: str, title: str, labels: list[str], series: dict[str,
     plot_h = HEIGHT - 2 * PAD
     step = (WIDTH - 2 * PAD) / max(len(labels), 1)
     body = _legend(list(series))
-    body.append(f'<text x="4" y="{PAD + 4}" font-size="10">{top}</text>')
+    body.append(f'<text x="4" y="{PAD + 4}" font-size="13">{top}</text>')
     for i, label in enumerate(labels):
         y = HEIGHT - PAD
         for s, values in enumerate(series.values()):
@@ -60,7 +60,7 @@ def stacked_bars(chart_id: str, title: str, labels: list[str], series: dict[str,
                 )
         if len(labels) <= 16 or i % max(len(labels) // 8, 1) == 0:
             body.append(
-                f'<text x="{PAD + i * step:.1f}" y="{HEIGHT - PAD + 14}" font-size="9">'
+                f'<text x="{PAD + i * step:.1f}" y="{HEIGHT - PAD + 14}" font-size="12">'
                 f"{escape(label[5:])}</text>"
             )
     rows = [[label, totals[i], *(v[i] for v in series.values())] for i, label in enumerate(labels)]
@@ -74,7 +74,7 @@ def lines(chart_id: str, title: str, labels: list[str], series: dict[str, list])
     plot_h = HEIGHT - 2 * PAD
     step = (WIDTH - 2 * PAD) / max(len(labels) - 1, 1)
     body = _legend(list(series))
-    body.append(f'<text x="4" y="{PAD + 4}" font-size="10">{top:g}</text>')
+    body.append(f'<text x="4" y="{PAD + 4}" font-size="13">{top:g}</text>')
     for s, values in enumerate(series.values()):
         colour = PALETTE[s % len(PALETTE)]
         for i, value in enumerate(values):
@@ -96,17 +96,18 @@ def lines(chart_id: str, title: str, labels: list[str], series: dict[str, list])
 def hbars(chart_id: str, title: str, items: list[tuple[str, int]], extra=None) -> Chart:
     """Horizontal bars, one per item (a breakdown). `extra` adds table columns per item."""
     top = max((n for _, n in items), default=0) or 1
-    row_h = 18
+    row_h = 24
     height = max(len(items), 1) * row_h + 10
     body = []
     for i, (label, n) in enumerate(items):
         y = 5 + i * row_h
-        w = (WIDTH - 220) * n / top
-        body.append(f'<text x="0" y="{y + 12}" font-size="11">{escape(label[:28])}</text>')
+        w = (WIDTH - 250) * n / top
+        short = label if len(label) <= 24 else label[:23] + "…"
+        body.append(f'<text x="0" y="{y + 15}" font-size="14">{escape(short)}</text>')
         body.append(
-            f'<rect x="180" y="{y}" width="{w:.1f}" height="{row_h - 4}" fill="{PALETTE[2]}"/>'
+            f'<rect x="210" y="{y + 2}" width="{w:.1f}" height="{row_h - 6}" fill="{PALETTE[2]}"/>'
         )
-        body.append(f'<text x="{184 + w:.1f}" y="{y + 12}" font-size="11">{n}</text>')
+        body.append(f'<text x="{214 + w:.1f}" y="{y + 15}" font-size="14">{n}</text>')
     headers = ["", "Count", *(extra["headers"] if extra else [])]
     rows = [[label, n, *(extra["rows"][i] if extra else [])] for i, (label, n) in enumerate(items)]
     return Chart(chart_id, title, _frame(chart_id, title, body, height), headers, rows)
