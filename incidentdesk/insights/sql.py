@@ -115,13 +115,17 @@ def _counts(groupings: list[Grouping], base: str) -> str:
     )
 
 
-def _measured(groupings: list[Grouping], base: str) -> str:
-    """One row per known measured time per group: (grouping, key, metric, seconds)."""
-    return " UNION ALL ".join(
+def _measured_parts(groupings: list[Grouping], base: str) -> list[str]:
+    """Per grouping and metric, one row per known measured time: (grouping, key, metric, s)."""
+    return [
         _select(i, g, base, f"{ORDER.index(m)} AS m", f"base.{m} AS s", where=f"base.{m} >= 0")
         for i, g in enumerate(groupings)
         for m in g.metrics
-    )
+    ]
+
+
+def _measured(groupings: list[Grouping], base: str) -> str:
+    return " UNION ALL ".join(_measured_parts(groupings, base))
 
 
 def _postgresql(cursor, inner, params, groupings) -> list:
@@ -144,13 +148,16 @@ def _sqlite(cursor, inner, params, groupings) -> list:
     try:
         cursor.execute(f"CREATE TEMP TABLE insights_base AS {inner}", params)
         sql = _counts(groupings, base)
-        dur = _measured(groupings, base)
-        if dur:
+        parts = _measured_parts(groupings, base)
+        if parts:
             cursor.execute("CREATE TEMP TABLE insights_sorted (rn INTEGER PRIMARY KEY, d, g, m, s)")
-            cursor.execute(
-                f"INSERT INTO temp.insights_sorted (d, g, m, s) "
-                f"SELECT d, g, m, s FROM ({dur}) ORDER BY d, g, m, s"
-            )
+            # One sort per grouping and metric: several small sorts cost less than one big
+            # one, and each group's rows still come out together, in order of value.
+            for part in parts:
+                cursor.execute(
+                    f"INSERT INTO temp.insights_sorted (d, g, m, s) "
+                    f"SELECT d, g, m, s FROM ({part}) ORDER BY g, s"
+                )
             sql = f"{SQLITE_STATS} UNION ALL {sql}"
         cursor.execute(sql)
         return cursor.fetchall()

@@ -223,3 +223,24 @@ def test_filters_default_to_the_last_90_days(db):
     filters = parse_filters()
     assert filters.days == 90
     assert isinstance(filters.until, date)
+
+
+def test_the_pages_single_scan_gives_the_same_figures_as_each_question_alone(incident_at):
+    api = Component.objects.create(name="API")
+    for minutes, severity, detection in [
+        (10, "critical", "reactive"),
+        (25, "major", "proactive"),
+        (40, "major", "reactive"),
+        (70, "critical", ""),
+        (5, "major", "reactive"),
+    ]:
+        incident = incident_at(ttd=minutes, ttf=2 * minutes, severity=severity, detection=detection)
+        if minutes > 20:
+            incident.components.add(api)
+    incident_at(declared=DAY - timedelta(days=40), ttd=15, ttf=30)  # previous period
+    filters = _march()
+    together = selectors.overview(filters, "week", metrics=("ttd", "ttf", "ttr"))
+    assert together["summary"] == selectors.summary(filters)
+    assert together["timeseries"] == selectors.timeseries(filters, "week")
+    for by, rows in together["breakdowns"].items():
+        assert rows == selectors.breakdown(filters, by), by
