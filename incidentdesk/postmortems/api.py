@@ -10,7 +10,7 @@ from incidentdesk.incidents.api import _incident
 from incidentdesk.postmortems import present, selectors, services
 from incidentdesk.postmortems.feedback import feedback_give
 from incidentdesk.postmortems.followups import followup_create, followups_of
-from incidentdesk.postmortems.meetings import meeting_schedule
+from incidentdesk.postmortems.meetings import meeting_json, meeting_schedule
 from incidentdesk.postmortems.present import postmortem_json
 from incidentdesk.postmortems.review import review_report, went_well_add
 from incidentdesk.postmortems.schemas import (
@@ -110,14 +110,7 @@ def schedule_meeting(request, reference: str, payload: MeetingIn):
     meeting = meeting_schedule(
         actor=request.auth, source=API, postmortem=_postmortem(reference), **payload.dict()
     )
-    return {
-        "uid": meeting.uid,
-        "sequence": meeting.sequence,
-        "starts_at": meeting.starts_at,
-        "duration_minutes": meeting.duration_minutes,
-        "location": meeting.location,
-        "attendees": sorted(u.username for u in meeting.attendees.all()),
-    }
+    return meeting_json(meeting)
 
 
 @router.put("/incidents/{reference}/postmortem/feedback", response=dict[str, Any])

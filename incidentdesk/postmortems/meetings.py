@@ -55,6 +55,18 @@ def meeting_of(postmortem: Postmortem) -> RootCauseMeeting | None:
     return RootCauseMeeting.objects.filter(postmortem=postmortem).first()
 
 
+def meeting_json(meeting: RootCauseMeeting) -> dict[str, Any]:
+    """The meeting as the API shows it (on its own and inside the postmortem)."""
+    return {
+        "uid": meeting.uid,
+        "sequence": meeting.sequence,
+        "starts_at": meeting.starts_at,
+        "duration_minutes": meeting.duration_minutes,
+        "location": meeting.location,
+        "attendees": sorted(u.username for u in meeting.attendees.all()),
+    }
+
+
 def meeting_time(value: Any) -> datetime:
     """When the meeting starts: an aware datetime, or a datetime or text (`YYYY-MM-DD HH:MM`,
     a `T` also accepted) without an offset, read in the reporting time zone: the zone the

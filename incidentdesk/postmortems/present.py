@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from incidentdesk.core.markdown import render_markdown
 from incidentdesk.postmortems import selectors
 from incidentdesk.postmortems.followups import followups_of
+from incidentdesk.postmortems.meetings import meeting_json, meeting_of
 from incidentdesk.postmortems.models import Postmortem, SectionKind
 
 PUBLIC_LABELS = (
@@ -131,6 +132,7 @@ def postmortem_json(postmortem: Postmortem, warnings: list | None = None) -> dic
         "taxonomy_tree": postmortem.taxonomy_tree,
         "taxonomy_principal": postmortem.taxonomy_principal,
         "reviewers": [u.username for u in postmortem.reviewers.all()],
+        "meeting": meeting_json(meeting) if (meeting := meeting_of(postmortem)) else None,
         **{name: getattr(postmortem, name) for name, _ in PUBLIC_LABELS},
         "created_at": postmortem.created_at,
         "updated_at": postmortem.updated_at,
@@ -187,6 +189,16 @@ def to_markdown(postmortem: Postmortem) -> str:
     ]
     for section in document(postmortem):
         lines += _markdown_section(section)
+    meeting = meeting_of(postmortem)
+    if meeting:
+        people = ", ".join(u.display_name for u in meeting.attendees.all())
+        lines += [
+            "## Root-cause meeting",
+            "",
+            f"{selectors.report_time(meeting.starts_at)} ({settings.REPORTING_TIME_ZONE}), "
+            f"{meeting.duration_minutes} minutes, with {people}.",
+            "",
+        ]
     public = [(label, getattr(postmortem, name)) for name, label in PUBLIC_LABELS]
     if any(text for _, text in public):
         lines += ["## Public version", ""]

@@ -59,6 +59,14 @@ def test_the_invite_is_a_request_in_utc_with_organizer_and_attendees(started, ma
     assert str(event["LOCATION"]) == "https://meet.example/rca"
 
 
+def test_the_markdown_export_names_the_meeting(started, manager, omar):
+    from incidentdesk.postmortems.present import to_markdown
+
+    meeting = _schedule(started(), manager)
+    text = to_markdown(meeting.postmortem)
+    assert "## Root-cause meeting" in text and "26-03-04 13:00 (UTC), 45 minutes" in text
+
+
 def test_the_outbox_event_carries_the_same_invite(started, manager, omar):
     meeting = _schedule(started(), manager)
     event = OutboxEvent.objects.filter(topic=MEETING_TOPIC).first()
@@ -125,6 +133,8 @@ def test_the_meeting_through_the_api(started, manager, omar, api_client):
     body = {"starts_at": "2026-03-04T14:00:00+01:00", "duration_minutes": 60, "attendees": ["omar"]}
     response = client.call("PUT", f"/incidents/{ref}/postmortem/meeting", body)
     assert response.status_code == 200 and response.json_body["attendees"] == ["omar"]
+    shown = client.call("GET", f"/incidents/{ref}/postmortem").json_body["meeting"]
+    assert shown["uid"] == response.json_body["uid"] and shown["attendees"] == ["omar"]
     bad = client.call("PUT", f"/incidents/{ref}/postmortem/meeting", {**body, "attendees": []})
     assert bad.status_code == 422 and bad.json_body["field"] == "attendees"
 
