@@ -125,6 +125,8 @@ def test_resolve_then_close_a_trivial_incident(client, manager, declare):
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.CLOSED
     assert incident.postmortem_waiver_reason == "too small"
+    page = client.get(url("incident_detail", incident)).content.decode()
+    assert "Waived: too small" in page
 
 
 def test_take_lead_makes_me_lead_and_acknowledges(client, responder, incident):
