@@ -481,8 +481,9 @@ def postmortem_publish_public(
     *, actor, source: ActionSource, public_incident: PublicIncident, body: str
 ) -> PublicIncident:
     """Show the public version of a postmortem on the status page (and as `postmortem_body` in
-    the v2 API). A resolved publication moves to the `postmortem` status, as on Statuspage."""
-    require_or_system(actor, source, Perm.STATUSPAGE_PUBLISH)
+    the v2 API). A resolved publication moves to the `postmortem` status, as on Statuspage.
+    Publishing a postmortem is a manager's decision, so this needs the same permission."""
+    require_or_system(actor, source, Perm.POSTMORTEM_PUBLISH)
     body = check_text(body, field="postmortem_body", max_length=50_000, required=True)
     with transaction.atomic():
         pi = PublicIncident.objects.select_for_update().get(pk=public_incident.pk)
