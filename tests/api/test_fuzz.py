@@ -6,7 +6,7 @@ the database as it was."""
 
 import json
 import os
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -144,7 +144,9 @@ def last_sunday(year: int, month: int) -> date:
 
 # Valid dates move with the calendar: a follow-up may not be due in the past, and a meeting is
 # set within a year before and two years after today.
-SOON = timezone.now().replace(microsecond=0) + timedelta(days=7)
+# A whole hour of a day a week ahead: test ids made from it must be the same in every xdist
+# worker, so it cannot carry the seconds of the moment each one collected.
+SOON = datetime.combine(timezone.localdate() + timedelta(days=7), time(10, 0), tzinfo=UTC)
 SPRING_FORWARD = f"{last_sunday(SOON.year + 1, 3)}T02:30:00"  # skipped in Europe/Paris
 FALL_BACK = f"{last_sunday(SOON.year + 1, 10)}T02:30:00"  # passed twice in Europe/Paris
 DATES = [
