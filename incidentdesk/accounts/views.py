@@ -12,7 +12,7 @@ from incidentdesk.accounts.models import ApiToken, Role, User
 from incidentdesk.accounts.permissions import Perm, has_perm, require
 from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.incidents.views.web import add_service_error, parsed, web_errors
+from incidentdesk.core.web import add_service_error, parsed, web_errors
 
 WEB = ActionSource.WEB
 FORBIDDEN = (401, 403)

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.core.web import back, describe, web_errors
 from incidentdesk.incidents.models import Component
-from incidentdesk.incidents.views.web import back, describe, web_errors
 from incidentdesk.notifications import selectors, services
 from incidentdesk.notifications.models import Delivery, DeliveryStatus, Subscriber
 

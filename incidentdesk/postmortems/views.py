@@ -14,6 +14,7 @@ from incidentdesk.accounts.permissions import Perm, has_perm
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.markdown import render_markdown
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.core.web import web_errors
 from incidentdesk.incidents.models import (
     ActionCategory,
     ActionPriority,
@@ -21,7 +22,6 @@ from incidentdesk.incidents.models import (
     IncidentStatus,
 )
 from incidentdesk.incidents.views.detail import load_incident
-from incidentdesk.incidents.views.web import web_errors
 from incidentdesk.postmortems import present, rules, selectors, services
 from incidentdesk.postmortems.feedback import feedback_of, may_give_feedback
 from incidentdesk.postmortems.meetings import meeting_of

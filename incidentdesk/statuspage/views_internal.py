@@ -1,6 +1,6 @@
 """The team's status page screens: the "Status page" panel of the incident page (publish, post
 an update, resolve) and the /statuspage/ overview (component statuses, maintenance, banner).
-Views parse a form, call one service, and answer; errors go through incidents/views/web.py."""
+Views parse a form, call one service, and answer; errors go through core/web.py."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from incidentdesk.core.errors import IncidentDeskError, NotFound
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.core.web import add_service_error, parsed, web_errors
 from incidentdesk.incidents.models import Component, Incident
-from incidentdesk.incidents.views.web import add_service_error, parsed, web_errors
 from incidentdesk.statuspage import services
 from incidentdesk.statuspage.forms import (
     BannerForm,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.incidents.views.web import add_service_error
+from incidentdesk.core.web import add_service_error
 from incidentdesk.notifications import services
 from incidentdesk.statuspage.forms import SubscribeForm, leaf_components
 from incidentdesk.statuspage.models import PageSettings

@@ -7,10 +7,10 @@ from django.views.decorators.http import require_POST
 
 from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.core.web import add_service_error, parsed, web_errors
 from incidentdesk.incidents import services
 from incidentdesk.incidents.forms import ComponentForm, SeverityForm
 from incidentdesk.incidents.models import Component, Severity
-from incidentdesk.incidents.views.web import add_service_error, parsed, web_errors
 
 FORBIDDEN = (401, 403)
 

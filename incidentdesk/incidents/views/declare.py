@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.core.web import add_service_error, web_errors
 from incidentdesk.incidents import services
 from incidentdesk.incidents.forms import DeclareForm
-from incidentdesk.incidents.views.web import add_service_error, web_errors
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from incidentdesk.accounts.models import User
 from incidentdesk.core.errors import NotFound
+from incidentdesk.core.web import web_errors
 from incidentdesk.incidents import rules, selectors, services
 from incidentdesk.incidents.forms import (
     ActionForm,
@@ -27,7 +28,6 @@ from incidentdesk.incidents.models import (
     IncidentStatus,
     TimelineRevision,
 )
-from incidentdesk.incidents.views.web import web_errors
 from incidentdesk.postmortems.durations import duration_between, format_duration
 
 TIME_LABELS = {

@@ -1,5 +1,5 @@
 """Writes from the incident page. Each parses a form, calls one service, and answers through
-`written` (success) or the error mapping in views/web.py (failure). All are plain POST forms
+`written` (success) or the error mapping in core/web.py (failure). All are plain POST forms
 that also answer htmx."""
 
 from django.contrib import messages
@@ -11,6 +11,12 @@ from django.views.decorators.http import require_POST
 from incidentdesk.accounts.services import user_by_handle
 from incidentdesk.core.errors import IncidentDeskError, ValidationError
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.core.web import (
+    add_service_error,
+    error_response,
+    parsed,
+    web_errors,
+)
 from incidentdesk.incidents import services
 from incidentdesk.incidents.forms import (
     ActionForm,
@@ -26,12 +32,6 @@ from incidentdesk.incidents.forms import (
 )
 from incidentdesk.incidents.models import ActionItem, IncidentStatus, TimelineEntry
 from incidentdesk.incidents.views.detail import load_incident, render_detail, written
-from incidentdesk.incidents.views.web import (
-    add_service_error,
-    error_response,
-    parsed,
-    web_errors,
-)
 
 WEB = ActionSource.WEB
 EDIT_FORMS = {"details": DetailsEditForm, "links": LinksEditForm, "times": TimesEditForm}
