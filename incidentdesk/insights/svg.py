@@ -3,7 +3,7 @@ the same figures as a data table, so it reads without the picture."""
 
 from dataclasses import dataclass, field
 
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 WIDTH, HEIGHT, PAD = 640, 220, 36
@@ -93,8 +93,10 @@ def lines(chart_id: str, title: str, labels: list[str], series: dict[str, list])
     return Chart(chart_id, title, _frame(chart_id, title, body), ["Start", *series], rows)
 
 
-def hbars(chart_id: str, title: str, items: list[tuple[str, int]], extra=None) -> Chart:
-    """Horizontal bars, one per item (a breakdown). `extra` adds table columns per item."""
+def hbars(chart_id: str, title: str, items: list[tuple[str, int]], extra=None, links=None) -> Chart:
+    """Horizontal bars, one per item (a breakdown). `extra` adds table columns per item;
+    `links` (one URL or "" per item) makes an item's label a link, in the chart and table."""
+    links = links or [""] * len(items)
     top = max((n for _, n in items), default=0) or 1
     row_h = 24
     height = max(len(items), 1) * row_h + 10
@@ -103,11 +105,21 @@ def hbars(chart_id: str, title: str, items: list[tuple[str, int]], extra=None) -
         y = 5 + i * row_h
         w = (WIDTH - 250) * n / top
         short = label if len(label) <= 24 else label[:23] + "…"
-        body.append(f'<text x="0" y="{y + 15}" font-size="14">{escape(short)}</text>')
+        text = f'<text x="0" y="{y + 15}" font-size="14">{escape(short)}</text>'
+        if links[i]:
+            text = f'<a href="{escape(links[i])}">{text}</a>'
+        body.append(text)
         body.append(
             f'<rect x="210" y="{y + 2}" width="{w:.1f}" height="{row_h - 6}" fill="{PALETTE[2]}"/>'
         )
         body.append(f'<text x="{214 + w:.1f}" y="{y + 15}" font-size="14">{n}</text>')
     headers = ["", "Count", *(extra["headers"] if extra else [])]
-    rows = [[label, n, *(extra["rows"][i] if extra else [])] for i, (label, n) in enumerate(items)]
+    rows = [
+        [_linked(label, links[i]), n, *(extra["rows"][i] if extra else [])]
+        for i, (label, n) in enumerate(items)
+    ]
     return Chart(chart_id, title, _frame(chart_id, title, body, height), headers, rows)
+
+
+def _linked(label: str, url: str):
+    return format_html('<a href="{}">{}</a>', url, label) if url else label

@@ -1,5 +1,7 @@
 """The Insights page: filters, figures and server-side SVG charts, for signed-in users."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
@@ -45,8 +47,20 @@ def _charts(series: dict, interval: str) -> list[svg.Chart]:
     return charts
 
 
-def _breakdowns(breakdowns: dict) -> list[svg.Chart]:
+# The breakdowns whose rows are also filters: a row links to the page narrowed to it.
+FILTERABLE = ("severity", "component", "taxonomy")
+
+
+def _narrowed(raw: dict, by: str, key: str) -> str:
+    """This page's URL with one more filter, or "" for a row that is not a value (none)."""
+    if by not in FILTERABLE or key in (selectors.NONE_KEY, selectors.BLANK_KEY):
+        return ""
+    return "?" + urlencode({**{k: v for k, v in raw.items() if v}, by: key})
+
+
+def _breakdowns(breakdowns: dict, raw: dict, interval: str) -> list[svg.Chart]:
     charts = []
+    kept = {**raw, "interval": interval}
     for by in ("severity", "component", "detection", "taxonomy"):
         if by not in breakdowns:
             continue
@@ -57,7 +71,8 @@ def _breakdowns(breakdowns: dict) -> list[svg.Chart]:
             "rows": [[s["median"]["text"], s["p90"]["text"], s["count"]] for s in ttr],
         }
         items = [(r["label"], r["incidents"]) for r in rows]
-        charts.append(svg.hbars(f"by-{by}", f"Incidents by {by}", items, extra))
+        links = [_narrowed(kept, by, r["key"]) for r in rows]
+        charts.append(svg.hbars(f"by-{by}", f"Incidents by {by}", items, extra, links))
     return charts
 
 
@@ -93,7 +108,7 @@ def insights(request):
             for m in METRICS
         ],
         charts=_charts(figures["timeseries"], context["interval"]),
-        breakdowns=_breakdowns(figures["breakdowns"]),
+        breakdowns=_breakdowns(figures["breakdowns"], raw, context["interval"]),
         actions_chart=svg.hbars(
             "actions",
             "Action follow-through",

@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -204,3 +205,18 @@ def test_cli_refuses_a_bad_date_naming_the_field(db):
     with pytest.raises(CommandError, match=r"^since: 'March' is not a date") as caught:
         call_command("insights", "--since", "March")
     assert caught.value.returncode == 2
+
+
+def test_a_breakdown_row_links_to_the_page_narrowed_to_it(client, viewer, incident_at):
+    from incidentdesk.incidents.models import Component
+
+    api = Component.objects.create(name="API")
+    incident_at(ttd=10).components.add(api)
+    incident_at(ttd=20)
+    client.force_login(viewer)
+    body = client.get(f"/insights/?{MARCH}&interval=month").content.decode()
+    link = "?since=2026-03-01&amp;until=2026-03-31&amp;interval=month&amp;component=API"
+    assert f'<a href="{link}">API</a>' in body
+    assert '<th scope="row">no component</th>' in body  # a row with no value is no filter
+    narrowed = client.get(link.replace("&amp;", "&")).content.decode()
+    assert re.search(r"<strong>1</strong> incident\s", narrowed)
