@@ -1,7 +1,8 @@
-"""Figures computed in the database. One statement scans the selected incidents once and
-returns, for every grouping asked for (a severity, a week, a component…), the number of
-incidents and the count, mean, median and p90 of each measured time. PostgreSQL uses
-percentile_cont; SQLite uses window functions with the same linear interpolation."""
+"""Figures computed in the database. One scan of the selected incidents returns, for every
+grouping asked for (a severity, a week, a component…), the number of incidents and the count,
+mean, median and p90 of each measured time. On PostgreSQL it is one statement with
+percentile_cont; on SQLite the measured times are sorted into a temporary table and each
+percentile is a lookup by row number, with the same linear interpolation."""
 
 from dataclasses import dataclass
 
@@ -68,8 +69,8 @@ FROM dur GROUP BY d, g, m"""
 
 def _percentile_sqlite(p: float) -> str:
     """percentile_cont on `insights_sorted`: the value at position 1 + p(n-1) of the group,
-    interpolated with its neighbour. Rows are numbered in (group, value) order, so a group's
-    k-th value is the row numbered first + k - 1: a primary-key lookup."""
+    interpolated with its neighbour. A group's rows are numbered together, in order of value,
+    so its k-th value is the row numbered first + k - 1: a primary-key lookup."""
     pos = f"({p} * (q.n - 1))"
     low = f"(q.first + CAST({pos} AS INTEGER))"
     frac = f"({pos} - CAST({pos} AS INTEGER))"
