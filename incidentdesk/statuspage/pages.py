@@ -165,14 +165,11 @@ def history_path(number: int) -> str:
     return "/history" if number == 1 else f"/history/page/{number}"
 
 
-def _history(base: dict) -> dict[str, str]:
-    """Every page of the history. Published incidents and finished maintenance, newest first,
-    grouped by month; a month that spills over continues on the next page."""
-    items = list(
-        _publications()
-        .filter(Q(is_maintenance=False) | Q(status="completed"))
-        .order_by("-started_at", "-id")
-    )
+def _history(base: dict, publications: list[PublicIncident]) -> dict[str, str]:
+    """Every page of the history. Published incidents and finished maintenance, newest first
+    (`publications` comes in that order), grouped by month; a month that spills over continues
+    on the next page."""
+    items = [pi for pi in publications if not pi.is_maintenance or pi.status == "completed"]
     chunks = [items[i : i + HISTORY_PAGE_SIZE] for i in range(0, len(items), HISTORY_PAGE_SIZE)]
     chunks = chunks or [[]]
     documents = {}
@@ -206,10 +203,12 @@ def html_documents(changed_public_ids: list[str] | None = None) -> dict[str, str
     """{path: HTML} for the public pages: always `/` and the history pages; the page of every
     publication when `changed_public_ids` is None, else only of those named."""
     base = base_context(PageSettings.load())
-    documents = {"/": _home(base), **_history(base)}
-    publications = _publications()
+    everything = list(_publications().order_by("-started_at", "-id"))  # read once for all pages
+    documents = {"/": _home(base), **_history(base, everything)}
+    publications = everything
     if changed_public_ids is not None:
-        publications = publications.filter(public_id__in=changed_public_ids)
+        changed = set(changed_public_ids)
+        publications = [pi for pi in everything if pi.public_id in changed]
     for pi in publications:
         documents[f"/incidents/{pi.public_id}"] = _incident(base, pi)
     return documents
