@@ -34,13 +34,25 @@ WARNINGS_KEY = "postmortem_warnings"
 MEASURE_LABELS = {label for _, label, _, _ in selectors.MEASURES}
 
 
-def _improvement(postmortem, user) -> dict:
+def _shown(document, kind: str, attribute: str, compute):
+    """What the document's section of that kind already holds; computed when it has none."""
+    for section in document:
+        if section.kind == kind:
+            return getattr(section, attribute)
+    return compute()
+
+
+def _improvement(postmortem, user, document) -> dict:
     """Follow-ups, what went well, the meeting and the user's own feedback."""
     meeting = meeting_of(postmortem)
     zone = selectors.reporting_zone()
     return {
-        "followups": present.followup_rows(postmortem),
-        "went_well": present.went_well_rows(postmortem),
+        "followups": _shown(
+            document, SectionKind.ACTIONS, "followups", lambda: present.followup_rows(postmortem)
+        ),
+        "went_well": _shown(
+            document, SectionKind.WENT_WELL, "went_well", lambda: present.went_well_rows(postmortem)
+        ),
         "meeting": meeting,
         "attendees": list(meeting.attendees.all()) if meeting else [],
         "meeting_when": selectors.report_time(meeting.starts_at) if meeting else "",
@@ -92,14 +104,20 @@ def _page(request, incident, *, warnings=None, status=200):
         can_add_actions=has_perm(user, Perm.ACTION_WRITE),
         reviewers=[r.display_name for r in postmortem.reviewers.all()],
         people=User.objects.filter(is_active=True).order_by("username"),
-        measures=[f for f in selectors.incident_facts(incident) if f.label in MEASURE_LABELS],
+        measures=[
+            f
+            for f in _shown(
+                document, SectionKind.FACTS, "facts", lambda: selectors.incident_facts(incident)
+            )
+            if f.label in MEASURE_LABELS
+        ],
         published_when=selectors.report_time(postmortem.published_at),
         zone=settings.REPORTING_TIME_ZONE,
         public_fields=public_fields,
         public_written=any(value for _, _, value in public_fields),
         has_actions_section=SectionKind.ACTIONS in kinds,
         has_went_well_section=SectionKind.WENT_WELL in kinds,
-        **_improvement(postmortem, user),
+        **_improvement(postmortem, user, document),
     )
     return render(request, "postmortems/page.html", context, status=status)
 
