@@ -2,7 +2,6 @@
 times, criteria, lengths, URLs) is checked by the services, whose errors land on these forms."""
 
 from django import forms
-from django.utils import timezone
 
 from incidentdesk.accounts.models import User
 from incidentdesk.incidents.models import (
@@ -301,10 +300,6 @@ class CommandForm(forms.Form):
 class TimelineFilterForm(forms.Form):
     kind = forms.ChoiceField(required=False, choices=blank_choice(EntryKind.choices, "All kinds"))
     pinned = forms.BooleanField(required=False, label="Pinned only")
-
-
-def now_local_input() -> str:
-    return timezone.localtime().strftime(DATETIME_FORMAT)
 
 
 class SeverityForm(forms.Form):

@@ -122,9 +122,6 @@ class IncidentQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
-    def for_year(self, year: int):
-        return self.filter(year=year)
-
 
 class Incident(models.Model):
     reference = models.CharField(max_length=20, unique=True)

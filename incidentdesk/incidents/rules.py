@@ -9,8 +9,6 @@ from incidentdesk.core.errors import InvalidTransition, ValidationError
 INVESTIGATING, IDENTIFIED, MONITORING = "investigating", "identified", "monitoring"
 BLOCKED, RESOLVED, CLOSED = "blocked", "resolved", "closed"
 
-_WORKING = (INVESTIGATING, IDENTIFIED, MONITORING)
-
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     INVESTIGATING: (IDENTIFIED, MONITORING, BLOCKED, RESOLVED),
     IDENTIFIED: (INVESTIGATING, MONITORING, BLOCKED, RESOLVED),

@@ -11,7 +11,6 @@ from incidentdesk.incidents.schemas import ActionOut, IncidentOut, TimelineOut
 from incidentdesk.postmortems.durations import duration_between, format_duration
 
 ROLE_LABELS = dict(IncidentRole.choices)
-KEY_TIMES = TIMESTAMP_FIELDS
 
 
 def incident_or_error(reference: str) -> Incident:
@@ -96,7 +95,7 @@ def _roles(incident: Incident) -> str:
 def _times(incident: Incident) -> str:
     rows = [
         (name.removesuffix("_at").replace("_", " "), format_when(getattr(incident, name)))
-        for name in KEY_TIMES
+        for name in TIMESTAMP_FIELDS
     ]
     measured = (
         ("time to detect", incident.started_at, incident.detected_at),

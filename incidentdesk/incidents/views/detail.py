@@ -182,10 +182,9 @@ def written(request, reference: str, message: str, anchor: str = "", reply=None)
     """The answer to a successful write: for htmx, a message plus every panel swapped out of
     band (a change often touches several: status, times, roles, timeline); otherwise a
     redirect back to the page (post/redirect/get)."""
-    incident = load_incident(reference)
     if request.htmx:
-        context = incident_context(request, incident, message=message, reply=reply)
+        context = incident_context(request, load_incident(reference), message=message, reply=reply)
         return render(request, "incidents/_refresh.html", context)
     messages.success(request, message)
-    url = reverse("incident_detail", args=[incident.reference])
+    url = reverse("incident_detail", args=[reference])
     return redirect(f"{url}#{anchor}" if anchor else url)

@@ -18,7 +18,6 @@ def dashboard(request):
         "open_incidents": open_incidents,
         "my_roles": selectors.my_roles(request.user),
         "overdue": list(overdue[:50]),
-        "severities": Severity.objects.all(),
     }
     return render(request, "incidents/dashboard.html", context)
 
