@@ -72,13 +72,22 @@ def incident_for_announcement(incident_id: int) -> Incident | None:
     return Incident.objects.select_related("severity").filter(pk=incident_id).first()
 
 
-def current_role_holders(incident: Incident) -> dict[str, list[User]]:
+def holders_by_role(assignments) -> dict[str, list[User]]:
+    """{role: [people]} from current role assignments (e.g. an incident's prefetched
+    `current_roles`)."""
     holders: dict[str, list[User]] = {}
-    for assignment in RoleAssignment.objects.filter(
-        incident=incident, ended_at__isnull=True
-    ).select_related("user"):
+    for assignment in assignments:
         holders.setdefault(assignment.role, []).append(assignment.user)
     return holders
+
+
+def current_role_holders(incident: Incident) -> dict[str, list[User]]:
+    """Who holds each role now, read fresh from the database (after a write, say)."""
+    return holders_by_role(
+        RoleAssignment.objects.filter(incident=incident, ended_at__isnull=True).select_related(
+            "user"
+        )
+    )
 
 
 def role_history(incident: Incident) -> QuerySet[RoleAssignment]:

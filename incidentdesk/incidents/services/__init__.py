@@ -1,5 +1,6 @@
 """Incident use cases. Every adapter (web, API, CLI, chat, tasks) calls these."""
 
+from incidentdesk.incidents.selectors import current_role_holders as current_holders
 from incidentdesk.incidents.services.actions import action_item_create, action_item_update
 from incidentdesk.incidents.services.catalog import (
     component_lookup,
@@ -15,12 +16,7 @@ from incidentdesk.incidents.services.incidents import (
     incident_set_status,
     incident_update,
 )
-from incidentdesk.incidents.services.roles import (
-    current_holders,
-    role_assign,
-    role_release,
-    role_warnings,
-)
+from incidentdesk.incidents.services.roles import role_assign, role_release, role_warnings
 from incidentdesk.incidents.services.timeline import (
     timeline_entry_add,
     timeline_entry_edit,

@@ -7,6 +7,7 @@ from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.commands import help_text, parse
 from incidentdesk.incidents.models import EntryKind, Incident, IncidentRole
+from incidentdesk.incidents.selectors import current_role_holders
 from incidentdesk.incidents.services.actions import action_item_create
 from incidentdesk.incidents.services.incidents import (
     incident_close,
@@ -14,7 +15,7 @@ from incidentdesk.incidents.services.incidents import (
     incident_set_status,
     incident_update,
 )
-from incidentdesk.incidents.services.roles import current_holders, role_assign, role_warnings
+from incidentdesk.incidents.services.roles import role_assign, role_warnings
 from incidentdesk.incidents.services.timeline import timeline_entry_add
 
 ROLE_COMMANDS = {
@@ -62,7 +63,7 @@ def command_run(*, actor, source: ActionSource, incident: Incident, text: str) -
         role_assign(
             actor=actor, source=source, incident=incident, role=ROLE_COMMANDS[keyword], user=user
         )
-        warnings = role_warnings(current_holders(incident))
+        warnings = role_warnings(current_role_holders(incident))
         reply = f"{user.display_name} is now {ROLE_COMMANDS[keyword].label.lower()}."
     elif keyword == "action":
         item = action_item_create(actor=actor, source=source, incident=incident, title=arg)

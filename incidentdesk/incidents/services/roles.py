@@ -40,15 +40,6 @@ def role_warnings(holders: dict[str, list]) -> list[str]:
     return warnings
 
 
-def current_holders(incident: Incident) -> dict[str, list]:
-    holders: dict[str, list] = {}
-    for assignment in RoleAssignment.objects.filter(
-        incident=incident, ended_at__isnull=True
-    ).select_related("user"):
-        holders.setdefault(assignment.role, []).append(assignment.user)
-    return holders
-
-
 def role_assign(
     *, actor, source: ActionSource, incident: Incident, role: str, user
 ) -> RoleAssignment:

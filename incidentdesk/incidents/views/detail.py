@@ -104,7 +104,7 @@ def role_rows(holders: dict[str, list]) -> list[dict]:
 
 def incident_context(request, incident: Incident, **overrides) -> dict:
     """Everything the incident page shows. `overrides` replace forms (bound, with errors)."""
-    holders = services.current_holders(incident)
+    holders = selectors.holders_by_role(incident.current_roles)  # prefetched by load_incident
     filters = TimelineFilterForm(request.GET or None)
     context = {
         "incident": incident,
