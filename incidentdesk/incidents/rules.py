@@ -171,6 +171,8 @@ def check_whole_number(value, *, field: str, minimum: int = 0, maximum: int = MA
 
 def check_text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:
     """Trim a text input and check its length."""
+    if value is not None and not isinstance(value, str):
+        raise ValidationError("must be text", field=field)
     value = (value or "").strip()
     if "\x00" in value:
         raise ValidationError("must not contain NUL characters", field=field)

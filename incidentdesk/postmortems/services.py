@@ -14,6 +14,7 @@ from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import InvalidTransition, NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Component, EntryKind, Incident, IncidentStatus
+from incidentdesk.incidents.rules import check_text
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.postmortems import rules, selectors
 from incidentdesk.postmortems.models import (
@@ -24,9 +25,11 @@ from incidentdesk.postmortems.models import (
     SectionKind,
     TaxonomyTerm,
 )
+from incidentdesk.postmortems.present import PUBLIC_LABELS
 
 SECTION_MAX = 50_000
-PUBLIC_FIELDS = ("public_impact", "public_cause", "public_solution", "public_conclusion")
+PUBLIC_HEADINGS = dict(PUBLIC_LABELS)  # public field -> its heading on the status page
+PUBLIC_FIELDS = tuple(PUBLIC_HEADINGS)
 WHYS_MAX = 10
 TIMELINE_SECTIONS = ("timeline", "what_happened")
 # Review moves: target → the states it may be reached from.
@@ -119,16 +122,6 @@ def postmortem_start(
     return postmortem
 
 
-def _clean_text(value: Any, field_name: str, max_length: int = SECTION_MAX) -> str:
-    if not isinstance(value, str):
-        raise ValidationError("must be text", field=field_name)
-    if "\x00" in value:
-        raise ValidationError("contains a NUL character", field=field_name)
-    if len(value) > max_length:
-        raise ValidationError(f"is longer than {max_length:,} characters", field=field_name)
-    return value.strip()
-
-
 def _clean_sections(postmortem: Postmortem, sections: Any) -> dict[str, str]:
     if not isinstance(sections, dict):
         raise ValidationError("must be an object of section key → markdown", field="sections")
@@ -145,7 +138,7 @@ def _clean_sections(postmortem: Postmortem, sections: Any) -> dict[str, str]:
                 f"{', '.join(sorted(editable))}",
                 field=f"sections.{key}",
             )
-        clean[key] = _clean_text(text, f"sections.{key}")
+        clean[key] = check_text(text, field=f"sections.{key}", max_length=SECTION_MAX)
     return clean
 
 
@@ -158,10 +151,12 @@ def _clean_whys(value: Any) -> list[dict[str, str]]:
     for i, pair in enumerate(value):
         if not isinstance(pair, dict) or set(pair) - {"why", "because"}:
             raise ValidationError("must be {why, because}", field=f"five_whys.{i}")
-        why = _clean_text(pair.get("why", ""), f"five_whys.{i}.why", 2_000)
-        because = _clean_text(pair.get("because", ""), f"five_whys.{i}.because", 2_000)
-        if not why:
-            raise ValidationError("is required", field=f"five_whys.{i}.why")
+        why = check_text(
+            pair.get("why", ""), field=f"five_whys.{i}.why", max_length=2_000, required=True
+        )
+        because = check_text(
+            pair.get("because", ""), field=f"five_whys.{i}.because", max_length=2_000
+        )
         out.append({"why": why, "because": because})
     return out
 
@@ -199,7 +194,7 @@ def _clean_edit(postmortem: Postmortem, changes: dict[str, Any]) -> dict[str, An
                 raise ValidationError("must be text like A < B", field="taxonomy")
             clean[name] = rules.parse_taxonomy_tree(value, selectors.known_terms())
         elif name in PUBLIC_FIELDS:
-            clean[name] = _clean_text(value, name, 10_000)
+            clean[name] = check_text(value, field=name, max_length=10_000)
         else:
             raise ValidationError("is not a postmortem field that can be changed", field=name)
     return clean
@@ -278,7 +273,7 @@ def postmortem_review(
             f"unknown status {status!r}; use in_review, published or draft", field="status"
         )
     require(actor, Perm.POSTMORTEM_PUBLISH if status == "published" else Perm.POSTMORTEM_EDIT)
-    reason = _clean_text(reason or "", "reason", 2_000)
+    reason = check_text(reason, field="reason", max_length=2_000)
     chosen = _reviewers(reviewers) if status == PostmortemStatus.IN_REVIEW else []
     with transaction.atomic():
         postmortem = (
@@ -317,14 +312,6 @@ def postmortem_review(
     return postmortem_by_reference(postmortem.incident)
 
 
-PUBLIC_HEADINGS = {
-    "public_impact": "Impact",
-    "public_cause": "Cause",
-    "public_solution": "Solution",
-    "public_conclusion": "Conclusion",
-}
-
-
 def _publish_public_version(postmortem: Postmortem, *, actor, source: ActionSource) -> None:
     """If the incident was published on the status page and the postmortem has a public
     version, show that version there. Only the four public fields are used."""
@@ -358,9 +345,7 @@ def taxonomy_term_create(*, actor, source: ActionSource, key: str, definition: s
     """Add a team's own taxonomy term (admins). Keys are upper-case and unique."""
     require(actor, Perm.SEVERITY_MANAGE)
     key = rules.check_term_key(key if isinstance(key, str) else "")
-    definition = _clean_text(definition if definition is not None else "", "definition", 300)
-    if not definition:
-        raise ValidationError("is required", field="definition")
+    definition = check_text(definition, field="definition", max_length=300, required=True)
     with transaction.atomic():
         if TaxonomyTerm.objects.filter(key=key).exists():
             raise ValidationError(f"{key} already exists", field="key")
