@@ -86,7 +86,6 @@ def insights(request):
         "severities": Severity.objects.all(),
         "components": Component.objects.select_related("group"),
         "taxonomy_available": taxonomy_available(),
-        "metric_names": METRIC_NAMES,
     }
     try:
         filters = parse_filters(**raw)
@@ -97,7 +96,6 @@ def insights(request):
     summary = figures["summary"]
     actions = summary["current"]["actions"]
     context.update(
-        filters=filters,
         summary=summary,
         metrics=[
             (

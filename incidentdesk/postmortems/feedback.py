@@ -55,7 +55,7 @@ def feedback_give(
     """Record (or change) the actor's feedback on the postmortem's incident response. It is
     asked of the people who took part (see `took_part`), viewers included."""
     require(actor, Perm.POSTMORTEM_FEEDBACK)
-    if not may_give_feedback(actor, postmortem):
+    if not took_part(actor, postmortem):
         raise PermissionDenied(
             "feedback is asked of the people who took part in this incident's response"
         )

@@ -72,7 +72,7 @@ def went_well(request, reference: str):
         source=WEB,
         postmortem=postmortem,
         text=request.POST.get("text", ""),
-        action_item=request.POST.get("action_item", "").strip().lstrip("#") or None,
+        action_item=request.POST.get("action_item", ""),
     )
     return _back(request, postmortem, "Noted.")
 

@@ -33,9 +33,12 @@ def went_well_add(
     *, actor, source: ActionSource, postmortem: Postmortem, text: str, action_item: Any = None
 ) -> WentWell:
     """Note what went well. Crediting an action item (by id) of an earlier incident, whose
-    mitigation reduced this one's impact, makes the entry a win in the review."""
+    mitigation reduced this one's impact, makes the entry a win in the review. The number may
+    be typed as people write it: `#17`."""
     require(actor, Perm.POSTMORTEM_EDIT)
     text = check_text(text, field="text", max_length=2000, required=True)
+    if isinstance(action_item, str):
+        action_item = action_item.strip().lstrip("#")
     item = None
     if action_item not in (None, ""):
         try:

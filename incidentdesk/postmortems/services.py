@@ -211,7 +211,7 @@ def postmortem_edit(
     clean = _clean_edit(postmortem, changes)
     with transaction.atomic():
         postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
-        if postmortem.status == PostmortemStatus.PUBLISHED:
+        if postmortem.is_published:
             raise InvalidTransition(
                 "a published postmortem can no longer be edited", field="status"
             )

@@ -25,7 +25,7 @@ from incidentdesk.incidents.views.detail import load_incident
 from incidentdesk.postmortems import present, rules, selectors, services
 from incidentdesk.postmortems.feedback import feedback_of, may_give_feedback
 from incidentdesk.postmortems.meetings import meeting_of
-from incidentdesk.postmortems.models import PostmortemStatus, SectionKind
+from incidentdesk.postmortems.models import SectionKind
 from incidentdesk.postmortems.pdf import to_pdf
 
 WEB = ActionSource.WEB
@@ -99,7 +99,7 @@ def _page(request, incident, *, warnings=None, status=200):
         written=sum(1 for section in document if section.written),
         whys=whys,
         terms=selectors.taxonomy_terms(),
-        editable=postmortem.status != PostmortemStatus.PUBLISHED,
+        editable=not postmortem.is_published,
         can_publish=has_perm(user, Perm.POSTMORTEM_PUBLISH),
         can_add_actions=has_perm(user, Perm.ACTION_WRITE),
         reviewers=[r.display_name for r in postmortem.reviewers.all()],

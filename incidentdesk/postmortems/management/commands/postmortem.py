@@ -304,13 +304,12 @@ class Command(CliCommand):
         self.print_table(("ID", "STATUS", "OWNER", "DUE", "TITLE"), rows)
 
     def _went_well(self, options):
-        action = options["action_item"]
         entry = went_well_add(
             actor=self.actor(options),
             source=SOURCE,
             postmortem=self._postmortem(options),
             text=options["text"],
-            action_item=action.strip().lstrip("#") if action is not None else None,
+            action_item=options["action_item"],
         )
         win = ""
         if entry.action_item:
