@@ -161,13 +161,22 @@ def _clean_whys(value: Any) -> list[dict[str, str]]:
     return out
 
 
-def _warnings(changes: dict[str, Any]) -> list[dict[str, Any]]:
+def text_warnings(texts) -> list[dict[str, Any]]:
+    """The blameless check's findings on `(field, text)` pairs; components are never taken
+    for people. The page's live preview and every save use this."""
+    texts = list(texts)
+    if not texts:
+        return []
     not_people = list(Component.objects.values_list("name", flat=True))
-    found = []
-    for where, text in _texts(changes):
-        for warning in rules.blameless_warnings(text, not_people=not_people):
-            found.append({"field": where, **warning})
-    return found
+    return [
+        {"field": where, **warning}
+        for where, text in texts
+        for warning in rules.blameless_warnings(text, not_people=not_people)
+    ]
+
+
+def _warnings(changes: dict[str, Any]) -> list[dict[str, Any]]:
+    return text_warnings(_texts(changes))
 
 
 def _texts(changes: dict[str, Any]):

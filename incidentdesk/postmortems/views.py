@@ -11,18 +11,18 @@ from django.views.decorators.http import require_POST
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, has_perm
-from incidentdesk.core.errors import ValidationError
+from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.markdown import render_markdown
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.web import web_errors
 from incidentdesk.incidents.models import (
     ActionCategory,
     ActionPriority,
-    Component,
+    Incident,
     IncidentStatus,
 )
 from incidentdesk.incidents.views.detail import load_incident
-from incidentdesk.postmortems import present, rules, selectors, services
+from incidentdesk.postmortems import present, selectors, services
 from incidentdesk.postmortems.feedback import feedback_of, may_give_feedback
 from incidentdesk.postmortems.meetings import meeting_of
 from incidentdesk.postmortems.models import SectionKind
@@ -199,13 +199,13 @@ def postmortem_review(request, reference: str):
 @web_errors
 def postmortem_preview(request, reference: str):
     """The markdown as it will show, with the blameless check's findings (htmx)."""
-    load_incident(reference)
+    if not Incident.objects.filter(reference=reference).exists():  # runs on every keystroke
+        raise NotFound(f"there is no incident {reference}", field="reference")
     text = request.POST.get("text", "")[: services.SECTION_MAX]
-    not_people = Component.objects.values_list("name", flat=True)
     return render(
         request,
         "postmortems/_preview.html",
-        {"html": render_markdown(text), "warnings": rules.blameless_warnings(text, not_people)},
+        {"html": render_markdown(text), "warnings": services.text_warnings([("", text)])},
     )
 
 
