@@ -31,6 +31,7 @@ from django.utils.dateparse import parse_datetime
 from ninja.responses import NinjaJSONEncoder
 
 from incidentdesk.core.errors import IncidentDeskError, NotFound, ValidationError
+from incidentdesk.core.reporting import report_time
 from incidentdesk.core.sources import ActionSource
 
 EXIT_FAILURE = 1
@@ -205,10 +206,7 @@ def _line(values: Sequence[str], widths: Sequence[int]) -> str:
 
 def format_when(value: datetime | None) -> str:
     """A timestamp as `yy-mm-dd hh:mm` in the reporting time zone (DESIGN.md §3)."""
-    if value is None:
-        return "-"
-    zone = zoneinfo.ZoneInfo(settings.REPORTING_TIME_ZONE)
-    return timezone.localtime(value, zone).strftime("%y-%m-%d %H:%M")
+    return report_time(value, missing="-")
 
 
 def parse_when(value: str | None, option: str) -> datetime | None:

@@ -1,15 +1,14 @@
 """Parsing and applying the insights filters: date range, severity, component, taxonomy term."""
 
-import zoneinfo
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from incidentdesk.core.errors import ValidationError
+from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.incidents.models import Component, Incident, Severity
 
 DEFAULT_DAYS = 90
@@ -20,10 +19,6 @@ POSTMORTEMS_APP = "incidentdesk.postmortems"
 def taxonomy_available() -> bool:
     """Taxonomy figures need the postmortems app; without it they are left out, not faked."""
     return apps.is_installed(POSTMORTEMS_APP)
-
-
-def reporting_zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.REPORTING_TIME_ZONE)
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from django.utils import timezone
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.accounts.services import user_by_handle
 from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import EntryKind
 from incidentdesk.incidents.rules import check_text
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit
 from incidentdesk.postmortems.models import Postmortem, RootCauseMeeting
-from incidentdesk.postmortems.selectors import reporting_zone
 
 MEETING_TOPIC = "postmortem.meeting"
 MEETING_PAST, MEETING_AHEAD = timedelta(days=366), timedelta(days=731)

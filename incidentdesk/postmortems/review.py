@@ -5,11 +5,9 @@ and by incident; lists the wins ("what went well" entries crediting an earlier a
 participants' feedback. `incidentdesk review` prints it; `review_digest_send` emails it to
 managers every Monday at 08:00 in the reporting time zone, once per week."""
 
-import zoneinfo
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
@@ -17,6 +15,7 @@ from django.utils import timezone
 from incidentdesk.accounts.models import Role, User
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import ActionItem, ActionPhase, ActionStatus, EntryKind
 from incidentdesk.incidents.rules import check_text
@@ -231,7 +230,7 @@ def manager_emails() -> list[str]:
 
 def digest_due(now: datetime) -> bool:
     """Whether `now` is in the digest's hour (Monday 08:00-08:59, reporting time zone)."""
-    local = now.astimezone(zoneinfo.ZoneInfo(settings.REPORTING_TIME_ZONE))
+    local = now.astimezone(reporting_zone())
     return local.weekday() == DIGEST_WEEKDAY and local.hour == DIGEST_HOUR
 
 
@@ -241,7 +240,7 @@ def review_digest_send(*, now: datetime | None = None, force: bool = False) -> b
     now = now or timezone.now()
     if not force and not digest_due(now):
         return False
-    local = now.astimezone(zoneinfo.ZoneInfo(settings.REPORTING_TIME_ZONE))
+    local = now.astimezone(reporting_zone())
     year, week, _ = local.isocalendar()
     recipients = manager_emails()
     if not recipients:

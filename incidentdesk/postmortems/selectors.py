@@ -1,16 +1,14 @@
 """Reads for postmortems: the postmortem with what it shows, the incident's facts, the catalog."""
 
-import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.conf import settings
 
+from incidentdesk.core.reporting import report_time, reporting_zone  # noqa: F401 (used as selectors.*)
 from incidentdesk.incidents.models import EntryKind, Incident, TimelineEntry
 from incidentdesk.postmortems.durations import duration_between, format_duration
 from incidentdesk.postmortems.models import Postmortem, PostmortemTemplate, TaxonomyTerm
 
-TIME_FORMAT = "%y-%m-%d %H:%M"
 # Timeline entries that draft the postmortem's timeline, besides every pinned one.
 IMPORTANT_KINDS = (EntryKind.DECISION, EntryKind.STATUS_CHANGE, EntryKind.PUBLIC_UPDATE)
 KEY_TIMES = (
@@ -33,17 +31,6 @@ MEASURES = (
 class Fact:
     label: str
     value: str
-
-
-def reporting_zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.REPORTING_TIME_ZONE)
-
-
-def report_time(value: datetime | None) -> str:
-    """`yy-mm-dd hh:mm` in the reporting time zone (named once, by the caller)."""
-    if value is None:
-        return "unknown"
-    return value.astimezone(reporting_zone()).strftime(TIME_FORMAT)
 
 
 def postmortem_for(incident: Incident) -> Postmortem | None:
