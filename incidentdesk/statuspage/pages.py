@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
 
-from incidentdesk.incidents.models import Component
+from incidentdesk.incidents.models import Component, ComponentStatus
 from incidentdesk.statuspage import uptime
 from incidentdesk.statuspage.forms import SubscribeForm, leaf_components
 from incidentdesk.statuspage.models import (
@@ -36,13 +36,7 @@ from incidentdesk.statuspage.render import page_status
 
 HISTORY_PAGE_SIZE = 20
 RECENT_DAYS = 7
-STATUS_WORDS = {
-    "operational": "Operational",
-    "degraded_performance": "Degraded performance",
-    "partial_outage": "Partial outage",
-    "major_outage": "Major outage",
-    "under_maintenance": "Under maintenance",
-}
+STATUS_WORDS = dict(ComponentStatus.choices)
 
 
 @dataclass

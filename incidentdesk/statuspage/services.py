@@ -17,7 +17,7 @@ from incidentdesk.incidents.rules import check_text
 from incidentdesk.incidents.services.incidents import _clean_url
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit
-from incidentdesk.statuspage import rules
+from incidentdesk.statuspage import rules, uptime
 from incidentdesk.statuspage.messages import component_payload, incident_payload
 from incidentdesk.statuspage.models import (
     INCIDENT_STATUSES,
@@ -85,7 +85,8 @@ def component_status_set(
     public_incident: PublicIncident | None = None,
 ) -> tuple[str, str] | None:
     """Move a component to `status`, closing its previous status span and adding that span's
-    non-operational time to the stored day rows. Returns (old, new) or None when unchanged.
+    non-operational time to the stored day rows, and tell the component's subscribers
+    (`component.updated`, through the outbox). Returns (old, new) or None when unchanged.
     Internal: callers are services that checked permission and hold the transaction."""
     old = component.status
     if old == status:
@@ -100,19 +101,17 @@ def component_status_set(
     )
     component.status = status
     component.save(update_fields=["status", "updated_at"])
+    emit(
+        topic="component.updated",
+        payload=component_payload(component, old, status),
+        to_subscribers=True,
+        component_ids=[component.pk],
+    )
     return old, status
 
 
-_DAY_FIELD = {
-    "degraded_performance": "degraded_seconds",
-    "partial_outage": "partial_outage_seconds",
-    "major_outage": "major_outage_seconds",
-    "under_maintenance": "maintenance_seconds",
-}
-
-
 def _add_to_days(component, status, start, end, public_incident) -> None:
-    field = _DAY_FIELD.get(status)
+    field = uptime.DAY_COLUMNS.get(status)
     if field is None:
         return
     zone = timezone.get_default_timezone()
@@ -143,13 +142,6 @@ def _apply_components(pi: PublicIncident, wanted: dict[Component, str], at) -> l
                 "new_status": status,
             }
         )
-        if moved:
-            emit(
-                topic="component.updated",
-                payload=component_payload(component, old, status),
-                to_subscribers=True,
-                component_ids=[component.pk],
-            )
     return changes
 
 
@@ -467,12 +459,6 @@ def component_status_change(
     with transaction.atomic():
         moved = component_status_set(component=component, status=status, at=timezone.now())
         if moved:
-            emit(
-                topic="component.updated",
-                payload=component_payload(component, moved[0], status),
-                to_subscribers=True,
-                component_ids=[component.pk],
-            )
             refresh_after_commit()
     return component
 

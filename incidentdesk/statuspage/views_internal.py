@@ -13,6 +13,7 @@ from incidentdesk.core.errors import IncidentDeskError, NotFound
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.web import add_service_error, parsed, web_errors
 from incidentdesk.incidents.models import Component, Incident
+from incidentdesk.incidents.views.detail import load_incident
 from incidentdesk.statuspage import services
 from incidentdesk.statuspage.forms import (
     BannerForm,
@@ -81,12 +82,6 @@ def _done(request, incident: Incident, message: str):
     return redirect(reverse("incident_detail", args=[incident.reference]) + "#statuspage")
 
 
-def _incident(reference: str) -> Incident:
-    from incidentdesk.incidents.views.detail import load_incident
-
-    return load_incident(reference)
-
-
 def _publication(incident: Incident) -> PublicIncident:
     publication = PublicIncident.objects.filter(incident=incident).first()
     if publication is None:
@@ -100,7 +95,7 @@ def panel_write(view):
 
 @panel_write
 def publish(request, reference: str):
-    incident = _incident(reference)
+    incident = load_incident(reference)
     form = PublishForm(request.POST)
     try:
         parsed(form)
@@ -114,7 +109,7 @@ def publish(request, reference: str):
 
 @panel_write
 def post_update(request, reference: str):
-    incident = _incident(reference)
+    incident = load_incident(reference)
     publication = _publication(incident)
     form = PublicUpdateForm(request.POST)
     try:
@@ -135,7 +130,7 @@ def post_update(request, reference: str):
 
 @panel_write
 def resolve(request, reference: str):
-    incident = _incident(reference)
+    incident = load_incident(reference)
     publication = _publication(incident)
     form = ResolveForm(request.POST)
     try:

@@ -5,7 +5,7 @@ from incidentdesk.core.cli import Command as CliCommand
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.incidents.management.render import incident_or_error
 from incidentdesk.statuspage import services
-from incidentdesk.statuspage.models import PublicDocument, PublicIncident
+from incidentdesk.statuspage.models import PublicIncident
 
 
 def _components(pairs: list[str]) -> dict[str, str]:
@@ -142,29 +142,20 @@ class Command(CliCommand):
 
     def _export(self, options):
         from incidentdesk.statuspage.export import export_site
-        from incidentdesk.statuspage.render import refresh
+        from incidentdesk.statuspage.render import latest_version
 
-        if not PublicDocument.objects.exists():
-            refresh()
-        export_site(options["directory"])
+        export_site(options["directory"])  # renders first when nothing was rendered yet
         self.stdout.write(f"exported the public site to {options['directory']}")
         if not options["watch"]:
             return
         self.stdout.write("watching for changes (Ctrl-C to stop)")
-        seen = self._version()
+        seen = latest_version()
         try:
             while True:
                 time.sleep(1)
-                version = self._version()
+                version = latest_version()
                 if version != seen:
                     seen = version
                     export_site(options["directory"])
         except KeyboardInterrupt:
             return
-
-    @staticmethod
-    def _version() -> int:
-        latest = (
-            PublicDocument.objects.order_by("-version").values_list("version", flat=True).first()
-        )
-        return latest or 0
