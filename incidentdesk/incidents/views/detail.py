@@ -102,12 +102,22 @@ def role_rows(holders: dict[str, list]) -> list[dict]:
     return rows
 
 
+def timeline_context(request, incident: Incident) -> dict:
+    """What the timeline panel shows: the entries, filtered, and the form to add one."""
+    filters = TimelineFilterForm(request.GET or None)
+    return {
+        "incident": incident,
+        "entries": timeline_entries(incident, filters),
+        "timeline_filter": filters,
+        "entry_form": EntryForm(),
+    }
+
+
 def incident_context(request, incident: Incident, **overrides) -> dict:
     """Everything the incident page shows. `overrides` replace forms (bound, with errors)."""
     holders = selectors.holders_by_role(incident.current_roles)  # prefetched by load_incident
-    filters = TimelineFilterForm(request.GET or None)
     context = {
-        "incident": incident,
+        **timeline_context(request, incident),
         "time_zone": settings.TIME_ZONE,
         "times": [(TIME_LABELS[f], getattr(incident, f)) for f in rules.TIMESTAMP_FIELDS],
         "measures": [
@@ -124,12 +134,9 @@ def incident_context(request, incident: Incident, **overrides) -> dict:
         "is_lead": request.user in holders.get(IncidentRole.LEAD, []),
         "role_history": selectors.role_history(incident).order_by("-started_at", "-id"),
         "people": User.objects.filter(is_active=True),
-        "entries": timeline_entries(incident, filters),
-        "timeline_filter": filters,
         "actions": selectors.action_items(incident),
         "action_statuses": ActionStatus.choices,
         "action_form": ActionForm(),
-        "entry_form": EntryForm(),
         "details_form": DetailsEditForm(incident=incident),
         "links_form": LinksEditForm(incident=incident),
         "times_form": TimesEditForm(incident=incident),
@@ -169,7 +176,8 @@ def incident_timeline(request, reference: str):
         url = reverse("incident_detail", args=[incident.reference])
         query = request.GET.urlencode()
         return redirect(f"{url}?{query}#timeline" if query else f"{url}#timeline")
-    return render(request, "incidents/detail.html#timeline", incident_context(request, incident))
+    # Only the panel is drawn, so only its part of the page's context is built.
+    return render(request, "incidents/detail.html#timeline", timeline_context(request, incident))
 
 
 def render_detail(request, incident: Incident, *, status: int = 422, **forms):
