@@ -13,7 +13,7 @@ from incidentdesk.core.errors import IncidentDeskError, NotFound
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.web import add_service_error, parsed, web_errors
 from incidentdesk.incidents.models import Component, Incident
-from incidentdesk.incidents.views.detail import load_incident
+from incidentdesk.incidents.views.detail import load_incident, render_detail
 from incidentdesk.statuspage import services
 from incidentdesk.statuspage.forms import (
     BannerForm,
@@ -68,13 +68,14 @@ def _add_error(form, exc: IncidentDeskError) -> None:
 
 def _panel_failed(request, incident, form_key: str, form, exc: IncidentDeskError):
     """The incident page again, the failed form bound with its errors next to the fields."""
-    from incidentdesk.incidents.views.detail import render_detail
 
     if exc.status_code in NOT_FIELD_ERRORS:
         raise exc
     _add_error(form, exc)
-    overrides = {**statuspage_panel(incident), form_key: form, "statuspage_open": form_key}
-    return render_detail(request, incident, status=422, **overrides)
+    # render_detail builds the status page panel with the page; only the bound form is new.
+    return render_detail(
+        request, incident, status=422, **{form_key: form}, statuspage_open=form_key
+    )
 
 
 def _done(request, incident: Incident, message: str):
