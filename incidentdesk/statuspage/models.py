@@ -49,6 +49,21 @@ class PublicIncidentQuerySet(models.QuerySet):
     def unresolved(self):
         return self.filter(is_maintenance=False, status__in=UNRESOLVED_STATUSES)
 
+    def with_details(self):
+        """With what pages, messages and the API read of each publication, in two queries:
+        its updates newest first, its affected components (and their groups) in page order."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "updates", queryset=PublicUpdate.objects.order_by("-display_at", "-id")
+            ),
+            models.Prefetch(
+                "affected",
+                queryset=AffectedComponent.objects.select_related("component__group").order_by(
+                    "component__position", "component__name"
+                ),
+            ),
+        )
+
 
 class PublicIncident(models.Model):
     """A publication: an internal incident as users are told about it, or scheduled maintenance.

@@ -18,7 +18,7 @@ from datetime import timedelta
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
@@ -27,10 +27,8 @@ from incidentdesk.incidents.models import Component, ComponentStatus
 from incidentdesk.statuspage import uptime
 from incidentdesk.statuspage.forms import SubscribeForm, leaf_components
 from incidentdesk.statuspage.models import (
-    AffectedComponent,
     PageSettings,
     PublicIncident,
-    PublicUpdate,
 )
 from incidentdesk.statuspage.render import page_status
 
@@ -64,16 +62,7 @@ class ComponentRow:
 
 
 def _publications():
-    """Publications with everything their templates read, in two extra queries."""
-    return PublicIncident.objects.prefetch_related(
-        Prefetch("updates", queryset=PublicUpdate.objects.order_by("-display_at", "-id")),
-        Prefetch(
-            "affected",
-            queryset=AffectedComponent.objects.select_related("component").order_by(
-                "component__position", "component__name"
-            ),
-        ),
-    )
+    return PublicIncident.objects.with_details()
 
 
 def _visible(component: Component) -> bool:

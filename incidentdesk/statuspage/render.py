@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Max, Q
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
@@ -25,11 +25,9 @@ from incidentdesk.incidents.models import Component
 from incidentdesk.statuspage import rules
 from incidentdesk.statuspage.models import (
     UNRESOLVED_STATUSES,
-    AffectedComponent,
     PageSettings,
     PublicDocument,
     PublicIncident,
-    PublicUpdate,
 )
 from incidentdesk.statuspage.serializers import component_json, incident_json, page_json
 
@@ -80,10 +78,7 @@ class Snapshot:
 
 
 def _publications():
-    return PublicIncident.objects.prefetch_related(
-        Prefetch("updates", queryset=PublicUpdate.objects.order_by("-display_at", "-id")),
-        Prefetch("affected", queryset=AffectedComponent.objects.select_related("component__group")),
-    )
+    return PublicIncident.objects.with_details()
 
 
 def read_snapshot() -> Snapshot:

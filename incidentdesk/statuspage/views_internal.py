@@ -4,7 +4,6 @@ Views parse a form, call one service, and answer; errors go through core/web.py.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -25,10 +24,8 @@ from incidentdesk.statuspage.forms import (
     ResolveForm,
 )
 from incidentdesk.statuspage.models import (
-    AffectedComponent,
     PageSettings,
     PublicIncident,
-    PublicUpdate,
 )
 from incidentdesk.statuspage.render import page_status
 
@@ -37,17 +34,10 @@ WEB = ActionSource.WEB
 NOT_FIELD_ERRORS = (401, 403, 404)
 
 
-def _with_relations(queryset):
-    return queryset.prefetch_related(
-        Prefetch("updates", queryset=PublicUpdate.objects.order_by("-display_at", "-id")),
-        Prefetch("affected", queryset=AffectedComponent.objects.select_related("component")),
-    )
-
-
 def statuspage_panel(incident: Incident) -> dict:
     """What the incident page's "Status page" panel shows: the publication (if any) and the
     forms to publish, update and resolve it. The incident page's context includes this."""
-    publication = _with_relations(PublicIncident.objects.filter(incident=incident)).first()
+    publication = PublicIncident.objects.filter(incident=incident).with_details().first()
     panel = {"publication": publication}
     if publication is None:
         panel["publish_form"] = PublishForm()
@@ -154,8 +144,8 @@ def resolve(request, reference: str):
 
 def _overview(request, status: int = 200, **forms):
     indicator, description = page_status()
-    maintenance = _with_relations(PublicIncident.objects.maintenances()).order_by(
-        "-scheduled_for", "-id"
+    maintenance = (
+        PublicIncident.objects.maintenances().with_details().order_by("-scheduled_for", "-id")
     )
     context = {
         "page": PageSettings.load(),
@@ -167,9 +157,7 @@ def _overview(request, status: int = 200, **forms):
         ),
         "open_maintenance": [m for m in maintenance if m.status != "completed"],
         "past_maintenance": [m for m in maintenance if m.status == "completed"][:10],
-        "published": _with_relations(PublicIncident.objects.unresolved()).select_related(
-            "incident"
-        ),
+        "published": PublicIncident.objects.unresolved().with_details().select_related("incident"),
         "maintenance_form": forms.get("maintenance_form") or MaintenanceForm(),
         "maintenance_update_form": MaintenanceUpdateForm(),
         "banner_form": forms.get("banner_form") or _banner_form(),
