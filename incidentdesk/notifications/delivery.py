@@ -19,7 +19,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from incidentdesk.notifications.channels import Outcome, channel
@@ -65,8 +65,7 @@ def _subscriber_rows(event: OutboxEvent) -> list[tuple]:
     """(id, kind, address) of every active subscriber who wants this event: those with no
     components (everything), and, when the event names components, those subscribed to one of
     them or to their group. One row per address."""
-    active = Subscriber.objects.active().order_by("id")
-    rows = list(active.values_list("id", "kind", "email", "url"))
+    wanting = Subscriber.objects.active()
     if event.component_ids:
         from incidentdesk.incidents.models import Component
 
@@ -75,12 +74,8 @@ def _subscriber_rows(event: OutboxEvent) -> list[tuple]:
                 "group_id", flat=True
             )
         )
-        through = Subscriber.components.through.objects
-        chose = set(through.values_list("subscriber_id", flat=True).distinct())
-        match = set(
-            through.filter(component_id__in=targets).values_list("subscriber_id", flat=True)
-        )
-        rows = [r for r in rows if r[0] not in chose or r[0] in match]
+        wanting = wanting.filter(Q(components__isnull=True) | Q(components__in=targets)).distinct()
+    rows = wanting.order_by("id").values_list("id", "kind", "email", "url")
     seen, unique = set(), []
     for pk, kind, email, url in rows:
         address = email or url
