@@ -82,6 +82,19 @@ TIMESTAMP_FIELDS = (
     "resolved_at",
     "closed_at",
 )
+TIME_LABELS = {field: field.removesuffix("_at").capitalize() for field in TIMESTAMP_FIELDS}
+# Measured times (DESIGN.md §3): key, label, from, to. Reports (postmortems, the API, the CLI)
+# carry the REPORTED ones; the incident page shows them all.
+MEASURES = (
+    ("time_to_detect", "Time to detect", "started_at", "detected_at"),
+    ("time_to_acknowledge", "Time to acknowledge", "started_at", "acknowledged_at"),
+    ("time_to_mitigate", "Time to mitigate", "started_at", "mitigated_at"),
+    ("time_to_fix", "Time to fix", "detected_at", "resolved_at"),
+    ("time_to_recover", "Time to recover", "started_at", "resolved_at"),
+)
+REPORTED_MEASURES = tuple(
+    m for m in MEASURES if m[0] in ("time_to_detect", "time_to_fix", "time_to_recover")
+)
 # A little clock skew between a reporter's machine and the server is tolerated.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 

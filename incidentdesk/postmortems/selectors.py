@@ -6,25 +6,14 @@ from django.conf import settings
 
 from incidentdesk.core.reporting import report_time, reporting_zone  # noqa: F401 (used as selectors.*)
 from incidentdesk.incidents.models import EntryKind, Incident, TimelineEntry
+from incidentdesk.incidents.rules import REPORTED_MEASURES, TIME_LABELS
 from incidentdesk.postmortems.durations import duration_between, format_duration
 from incidentdesk.postmortems.models import Postmortem, PostmortemTemplate, TaxonomyTerm
 
 # Timeline entries that draft the postmortem's timeline, besides every pinned one.
 IMPORTANT_KINDS = (EntryKind.DECISION, EntryKind.STATUS_CHANGE, EntryKind.PUBLIC_UPDATE)
-KEY_TIMES = (
-    ("started_at", "Started"),
-    ("detected_at", "Detected"),
-    ("declared_at", "Declared"),
-    ("acknowledged_at", "Acknowledged"),
-    ("mitigated_at", "Mitigated"),
-    ("resolved_at", "Resolved"),
-    ("closed_at", "Closed"),
-)
-MEASURES = (
-    ("time_to_detect", "Time to detect", "started_at", "detected_at"),
-    ("time_to_fix", "Time to fix", "detected_at", "resolved_at"),
-    ("time_to_recover", "Time to recover", "started_at", "resolved_at"),
-)
+KEY_TIMES = tuple(TIME_LABELS.items())
+MEASURES = REPORTED_MEASURES
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from incidentdesk.core.cli import format_table, format_when
 from incidentdesk.core.errors import NotFound
 from incidentdesk.incidents import selectors
 from incidentdesk.incidents.models import Incident, IncidentRole
-from incidentdesk.incidents.rules import TIMESTAMP_FIELDS
+from incidentdesk.incidents.rules import REPORTED_MEASURES, TIMESTAMP_FIELDS
 from incidentdesk.incidents.schemas import ActionOut, IncidentOut, TimelineOut
 from incidentdesk.postmortems.durations import duration_between, format_duration
 
@@ -97,12 +97,13 @@ def _times(incident: Incident) -> str:
         (name.removesuffix("_at").replace("_", " "), format_when(getattr(incident, name)))
         for name in TIMESTAMP_FIELDS
     ]
-    measured = (
-        ("time to detect", incident.started_at, incident.detected_at),
-        ("time to fix", incident.detected_at, incident.resolved_at),
-        ("time to recover", incident.started_at, incident.resolved_at),
-    )
-    rows += [(label, format_duration(duration_between(a, b))) for label, a, b in measured]
+    rows += [
+        (
+            label.lower(),
+            format_duration(duration_between(getattr(incident, a), getattr(incident, b))),
+        )
+        for _, label, a, b in REPORTED_MEASURES
+    ]
     return "Key times\n" + _indent(format_table(("WHAT", "WHEN"), rows))
 
 

@@ -30,22 +30,11 @@ from incidentdesk.incidents.models import (
 )
 from incidentdesk.postmortems.durations import duration_between, format_duration
 
-TIME_LABELS = {
-    "started_at": "Started",
-    "detected_at": "Detected",
-    "declared_at": "Declared",
-    "acknowledged_at": "Acknowledged",
-    "mitigated_at": "Mitigated",
-    "resolved_at": "Resolved",
-    "closed_at": "Closed",
-}
-# (label, from, to, explanation)
-MEASURES = (
-    ("Time to detect", "started_at", "detected_at", "started → detected"),
-    ("Time to acknowledge", "started_at", "acknowledged_at", "started → acknowledged"),
-    ("Time to mitigate", "started_at", "mitigated_at", "started → mitigated"),
-    ("Time to fix", "detected_at", "resolved_at", "detected → resolved"),
-    ("Time to recover", "started_at", "resolved_at", "started → resolved"),
+TIME_LABELS = rules.TIME_LABELS
+# (label, from, to, explanation: "started → detected")
+MEASURES = tuple(
+    (label, a, b, f"{a.removesuffix('_at')} → {b.removesuffix('_at')}")
+    for _, label, a, b in rules.MEASURES
 )
 SINGLE_ROLES = [r for r in IncidentRole if r != IncidentRole.ASSIGNEE]
 
