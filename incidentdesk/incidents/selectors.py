@@ -1,6 +1,6 @@
 """Reads for incidents: querysets with their related rows already loaded."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from incidentdesk.accounts.models import User
@@ -97,13 +97,7 @@ def role_history(incident: Incident) -> QuerySet[RoleAssignment]:
 
 
 def timeline(incident: Incident, *, kinds: list[str] | None = None, pinned_only: bool = False):
-    qs = (
-        TimelineEntry.objects.filter(incident=incident)
-        .select_related("author")
-        .annotate(revision_count=Count("revisions"))
-        # An aggregate annotation drops Meta.ordering, so say it again.
-        .order_by("occurred_at", "id")
-    )
+    qs = TimelineEntry.objects.filter(incident=incident).select_related("author")
     if kinds:
         qs = qs.filter(kind__in=kinds)
     if pinned_only:

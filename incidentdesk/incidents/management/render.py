@@ -33,7 +33,7 @@ def actions_json(incident: Incident) -> list[dict[str, Any]]:
 def timeline_json(incident: Incident) -> list[dict[str, Any]]:
     return [
         TimelineOut.from_orm(e).model_dump()
-        for e in selectors.timeline(incident).order_by("occurred_at", "id")
+        for e in selectors.timeline(incident)
     ]
 
 
@@ -132,7 +132,7 @@ def _timeline(incident: Incident) -> str:
             entry.author.display_name if entry.author else "-",
             ("[pinned] " if entry.pinned else "") + entry.body,
         )
-        for entry in selectors.timeline(incident).order_by("occurred_at", "id")
+        for entry in selectors.timeline(incident)
     ]
     headers = ("WHEN", "KIND", "SOURCE", "AUTHOR", "ENTRY")
     return "Timeline\n" + _indent(format_table(headers, rows, max_width=100))
