@@ -144,30 +144,27 @@ def resolve(request, reference: str):
 
 def _overview(request, status: int = 200, **forms):
     indicator, description = page_status()
-    maintenance = (
-        PublicIncident.objects.maintenances().with_details().order_by("-scheduled_for", "-id")
-    )
+    page = PageSettings.load()
+    maintenance = PublicIncident.objects.maintenances().order_by("-scheduled_for", "-id")
+    components = list(Component.objects.select_related("group").order_by("position", "name"))
     context = {
-        "page": PageSettings.load(),
+        "page": page,
         "indicator": indicator,
         "description": description,
-        "components": Component.objects.select_related("group").order_by("position", "name"),
-        "group_ids": set(
-            Component.objects.filter(group__isnull=False).values_list("group_id", flat=True)
-        ),
-        "open_maintenance": [m for m in maintenance if m.status != "completed"],
-        "past_maintenance": [m for m in maintenance if m.status == "completed"][:10],
+        "components": components,
+        "group_ids": {c.group_id for c in components if c.group_id},
+        "open_maintenance": maintenance.exclude(status="completed").with_details(),
+        "past_maintenance": maintenance.filter(status="completed").with_details()[:10],
         "published": PublicIncident.objects.unresolved().with_details().select_related("incident"),
         "maintenance_form": forms.get("maintenance_form") or MaintenanceForm(),
         "maintenance_update_form": MaintenanceUpdateForm(),
-        "banner_form": forms.get("banner_form") or _banner_form(),
+        "banner_form": forms.get("banner_form") or _banner_form(page),
         "component_statuses": ComponentStatusForm.base_fields["status"].choices,
     }
     return render(request, "statuspage/internal/overview.html", context, status=status)
 
 
-def _banner_form() -> BannerForm:
-    page = PageSettings.load()
+def _banner_form(page: PageSettings) -> BannerForm:
     return BannerForm(
         initial={
             "active": page.banner_active,

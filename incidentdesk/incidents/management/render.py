@@ -31,10 +31,7 @@ def actions_json(incident: Incident) -> list[dict[str, Any]]:
 
 
 def timeline_json(incident: Incident) -> list[dict[str, Any]]:
-    return [
-        TimelineOut.from_orm(e).model_dump()
-        for e in selectors.timeline(incident)
-    ]
+    return [TimelineOut.from_orm(e).model_dump() for e in selectors.timeline(incident)]
 
 
 def incident_text(incident: Incident, *, with_timeline: bool = False) -> str:
