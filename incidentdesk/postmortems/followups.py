@@ -151,7 +151,12 @@ def followup_reminders_send(*, now=None) -> int:
         .exclude(owner__email="")
         .values_list("pk", "due_date")
     )
-    sent = {r.action_item_id: r.step for r in FollowUpReminder.objects.all()}
+    candidates = list(candidates)
+    sent = dict(
+        FollowUpReminder.objects.filter(
+            action_item_id__in=[pk for pk, _ in candidates]
+        ).values_list("action_item_id", "step")
+    )
     count = 0
     for pk, due in candidates:
         step = reminder_step(due, today)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 
 from incidentdesk.core.reporting import report_time, reporting_zone  # noqa: F401 (used as selectors.*)
 from incidentdesk.incidents.models import EntryKind, Incident, TimelineEntry
@@ -63,11 +64,11 @@ def incident_facts(incident: Incident) -> list[Fact]:
 
 def timeline_draft(incident: Incident) -> str:
     """A markdown list of the pinned and important timeline entries, oldest first."""
-    entries = TimelineEntry.objects.filter(incident=incident).order_by("occurred_at", "id")
+    entries = TimelineEntry.objects.filter(
+        Q(pinned=True) | Q(kind__in=IMPORTANT_KINDS), incident=incident
+    ).order_by("occurred_at", "id")
     lines = []
     for entry in entries:
-        if not (entry.pinned or entry.kind in IMPORTANT_KINDS):
-            continue
         first_line = (entry.body.strip().splitlines() or [""])[0]
         lines.append(f"- {report_time(entry.occurred_at)} — {first_line}")
     if not lines:
