@@ -14,6 +14,7 @@ from incidentdesk.accounts.models import ApiToken, Role, TokenScope, User
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import NotFound, PermissionDenied, ValidationError
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.core.text import refuse_unsafe_characters
 
 TOKEN_PREFIX = "idk_"
 
@@ -171,8 +172,7 @@ def token_authenticate(plain: str) -> User | None:
 def user_by_handle(handle: str) -> User:
     """Find an active user by username or email (case-insensitive), with or without a leading @."""
     handle = (handle or "").strip().lstrip("@")
-    if "\x00" in handle:
-        raise ValidationError("must not contain NUL characters", field="person")
+    refuse_unsafe_characters(handle, field="person")
     if not handle:
         raise ValidationError("name a person by username or email", field="person")
     lookup = {"email__iexact": handle} if "@" in handle else {"username__iexact": handle}

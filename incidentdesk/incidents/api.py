@@ -4,8 +4,9 @@ from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from incidentdesk.accounts.services import user_by_handle
-from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.errors import NotFound
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.core.text import refuse_unsafe_characters
 from incidentdesk.incidents import selectors, services
 from incidentdesk.incidents.models import ActionItem, Component, Incident, Severity, TimelineEntry
 from incidentdesk.incidents.schemas import (
@@ -51,9 +52,7 @@ class IncidentFilters(Clean):
 
 def _refuse_nul(value: str, field: str) -> str:
     # Path and query text is not validated by a schema; PostgreSQL cannot compare a NUL.
-    if "\x00" in value:
-        raise ValidationError("must not contain NUL characters", field=field)
-    return value
+    return refuse_unsafe_characters(value, field=field)
 
 
 def _incident(reference: str) -> Incident:

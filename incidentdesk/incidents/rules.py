@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from incidentdesk.core.errors import InvalidTransition, ValidationError
+from incidentdesk.core.text import refuse_unsafe_characters
 
 INVESTIGATING, IDENTIFIED, MONITORING = "investigating", "identified", "monitoring"
 BLOCKED, RESOLVED, CLOSED = "blocked", "resolved", "closed"
@@ -183,12 +184,10 @@ def check_whole_number(value, *, field: str, minimum: int = 0, maximum: int = MA
 
 
 def check_text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:
-    """Trim a text input and check its length."""
+    """Trim a text input and check its length and characters."""
     if value is not None and not isinstance(value, str):
         raise ValidationError("must be text", field=field)
-    value = (value or "").strip()
-    if "\x00" in value:
-        raise ValidationError("must not contain NUL characters", field=field)
+    value = refuse_unsafe_characters((value or "").strip(), field=field)
     if required and not value:
         raise ValidationError("is required", field=field)
     if len(value) > max_length:

@@ -5,30 +5,35 @@ from datetime import date, datetime
 from ninja import Schema
 from pydantic import ConfigDict, field_validator
 
+from incidentdesk.core.text import unsafe_character, unsafe_message
 from incidentdesk.incidents.models import Incident
 from incidentdesk.postmortems.durations import duration_between, format_duration
 
 
-def has_nul(value) -> bool:
-    """Whether a NUL character hides anywhere in a JSON value (PostgreSQL cannot store one)."""
+def unsafe_in(value) -> str | None:
+    """The first character anywhere in a JSON value that text may not contain (a control
+    character, a lone surrogate or a non-character; see rules.UNSAFE_CHARACTERS), or None."""
     if isinstance(value, str):
-        return "\x00" in value
+        return unsafe_character(value)
     if isinstance(value, list | tuple):
-        return any(has_nul(item) for item in value)
-    if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    return False
+        items = value
+    elif isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    else:
+        return None
+    return next((bad for bad in map(unsafe_in, items) if bad), None)
 
 
 class Clean(Schema):
-    """Input refusing NUL characters in any field, so they are a 422 naming the field and never
-    reach the database."""
+    """Input refusing control characters in any field, so they are a 422 naming the field and
+    never reach the database, the feeds or a JSON consumer."""
 
     @field_validator("*", mode="before")
     @classmethod
-    def _refuse_nul(cls, value):
-        if has_nul(value):
-            raise ValueError("must not contain NUL characters")
+    def _refuse_unsafe(cls, value):
+        bad = unsafe_in(value)
+        if bad:
+            raise ValueError(unsafe_message(bad))
         return value
 
 

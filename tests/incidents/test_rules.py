@@ -359,3 +359,14 @@ def test_check_whole_number_refuses_what_the_database_cannot_hold(value):
 def test_check_whole_number_accepts_the_bounds():
     assert rules.check_whole_number(0, field="n") == 0
     assert rules.check_whole_number(rules.MAX_INTEGER, field="n") == rules.MAX_INTEGER
+
+
+@pytest.mark.parametrize("bad", ["\x0b", "\x01", "\x1f", "\ufffe", "\uffff", "\ud800", "\x0c"])
+def test_check_text_refuses_characters_xml_and_json_consumers_cannot_carry(bad):
+    with pytest.raises(ValidationError, match="U\\+") as caught:
+        rules.check_text(f"db{bad}down", field="summary", max_length=100)
+    assert caught.value.field == "summary"
+
+
+def test_check_text_keeps_tabs_and_line_breaks():
+    assert rules.check_text("a\tb\r\nc", field="summary", max_length=100) == "a\tb\r\nc"

@@ -6,6 +6,7 @@ from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.ids import new_public_id
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.core.text import refuse_unsafe_characters
 from incidentdesk.incidents.models import Component, Severity
 from incidentdesk.incidents.rules import (
     SeverityName,
@@ -93,8 +94,8 @@ def severity_save(
 
 def component_lookup(value) -> Component:
     """A component by id or by name (case-insensitive)."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValidationError("must not contain NUL characters", field="components")
+    if isinstance(value, str):
+        refuse_unsafe_characters(value, field="components")
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
         component = Component.objects.filter(pk=int(value)).first()
     else:
