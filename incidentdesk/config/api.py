@@ -7,20 +7,51 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
+from incidentdesk.accounts.models import TokenScope
 from incidentdesk.accounts.services import token_authenticate
-from incidentdesk.core.errors import IncidentDeskError
+from incidentdesk.core.errors import IncidentDeskError, NotAuthenticated, PermissionDenied
 
 logger = logging.getLogger(__name__)
 
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
 class BearerToken(HttpBearer):
+    """`Authorization: Bearer <token>`. A token that is not live is a 401 at once (never a
+    fall-back to the session), and a read-scoped token is a 403 on every write method before
+    the body is even read, so the answer does not depend on what the body holds."""
+
     def authenticate(self, request, token):
         user = token_authenticate(token)
-        if user is not None:
-            request.user = user
+        if user is None:
+            raise NotAuthenticated(
+                "the token in 'Authorization: Bearer <token>' is unknown or revoked, or its "
+                "account is deactivated"
+            )
+        if request.method not in READ_METHODS and user.token_scope != TokenScope.WRITE:
+            raise PermissionDenied("this API token is read-only; writes need a write token")
+        request.user = user
         return user
+
+
+class SignedInSession(SessionAuth):
+    """A signed-in browser, only when no Authorization header was sent. Its writes need
+    Django's CSRF token; a request with neither a session nor a token is a 401 (Django's CSRF
+    check used to answer it first, with a 403)."""
+
+    def __call__(self, request):
+        if "Authorization" in request.headers or not request.user.is_authenticated:
+            return None
+        if check_csrf(request):
+            raise PermissionDenied(
+                "CSRF check failed: a signed-in browser sends the csrftoken cookie's value in "
+                "an X-CSRFToken header on writes (or use a bearer token)"
+            )
+        return request.user
 
 
 api = NinjaAPI(
@@ -28,13 +59,18 @@ api = NinjaAPI(
     version="1",
     description="Declare, coordinate and record incidents. Authenticate with "
     "`Authorization: Bearer <token>`; errors are JSON with a `detail` naming the field.",
-    auth=[BearerToken(), django_auth],
+    auth=[BearerToken(), SignedInSession()],
     urls_namespace="api",
 )
 
 
 def _error(request, status: int, detail: str, field: str | None = None, **extra):
-    return api.create_response(request, {"detail": detail, "field": field, **extra}, status=status)
+    response = api.create_response(
+        request, {"detail": detail, "field": field, **extra}, status=status
+    )
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
 
 
 @api.exception_handler(IncidentDeskError)

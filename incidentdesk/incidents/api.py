@@ -1,9 +1,10 @@
 """Incident endpoints of the JSON API: parse, call the service, render."""
 
 from ninja import Query, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from incidentdesk.accounts.services import user_by_handle
+from incidentdesk.config.pagination import Page
 from incidentdesk.core.errors import NotFound
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import refuse_unsafe_characters
@@ -34,12 +35,6 @@ from incidentdesk.incidents.schemas import (
 
 router = Router()
 API = ActionSource.API
-
-
-class Page(PageNumberPagination):
-    # ninja's __init__ sets page_size from its own default, so a class attribute is ignored.
-    def __init__(self, page_size: int = selectors.PAGE_SIZE, **kwargs):
-        super().__init__(page_size=page_size, **kwargs)
 
 
 class IncidentFilters(Clean):
