@@ -15,6 +15,7 @@ from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 
 from incidentdesk.incidents.models import OPEN_STATUSES, ActionItem, Incident, Severity
 from incidentdesk.insights.sql import METRIC_NAMES, METRICS, Seconds
+from incidentdesk.statuspage.render_failures import RenderFailureCollector
 
 # Bucket bounds in seconds: 1 min … 30 days.
 BUCKETS = (60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400, 259200, 604800, 2592000)
@@ -85,6 +86,7 @@ class DeskCollector:
 
 registry = CollectorRegistry(auto_describe=False)
 registry.register(DeskCollector())
+registry.register(RenderFailureCollector())  # statuspage/render_failures.py
 
 
 def _authorized(request) -> bool:

@@ -101,14 +101,15 @@ def _copy_statuspage_assets(root: Path) -> None:
                     )
 
 
-def export_site(directory) -> int:
+def export_site(directory, render: bool = True) -> int:
     """Write the whole public site into `directory` (created if needed): every rendered
-    document and the assets they use. Renders first when nothing was rendered yet. Files
-    already up to date are left alone; files of documents that no longer exist are removed.
-    Returns the number of documents."""
+    document and the assets they use. Renders first (unless `render` is false), so the files
+    are current. A document that failed to render is written in its last good version (see
+    `render_failures.failing_documents`). Files already up to date are left alone; files of
+    documents that no longer exist are removed. Returns the number of documents."""
     from incidentdesk.statuspage.render import refresh_or_raise
 
-    if not PublicDocument.objects.exists():
+    if render or not PublicDocument.objects.exists():
         refresh_or_raise()
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)

@@ -2,16 +2,27 @@
 
 One entry per publication (incident or maintenance), its content every public update newest
 first, as Statuspage's feeds do. Built with Django's feed generator and rendered with the
-rest of the public site, from stored public fields only."""
+rest of the public site, from stored public fields only. Every text goes through `safe_text`:
+XML 1.0 cannot carry control characters, and one stored before the input check existed must
+not break the feed.
 
+`?component=<id or name>` narrows a feed to the publications affecting that component (or,
+for a group, any of its components): rendered when first asked for, then kept in memory until
+the public documents' version moves (`narrowed_feed`)."""
+
+import threading
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import feedgenerator, timezone
 from django.utils.html import escape
 
+from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.markdown import render_markdown
+from incidentdesk.core.text import safe_text
+from incidentdesk.incidents.models import Component
 from incidentdesk.statuspage.models import PageSettings, PublicIncident
 
 
@@ -50,20 +61,31 @@ def _content(pi: PublicIncident) -> str:
     return "".join(parts)
 
 
-def _build(feed_class, page: PageSettings, publications: list[PublicIncident], suffix: str):
+def _build(
+    feed_class,
+    page: PageSettings,
+    publications: list[PublicIncident],
+    suffix: str,
+    component: Component | None = None,
+):
+    title = f"{page.name} - Incident History"
+    feed_url = f"{settings.BASE_URL}/history.{suffix}"
+    if component is not None:
+        title = f"{title} - {component.name}"
+        feed_url = f"{feed_url}?component={component.public_id or component.pk}"
     feed = feed_class(
-        title=f"{page.name} - Incident History",
+        title=safe_text(title),
         link=f"{settings.BASE_URL}/",
-        description=f"Statuspage {page.name} incident history",
-        feed_url=f"{settings.BASE_URL}/history.{suffix}",
+        description=safe_text(f"Statuspage {page.name} incident history"),
+        feed_url=feed_url,
         language="en",
     )
     feed.stable_date = page.updated_at
     for pi in publications:
         feed.add_item(
-            title=pi.name,
+            title=safe_text(pi.name),
             link=f"{settings.BASE_URL}/incidents/{pi.public_id}",
-            description=_content(pi),
+            description=safe_text(_content(pi)),
             unique_id=_entry_id(pi),
             unique_id_is_permalink=False,
             pubdate=pi.created_at,
@@ -72,11 +94,68 @@ def _build(feed_class, page: PageSettings, publications: list[PublicIncident], s
     return feed.writeString("utf-8").encode()
 
 
-def atom_feed(page: PageSettings, publications: list[PublicIncident]) -> bytes:
+def atom_feed(
+    page: PageSettings, publications: list[PublicIncident], component: Component | None = None
+) -> bytes:
     """The Atom 1.0 feed of `publications` (newest first, updates prefetched)."""
-    return _build(AtomFeed, page, publications, "atom")
+    return _build(AtomFeed, page, publications, "atom", component)
 
 
-def rss_feed(page: PageSettings, publications: list[PublicIncident]) -> bytes:
+def rss_feed(
+    page: PageSettings, publications: list[PublicIncident], component: Component | None = None
+) -> bytes:
     """The RSS 2.0 feed of `publications` (newest first, updates prefetched)."""
-    return _build(RssFeed, page, publications, "rss")
+    return _build(RssFeed, page, publications, "rss", component)
+
+
+FEEDS = {"/history.atom": atom_feed, "/history.rss": rss_feed}
+
+
+def component_feed(path: str, key: str) -> bytes | None:
+    """The feed at `path` narrowed to the component named by `key` (its public id, id or
+    name): the publications affecting it or, for a group, any of its components. None when
+    there is no such component."""
+    from incidentdesk.statuspage.render import RECENT_LIMIT
+    from incidentdesk.statuspage.services import component_by_key
+
+    try:
+        component = component_by_key(key)
+    except ValidationError:
+        return None
+    publications = (
+        PublicIncident.objects.with_details()
+        .filter(
+            Q(affected__component=component) | Q(affected__component__group=component),
+        )
+        .distinct()
+        .order_by("-created_at", "-id")[:RECENT_LIMIT]
+    )
+    return FEEDS[path](PageSettings.load(), list(publications), component)
+
+
+class NarrowedFeeds:
+    """Feeds narrowed to a component, rendered on first request and kept until the public
+    documents' version moves: a spike of readers costs one render per feed and component."""
+
+    MAX_KEPT = 256  # answers kept per version (the component key comes from the reader)
+
+    def __init__(self):
+        self.version: int | None = None
+        self.kept: dict[tuple[str, str], tuple[bytes, str] | None] = {}
+        self._lock = threading.Lock()
+
+    def get(self, path: str, key: str, version: int) -> tuple[bytes, str] | None:
+        """(body, ETag) of the feed at `path` narrowed to component `key`, rendered for the
+        documents at `version`; None when there is no such component."""
+        from incidentdesk.statuspage.render import etag_of
+
+        with self._lock:
+            if version != self.version or len(self.kept) >= self.MAX_KEPT:
+                self.version, self.kept = version, {}
+            if (path, key) not in self.kept:
+                body = component_feed(path, key)
+                self.kept[(path, key)] = None if body is None else (body, etag_of(body))
+            return self.kept[(path, key)]
+
+
+narrowed_feed = NarrowedFeeds()

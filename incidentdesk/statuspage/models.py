@@ -252,3 +252,19 @@ class PublicDocument(models.Model):
 
     def __str__(self) -> str:
         return self.path
+
+
+class RenderFailure(models.Model):
+    """A public document that failed to render. While `failing`, the site keeps serving the
+    document's last good version and admins see the error on the status page screen; the
+    next render that succeeds clears it. `failures` only grows (it is /metrics' counter)."""
+
+    path = models.CharField(max_length=200, unique=True)
+    failing = models.BooleanField(default=True, db_index=True)
+    error = models.CharField(max_length=500, help_text="The last failure, in one line.")
+    since = models.DateTimeField(default=timezone.now, help_text="First failure of this run.")
+    failed_at = models.DateTimeField(default=timezone.now, help_text="The last failure.")
+    failures = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.error}"

@@ -13,8 +13,10 @@ Only stored public fields are read (statuspage.models and the public fields of C
 never an internal incident's title, summary, timeline or people.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from itertools import groupby
 
 from django.conf import settings
@@ -148,10 +150,10 @@ def history_path(number: int) -> str:
     return "/history" if number == 1 else f"/history/page/{number}"
 
 
-def _history(base: dict, publications: list[PublicIncident]) -> dict[str, str]:
-    """Every page of the history. Published incidents and finished maintenance, newest first
-    (`publications` comes in that order), grouped by month; a month that spills over continues
-    on the next page."""
+def _history(base: dict, publications: list[PublicIncident]) -> dict[str, Callable[[], str]]:
+    """Every page of the history, each rendered when called. Published incidents and finished
+    maintenance, newest first (`publications` comes in that order), grouped by month; a month
+    that spills over continues on the next page."""
     items = [pi for pi in publications if not pi.is_maintenance or pi.status == "completed"]
     chunks = [items[i : i + HISTORY_PAGE_SIZE] for i in range(0, len(items), HISTORY_PAGE_SIZE)]
     chunks = chunks or [[]]
@@ -171,8 +173,8 @@ def _history(base: dict, publications: list[PublicIncident]) -> dict[str, str]:
             "newer": history_path(number - 1) if number > 1 else None,
             "older": history_path(number + 1) if number < len(chunks) else None,
         }
-        documents[history_path(number)] = render_to_string(
-            "statuspage/public/history.html", context
+        documents[history_path(number)] = partial(
+            render_to_string, "statuspage/public/history.html", context
         )
     return documents
 
@@ -185,13 +187,19 @@ def _incident(base: dict, pi: PublicIncident) -> str:
 def html_documents(changed_public_ids: list[str] | None = None) -> dict[str, str]:
     """{path: HTML} for the public pages: always `/` and the history pages; the page of every
     publication when `changed_public_ids` is None, else only of those named."""
+    return {path: render() for path, render in html_renderers(changed_public_ids).items()}
+
+
+def html_renderers(changed_public_ids: list[str] | None = None) -> dict[str, Callable[[], str]]:
+    """The pages of `html_documents`, each rendered only when called: the data is read once
+    here, and one page that fails to render leaves the others (render.py stores each alone)."""
     base = base_context(PageSettings.load())
     everything = list(_publications().order_by("-started_at", "-id"))  # read once for all pages
-    documents = {"/": _home(base), **_history(base, everything)}
+    documents = {"/": partial(_home, base), **_history(base, everything)}
     publications = everything
     if changed_public_ids is not None:
         changed = set(changed_public_ids)
         publications = [pi for pi in everything if pi.public_id in changed]
     for pi in publications:
-        documents[f"/incidents/{pi.public_id}"] = _incident(base, pi)
+        documents[f"/incidents/{pi.public_id}"] = partial(_incident, base, pi)
     return documents

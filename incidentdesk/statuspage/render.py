@@ -1,26 +1,34 @@
 """Rendering the public site when data changes, not per request.
 
 `refresh()` renders every public document (the eight Statuspage v2 JSON files, the Atom and
-RSS feeds, and the HTML pages from `pages.html_documents`) and stores those whose bytes changed
+RSS feeds, and the HTML pages from `pages.html_renderers`) and stores those whose bytes changed
 in `PublicDocument`, with a strong ETag and a new version number. Every web process serves
 them from memory (public_views.py); `export.py` writes them out as static files.
 
+Each document renders on its own: one that fails keeps its last stored version while every
+other is stored, and the failure is logged and recorded (render_failures.py: admins see it,
+/metrics counts it, `statuspage export` reports it) until a later render of it succeeds.
+Stored text is made safe as it is rendered (core/text.safe_text).
+
 Services call it after commit; a periodic task calls it every minute so time-based content
-(today's uptime bar, maintenance about to start) stays fresh. A failure here is logged and
-never undoes the change that triggered it.
+(today's uptime bar, maintenance about to start) stays fresh and failed documents are tried
+again. A failure here is logged and never undoes the change that triggered it.
 """
 
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache, partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Max, Q
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from incidentdesk.core.text import safe_text
 from incidentdesk.incidents.models import Component
 from incidentdesk.statuspage import rules
 from incidentdesk.statuspage.models import (
@@ -29,6 +37,7 @@ from incidentdesk.statuspage.models import (
     PublicDocument,
     PublicIncident,
 )
+from incidentdesk.statuspage.render_failures import note_outcomes
 from incidentdesk.statuspage.serializers import component_json, incident_json, page_json
 
 logger = logging.getLogger(__name__)
@@ -157,79 +166,155 @@ def status_json(snap: Snapshot) -> dict:
     return {"indicator": indicator, "description": description}
 
 
-def v2_documents(snap: Snapshot) -> dict[str, dict]:
-    """The eight Statuspage public API v2 documents, keyed by path."""
-    page = page_json(snap.page, _updated_at(snap))
-    components = component_rows(snap)
-    status = status_json(snap)
-    unresolved = [snap.incident(p) for p in snap.incidents if p.status in UNRESOLVED_STATUSES]
-    recent = [snap.incident(p) for p in snap.incidents[:RECENT_LIMIT]]
+def v2_builders(snap: Snapshot) -> dict[str, Callable[[], dict]]:
+    """The eight Statuspage public API v2 documents, keyed by path, each built when called.
+    The parts they share are built once, on first use; a part that fails fails only the
+    documents that use it."""
+    page = cache(lambda: page_json(snap.page, _updated_at(snap)))
+    components = cache(lambda: component_rows(snap))
+    status = cache(lambda: status_json(snap))
     # Upcoming and active read soonest first; the full list newest first.
     soonest = sorted(snap.maintenances, key=lambda m: (m.scheduled_for, m.pk))
-    upcoming = [snap.incident(m) for m in soonest if m.status == "scheduled"]
-    active = [snap.incident(m) for m in soonest if m.status in ACTIVE_MAINTENANCE]
-    not_done = [snap.incident(m) for m in soonest if m.status in UPCOMING_OR_ACTIVE]
-    maintenances = [snap.incident(m) for m in snap.maintenances[:RECENT_LIMIT]]
+
+    def unresolved() -> list[dict]:
+        return [snap.incident(p) for p in snap.incidents if p.status in UNRESOLVED_STATUSES]
+
+    def maintenances(statuses) -> list[dict]:
+        return [snap.incident(m) for m in soonest if m.status in statuses]
+
     return {
-        f"{V2}/summary.json": {
-            "page": page,
-            "components": components,
-            "incidents": unresolved,
-            "scheduled_maintenances": not_done,
-            "status": status,
+        f"{V2}/summary.json": lambda: {
+            "page": page(),
+            "components": components(),
+            "incidents": unresolved(),
+            "scheduled_maintenances": maintenances(UPCOMING_OR_ACTIVE),
+            "status": status(),
         },
-        f"{V2}/status.json": {"page": page, "status": status},
-        f"{V2}/components.json": {"page": page, "components": components},
-        f"{V2}/incidents.json": {"page": page, "incidents": recent},
-        f"{V2}/incidents/unresolved.json": {"page": page, "incidents": unresolved},
-        f"{V2}/scheduled-maintenances.json": {
-            "page": page,
-            "scheduled_maintenances": maintenances,
+        f"{V2}/status.json": lambda: {"page": page(), "status": status()},
+        f"{V2}/components.json": lambda: {"page": page(), "components": components()},
+        f"{V2}/incidents.json": lambda: {
+            "page": page(),
+            "incidents": [snap.incident(p) for p in snap.incidents[:RECENT_LIMIT]],
         },
-        f"{V2}/scheduled-maintenances/upcoming.json": {
-            "page": page,
-            "scheduled_maintenances": upcoming,
+        f"{V2}/incidents/unresolved.json": lambda: {"page": page(), "incidents": unresolved()},
+        f"{V2}/scheduled-maintenances.json": lambda: {
+            "page": page(),
+            "scheduled_maintenances": [snap.incident(m) for m in snap.maintenances[:RECENT_LIMIT]],
         },
-        f"{V2}/scheduled-maintenances/active.json": {
-            "page": page,
-            "scheduled_maintenances": active,
+        f"{V2}/scheduled-maintenances/upcoming.json": lambda: {
+            "page": page(),
+            "scheduled_maintenances": maintenances(("scheduled",)),
+        },
+        f"{V2}/scheduled-maintenances/active.json": lambda: {
+            "page": page(),
+            "scheduled_maintenances": maintenances(ACTIVE_MAINTENANCE),
         },
     }
 
 
+def v2_documents(snap: Snapshot) -> dict[str, dict]:
+    """The eight Statuspage public API v2 documents, keyed by path."""
+    return {path: build() for path, build in v2_builders(snap).items()}
+
+
+def _safe(data):
+    """`data` with unsafe characters in its strings replaced (see core/text.py): json.dumps
+    would carry them as escapes that many consumers still refuse."""
+    if isinstance(data, str):
+        return safe_text(data)
+    if isinstance(data, dict):
+        return {key: _safe(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_safe(item) for item in data]
+    return data
+
+
 def _json_bytes(data: dict) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(_safe(data), ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _html_documents(public_incident_ids) -> dict[str, str] | None:
-    """The public pages from pages.py, or None when they could not be rendered (the JSON and
-    feeds are still stored)."""
-    try:
-        from incidentdesk.statuspage.pages import html_documents
-    except ImportError:
-        return None
-    try:
-        return html_documents(public_incident_ids)
-    except Exception:
-        logger.exception("rendering the public HTML pages failed")
-        return None
-
-
-def render_documents(public_incident_ids: list[str] | None = None) -> tuple[dict, bool]:
-    """{path: (content_type, bytes)} for every public document, and whether the set is
-    complete (so documents missing from it can be removed)."""
-    from incidentdesk.statuspage.feeds import atom_feed, rss_feed
-
-    snap = read_snapshot()
-    documents = {path: (JSON_TYPE, _json_bytes(doc)) for path, doc in v2_documents(snap).items()}
+def history_feed_items(snap: Snapshot) -> list[PublicIncident]:
+    """What the feeds list: incidents and maintenance, newest first."""
     history = snap.incidents + snap.maintenances
     history.sort(key=lambda p: (p.created_at, p.pk), reverse=True)
-    documents["/history.atom"] = (ATOM_TYPE, atom_feed(snap.page, history[:RECENT_LIMIT]))
-    documents["/history.rss"] = (RSS_TYPE, rss_feed(snap.page, history[:RECENT_LIMIT]))
-    pages = _html_documents(public_incident_ids)
-    for path, html in (pages or {}).items():
-        documents[path] = (HTML_TYPE, html.encode())
-    return documents, pages is not None and public_incident_ids is None
+    return history[:RECENT_LIMIT]
+
+
+# Every document on its own -----------------------------------------------------------------
+
+# Where a failure to read what every HTML page shows is recorded (no page could be tried).
+HTML_PAGES = "/"
+
+
+@dataclass
+class Rendered:
+    """One render of the site: the documents that rendered, {path: (content_type, bytes)};
+    the ones that failed, {path: the error in one line}; and whether every document of the
+    site was tried (so a stored document missing from both is gone and can be removed)."""
+
+    documents: dict[str, tuple[str, bytes]]
+    failures: dict[str, str]
+    complete: bool
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return safe_text(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)[:500]
+
+
+def _renderers(snap: Snapshot) -> dict[str, tuple[str, Callable[[], bytes]]]:
+    from incidentdesk.statuspage.feeds import atom_feed, rss_feed
+
+    renderers = {
+        path: (JSON_TYPE, partial(lambda build: _json_bytes(build()), build))
+        for path, build in v2_builders(snap).items()
+    }
+    items = history_feed_items(snap)
+    renderers["/history.atom"] = (ATOM_TYPE, lambda: atom_feed(snap.page, items))
+    renderers["/history.rss"] = (RSS_TYPE, lambda: rss_feed(snap.page, items))
+    return renderers
+
+
+def _render_each(renderers: dict, rendered: Rendered) -> None:
+    """Render each document alone: one that fails is logged and noted, the others go on.
+    A database error is not a document's fault and stops the whole render (retried later)."""
+    for path, (kind, render) in renderers.items():
+        try:
+            rendered.documents[path] = (kind, render())
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            logger.exception("rendering the public document %s failed", path)
+            rendered.failures[path] = _one_line(exc)
+
+
+def _html_renderers(public_incident_ids, rendered: Rendered) -> dict:
+    """The public pages from pages.py, each rendered as HTML bytes with unsafe characters
+    replaced; none (and the failure noted under `/`) when what they share could not be read."""
+    from incidentdesk.statuspage.pages import html_renderers
+
+    try:
+        pages = html_renderers(public_incident_ids)
+    except DatabaseError:
+        raise
+    except Exception as exc:
+        logger.exception("rendering the public HTML pages failed")
+        rendered.failures[HTML_PAGES] = _one_line(exc)
+        rendered.complete = False
+        return {}
+    return {
+        path: (HTML_TYPE, partial(lambda page: safe_text(page()).encode(), page))
+        for path, page in pages.items()
+    }
+
+
+def render_documents(public_incident_ids: list[str] | None = None) -> Rendered:
+    """Every public document, each rendered on its own (see `Rendered`): the v2 JSON, the
+    feeds, and the HTML pages (all of them, or `/`, the history and the named publications')."""
+    rendered = Rendered({}, {}, complete=public_incident_ids is None)
+    _render_each(_renderers(read_snapshot()), rendered)
+    _render_each(_html_renderers(public_incident_ids, rendered), rendered)
+    return rendered
 
 
 # Storing ----------------------------------------------------------------------------------
@@ -248,12 +333,14 @@ class Stored:
     version: int
     changed: dict[str, bytes]
     removed: list[str]
+    failures: dict[str, str] = field(default_factory=dict)
 
 
-def _store(documents: dict, complete: bool, expected_version: int | None) -> Stored | None:
-    """Write the documents whose bytes changed under one new version number. Returns None
-    (writing nothing) when another refresh stored a version since `expected_version`, so a
-    render of older data never replaces a newer one."""
+def _store(rendered: Rendered, expected_version: int | None) -> Stored | None:
+    """Write the documents whose bytes changed under one new version number, and note which
+    failed. A document that failed keeps its stored version. Returns None (writing nothing)
+    when another refresh stored a version since `expected_version`, so a render of older data
+    never replaces a newer one."""
     with transaction.atomic():
         # One writer at a time: PostgreSQL waits on this row lock; SQLite's IMMEDIATE
         # transactions already hold the write lock.
@@ -261,15 +348,19 @@ def _store(documents: dict, complete: bool, expected_version: int | None) -> Sto
         current = latest_version()
         if expected_version is not None and current != expected_version:
             return None
+        note_outcomes(rendered.documents, rendered.failures)
+        documents, failures = rendered.documents, rendered.failures
         existing = dict(PublicDocument.objects.values_list("path", "etag"))
         changed = {
             path: (kind, body)
             for path, (kind, body) in documents.items()
             if existing.get(path) != etag_of(body)
         }
-        removed = [p for p in existing if p not in documents] if complete else []
+        removed = []
+        if rendered.complete:
+            removed = [p for p in existing if p not in documents and p not in failures]
         if not changed and not removed:
-            return Stored(current, {}, [])
+            return Stored(current, {}, [], failures)
         version = current + 1
         rows = [
             PublicDocument(path=p, content_type=k, body=b, etag=etag_of(b), version=version)
@@ -285,23 +376,22 @@ def _store(documents: dict, complete: bool, expected_version: int | None) -> Sto
             PublicDocument.objects.filter(path__in=removed).delete()
             # Readers notice a removal by a new version; mark it on the home page's row.
             PublicDocument.objects.filter(path="/").update(version=version)
-        return Stored(version, {p: b for p, (_, b) in changed.items()}, removed)
+        return Stored(version, {p: b for p, (_, b) in changed.items()}, removed, failures)
 
 
 def refresh_or_raise(public_incident_ids: list[str] | None = None) -> Stored:
-    """Render and store; see `refresh`. Raises on failure (for tests and the CLI)."""
+    """Render and store; see `refresh`. Raises when the site could not be rendered or stored
+    at all (for tests and the CLI); documents that failed alone are in `Stored.failures`."""
     for _ in range(OPTIMISTIC_ATTEMPTS):
         expected = latest_version()
-        documents, complete = render_documents(public_incident_ids)
-        stored = _store(documents, complete, expected)
+        stored = _store(render_documents(public_incident_ids), expected)
         if stored is not None:
             break
     else:
         # Busy: render under the lock so this one surely lands.
         with transaction.atomic():
             list(PageSettings.objects.select_for_update().filter(pk=1).values_list("pk"))
-            documents, complete = render_documents(public_incident_ids)
-            stored = _store(documents, complete, None)
+            stored = _store(render_documents(public_incident_ids), None)
     if stored.changed or stored.removed:
         # This process serves the change at once; the others see it at their next check.
         from incidentdesk.statuspage.public_views import cache

@@ -28,6 +28,7 @@ from incidentdesk.statuspage.models import (
     PublicIncident,
 )
 from incidentdesk.statuspage.render import page_status
+from incidentdesk.statuspage.render_failures import failing_documents
 
 WEB = ActionSource.WEB
 # Errors about who or what, rather than about a field: answered by web_errors as a page.
@@ -160,6 +161,7 @@ def _overview(request, status: int = 200, **forms):
         "maintenance_update_form": MaintenanceUpdateForm(),
         "banner_form": forms.get("banner_form") or _banner_form(page),
         "component_statuses": ComponentStatusForm.base_fields["status"].choices,
+        "render_failures": failing_documents(),
     }
     return render(request, "statuspage/internal/overview.html", context, status=status)
 

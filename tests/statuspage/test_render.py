@@ -106,7 +106,7 @@ def test_failing_html_pages_still_leave_fresh_json(page, manager, monkeypatch, c
     def broken(ids):
         raise RuntimeError("page template exploded")
 
-    monkeypatch.setattr(pages, "html_documents", broken)
+    monkeypatch.setattr(pages, "html_renderers", broken)
     services.publication_update(
         actor=manager, source=WEB, public_incident=page["active"], message="JSON still moves."
     )
@@ -119,10 +119,12 @@ def test_failing_html_pages_still_leave_fresh_json(page, manager, monkeypatch, c
 
 
 def test_a_render_of_older_data_never_replaces_a_newer_one(page):
-    documents, complete = render.render_documents()
-    stale = {p: (k, b"old" if p.endswith(".json") else b) for p, (k, b) in documents.items()}
+    rendered = render.render_documents()
+    rendered.documents = {
+        p: (k, b"old" if p.endswith(".json") else b) for p, (k, b) in rendered.documents.items()
+    }
     expected = render.latest_version() - 1  # someone stored a version since
-    assert render._store(stale, complete, expected) is None
+    assert render._store(rendered, expected) is None
     assert bytes(PublicDocument.objects.get(path="/api/v2/status.json").body) != b"old"
 
 

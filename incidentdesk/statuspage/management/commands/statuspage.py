@@ -1,6 +1,8 @@
 import time
 
-from incidentdesk.core.cli import SOURCE
+from django.core.management.base import CommandError
+
+from incidentdesk.core.cli import EXIT_FAILURE, SOURCE
 from incidentdesk.core.cli import Command as CliCommand
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.incidents.management.render import incident_or_error
@@ -144,18 +146,40 @@ class Command(CliCommand):
         from incidentdesk.statuspage.export import export_site
         from incidentdesk.statuspage.render import latest_version
 
-        export_site(options["directory"])  # renders first when nothing was rendered yet
+        export_site(options["directory"])  # renders first, so the files are current
         self.stdout.write(f"exported the public site to {options['directory']}")
         if not options["watch"]:
+            failed = _failed_documents()
+            if failed:
+                raise CommandError(failed, returncode=EXIT_FAILURE)
             return
         self.stdout.write("watching for changes (Ctrl-C to stop)")
-        seen = latest_version()
+        seen, reported = latest_version(), ""
         try:
             while True:
+                failed = _failed_documents()
+                if failed and failed != reported:
+                    self.stderr.write(f"warning: {failed}")
+                reported = failed
                 time.sleep(1)
                 version = latest_version()
                 if version != seen:
                     seen = version
-                    export_site(options["directory"])
+                    export_site(options["directory"], render=False)
         except KeyboardInterrupt:
             return
+
+
+def _failed_documents() -> str:
+    """One line naming the public documents whose last render failed, and why; empty when
+    none did."""
+    from incidentdesk.statuspage.render_failures import failing_documents
+
+    failures = failing_documents()
+    if not failures:
+        return ""
+    reasons = "; ".join(f"{f.path}: {f.error}" for f in failures)
+    return (
+        f"{len(failures)} public document(s) failed to render, so their last good version "
+        f"was exported: {reasons}"
+    )
