@@ -27,6 +27,7 @@ from incidentdesk.incidents.schemas import (
     RolesOut,
     SeverityIn,
     SeverityOut,
+    SeverityPatch,
     StatusIn,
     TimelineIn,
     TimelineOut,
@@ -245,7 +246,7 @@ def create_severity(request, payload: SeverityIn):
 
 
 @router.patch("/severities/{key}", response=SeverityOut, tags=["catalog"])
-def update_severity(request, key: str, payload: SeverityIn):
+def update_severity(request, key: str, payload: SeverityPatch):
     data = payload.dict(exclude_unset=True)
     data.pop("key", None)
     return services.severity_save(actor=request.auth, source=API, key=key, changes=data)

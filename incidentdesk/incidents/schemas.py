@@ -1,10 +1,13 @@
 """API shapes for incidents. Field names follow DESIGN.md."""
 
 from datetime import date, datetime
+from typing import Annotated
 
 from ninja import Schema
-from pydantic import ConfigDict, field_validator
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
+from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.core.text import unsafe_character, unsafe_message
 from incidentdesk.incidents.models import Incident
 from incidentdesk.postmortems.durations import duration_between, format_duration
@@ -26,7 +29,8 @@ def unsafe_in(value) -> str | None:
 
 class Clean(Schema):
     """Input refusing control characters in any field, so they are a 422 naming the field and
-    never reach the database, the feeds or a JSON consumer."""
+    never reach the database, the feeds or a JSON consumer. Query parameters use it as it is:
+    they arrive as text, and their types convert from it."""
 
     @field_validator("*", mode="before")
     @classmethod
@@ -38,7 +42,41 @@ class Clean(Schema):
 
 
 class Strict(Clean):
-    model_config = ConfigDict(extra="forbid")
+    """A JSON body: unknown fields are refused, and every value must have its field's JSON
+    type (pydantic's strict mode): `true`/`false` for a boolean, a whole number for an integer,
+    never `0`, `"true"`, `"5"` or `5.0` read as something else. Times and dates are the
+    exception JSON forces, ISO 8601 text: declare them `Moment` and `Day`, never `datetime`
+    and `date` (which strict mode would take only as Python objects)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _iso_text(value):
+    if isinstance(value, str | date):  # a datetime is a date too
+        return value
+    raise PydanticCustomError("iso_text", "must be ISO 8601 text, e.g. 2026-05-01T10:00:00Z")
+
+
+# ISO text parsed as pydantic parses it, but never a number (lax mode reads one as Unix time).
+Moment = Annotated[datetime, BeforeValidator(_iso_text), Field(strict=False)]
+Day = Annotated[date, BeforeValidator(_iso_text), Field(strict=False)]
+
+
+def resume_day(value):
+    """The date work resumes on a blocked incident, which is what is stored: a date as given,
+    or the date a moment falls on in the reporting time zone."""
+    if isinstance(value, str) and len(value) > len("2026-05-01"):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value  # left for the date parser to refuse, naming the field
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise PydanticCustomError(
+                "naive_time", "give a time zone (e.g. 2026-05-01T10:00:00Z), or just the date"
+            )
+        return value.astimezone(reporting_zone()).date()
+    return value
 
 
 class IncidentFields(Strict):
@@ -58,11 +96,11 @@ class IncidentFields(Strict):
     tracker_url: str | None = None
     call_url: str | None = None
     chat_url: str | None = None
-    started_at: datetime | None = None
-    detected_at: datetime | None = None
-    acknowledged_at: datetime | None = None
-    mitigated_at: datetime | None = None
-    resolved_at: datetime | None = None
+    started_at: Moment | None = None
+    detected_at: Moment | None = None
+    acknowledged_at: Moment | None = None
+    mitigated_at: Moment | None = None
+    resolved_at: Moment | None = None
 
 
 class IncidentIn(IncidentFields):
@@ -74,15 +112,16 @@ class IncidentIn(IncidentFields):
 class IncidentPatch(IncidentFields):
     title: str | None = None
     severity: str | int | None = None
-    declared_at: datetime | None = None
-    closed_at: datetime | None = None
+    declared_at: Moment | None = None
+    closed_at: Moment | None = None
 
 
 class StatusIn(Strict):
     status: str
     reason: str = ""
     message: str = ""
-    blocked_until: date | None = None
+    # A date, or a moment reduced to its date in the reporting time zone (resume_day).
+    blocked_until: Annotated[Day | Moment | None, BeforeValidator(resume_day)] = None
 
 
 class CommandIn(Strict):
@@ -196,7 +235,7 @@ class CommandOut(Schema):
 class TimelineIn(Strict):
     kind: str = "note"
     body: str
-    occurred_at: datetime | None = None
+    occurred_at: Moment | None = None
     pinned: bool = False
     visibility: str = "internal"
 
@@ -271,7 +310,7 @@ class ActionFields(Strict):
     phase: str | None = None
     category: str | None = None
     owner: str | None = None
-    due_date: date | None = None
+    due_date: Day | None = None
     priority: str | None = None
     status: str | None = None
     wont_do_reason: str | None = None
@@ -335,8 +374,7 @@ class ComponentOut(Schema):
         return obj.group.name if obj.group_id else None
 
 
-class SeverityIn(Strict):
-    key: str
+class SeverityFields(Strict):
     name: str | None = None
     position: int | None = None
     aliases: str | None = None
@@ -345,6 +383,15 @@ class SeverityIn(Strict):
     reminder_interval_minutes: int | None = None
     postmortem_required: bool | None = None
     action_due_days: int | None = None
+
+
+class SeverityIn(SeverityFields):
+    key: str
+
+
+class SeverityPatch(SeverityFields):
+    # The level is named by the path; a key sent back with the rest of a level is ignored.
+    key: str | None = None
 
 
 class SeverityOut(Schema):

@@ -1,12 +1,10 @@
 """API shapes for postmortems."""
 
-from datetime import date
 from typing import Any
 
 from ninja import Schema
-from pydantic import StrictInt
 
-from incidentdesk.incidents.schemas import Strict
+from incidentdesk.incidents.schemas import Day, Strict
 
 
 class StartIn(Strict):
@@ -44,7 +42,7 @@ class FollowUpIn(Strict):
     owner: str
     category: str = ""
     priority: str = "medium"
-    due_date: date | None = None
+    due_date: Day | None = None
     external_url: str = ""
     description: str = ""
 
@@ -63,8 +61,8 @@ class MeetingIn(Strict):
 
 
 class FeedbackIn(Strict):
-    response_rating: StrictInt
-    postmortem_rating: StrictInt
+    response_rating: int
+    postmortem_rating: int
     improve: str = ""
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ninja import Schema
 
-from incidentdesk.incidents.schemas import Strict
+from incidentdesk.incidents.schemas import Moment, Strict
 
 
 class PublicationIn(Strict):
@@ -39,8 +39,8 @@ class ResolveIn(Strict):
 class MaintenanceIn(Strict):
     name: str
     message: str
-    scheduled_for: datetime
-    scheduled_until: datetime
+    scheduled_for: Moment
+    scheduled_until: Moment
     components: list[str] = []
     auto_transition: bool = True
     remind_prior: bool = True
