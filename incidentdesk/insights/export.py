@@ -1,9 +1,8 @@
 """The insights figures as CSV rows (shared by the API and the CLI). Durations are in whole
-seconds; an empty cell is an unknown figure, never zero."""
+seconds; an empty cell is an unknown figure, never zero. Written by core.csv_export, so a
+name that starts like a formula opens as text."""
 
-import csv
-import io
-
+from incidentdesk.core.csv_export import csv_text
 from incidentdesk.insights.sql import METRICS
 
 FIGURES = ("count", "unknown", "mean", "median", "p90")
@@ -26,14 +25,6 @@ def _duration_cells(durations: dict) -> list:
     return cells
 
 
-def _write(rows: list[list]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for row in rows:
-        writer.writerow(["" if cell is None else cell for cell in row])
-    return out.getvalue()
-
-
 def summary_csv(data: dict) -> str:
     """One row per period (current, previous)."""
     severities = list(data["current"]["by_severity"])
@@ -48,7 +39,7 @@ def summary_csv(data: dict) -> str:
         row += [p["by_severity"][k] for k in severities] + _duration_cells(p["durations"])
         row += [p["actions"][a] for a in actions]
         rows.append(row)
-    return _write(rows)
+    return csv_text(rows)
 
 
 def timeseries_csv(data: dict) -> str:
@@ -64,11 +55,11 @@ def timeseries_csv(data: dict) -> str:
                 *_duration_cells(b["durations"]),
             ]
         )
-    return _write(rows)
+    return csv_text(rows)
 
 
 def breakdown_csv(data: dict) -> str:
     rows = [[data["by"], "incidents", *_duration_headers()]]
     for r in data["rows"]:
         rows.append([r["key"], r["incidents"], *_duration_cells(r["durations"])])
-    return _write(rows)
+    return csv_text(rows)
