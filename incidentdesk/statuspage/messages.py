@@ -3,16 +3,22 @@ when the change is made so every retry sends the same thing."""
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from incidentdesk.statuspage.models import PageSettings, PublicIncident, PublicUpdate
 from incidentdesk.statuspage.serializers import component_json, incident_json, iso
 
 
+def webhook_documentation_url() -> str:
+    """The public page describing webhook bodies, headers and signatures (views_docs)."""
+    return f"{settings.BASE_URL}{reverse('webhook_documentation')}"
+
+
 def _meta() -> dict:
     return {
         "unsubscribe": None,
-        "documentation": f"{settings.BASE_URL}/docs/webhooks",
+        "documentation": webhook_documentation_url(),
         "generated_at": iso(timezone.now()),
     }
 
