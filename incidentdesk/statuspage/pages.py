@@ -26,7 +26,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 
 from incidentdesk.incidents.models import Component, ComponentStatus
-from incidentdesk.statuspage import uptime
+from incidentdesk.statuspage import rules, uptime
 from incidentdesk.statuspage.forms import SubscribeForm, leaf_components
 from incidentdesk.statuspage.models import (
     PageSettings,
@@ -49,14 +49,10 @@ class ComponentRow:
 
     @property
     def status(self) -> str:
-        """A group shows its worst child's status."""
+        """A group shows the worst status of the children it shows (rules.worst_status)."""
         if not self.children:
             return self.component.status
-        return max(
-            (c.component.status for c in self.children),
-            key=uptime.LEVELS.index,
-            default="operational",
-        )
+        return rules.worst_status(c.component.status for c in self.children)
 
     @property
     def status_text(self) -> str:

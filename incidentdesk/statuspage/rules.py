@@ -22,6 +22,18 @@ _COMPONENT_WEIGHT = {
     "major_outage": 3,
 }
 _IMPACT_BY_WEIGHT = {0: "none", 1: "minor", 2: "major", 3: "critical"}
+# Component statuses from least to most severe, for showing the worst of several (a group's
+# status). Maintenance is planned and announced, so any unplanned problem outranks it; it
+# still outranks operational, so a group with a part in maintenance is not shown as fully up.
+# The same order as the page indicator (maintenance only when nothing is worse) and the
+# uptime bars.
+STATUS_SEVERITY = (
+    "operational",
+    "under_maintenance",
+    "degraded_performance",
+    "partial_outage",
+    "major_outage",
+)
 IMPACT_ORDER = ("none", "minor", "major", "critical")
 INDICATOR_TEXT = {
     "none": "All Systems Operational",
@@ -40,6 +52,12 @@ def check_component_status(value: str, *, field: str = "status") -> str:
             field=field,
         )
     return value
+
+
+def worst_status(statuses: Iterable[str], *, default: str = "operational") -> str:
+    """The most severe of `statuses` by STATUS_SEVERITY (`default` when there are none): a
+    component group's status is the worst of its children's, as on Statuspage."""
+    return max(statuses, key=STATUS_SEVERITY.index, default=default)
 
 
 def derive_impact(component_statuses: Iterable[str]) -> str:

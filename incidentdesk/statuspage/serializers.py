@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from incidentdesk.incidents.models import Component
+from incidentdesk.statuspage import rules
 from incidentdesk.statuspage.models import PageSettings, PublicIncident, PublicUpdate
 
 
@@ -34,13 +35,17 @@ def component_json(
     children: list | None = None,
     position: int | None = None,
 ) -> dict:
-    """A component row. Groups carry `group: true` and their children's ids; children carry
-    their `group_id`. `position` is the row's place on the page when the caller lays out the
-    whole list (Statuspage numbers components from 1 in page order)."""
+    """A component row. Groups carry `group: true`, their children's ids, and the worst of
+    their children's statuses (rules.worst_status; a group without children keeps its own);
+    children carry their `group_id`. `position` is the row's place on the page when the
+    caller lays out the whole list (Statuspage numbers components from 1 in page order)."""
+    status = component.status
+    if children:
+        status = rules.worst_status(child.status for child in children)
     data = {
         "id": component.public_id,
         "name": component.name,
-        "status": component.status,
+        "status": status,
         "created_at": iso(component.created_at),
         "updated_at": iso(component.updated_at),
         "position": component.position if position is None else position,
