@@ -12,6 +12,7 @@ Paths map to files so that nginx's `try_files $uri $uri/index.html =404;` finds 
     /history/page/2         history/page/2/index.html
     /incidents/<id>         incidents/<id>/index.html
     /api/v2/summary.json    api/v2/summary.json          (and the other v2 files)
+    /index.json             index.json                   (the summary again, public_views.ALIASES)
     /history.atom, .rss     history.atom, history.rss
     /404                    404.html                     (when the pages provide one)
     static assets           static/...                   (the pages link /static/...)
@@ -27,11 +28,12 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 
 from incidentdesk.statuspage.models import PublicDocument
+from incidentdesk.statuspage.public_views import ALIASES
 
 _FILE_SUFFIXES = (".json", ".atom", ".rss", ".html", ".xml", ".txt")
 _STATIC_REF = re.compile(rb"""(?:href|src)=["']/static/([^"'?#]+)""")
 # Only files an export writes are ever removed from the directory.
-_OURS = re.compile(r"^(index\.html|404\.html|history.*|incidents/.*|api/v2/.*)$")
+_OURS = re.compile(r"^(index\.html|index\.json|404\.html|history.*|incidents/.*|api/v2/.*)$")
 
 
 def file_for(path: str) -> str:
@@ -68,8 +70,11 @@ def _write_atomically(target: Path, body: bytes) -> bool:
 
 def write_changes(directory, changed: dict[str, bytes], removed: list[str] = ()) -> None:
     """Write the changed documents ({path: body}) and delete the removed ones; copy any
-    asset the changed pages link that is not there yet."""
+    asset the changed pages link that is not there yet. A document's other addresses
+    (ALIASES) get the same file."""
     root = Path(directory)
+    changed = {**changed, **{a: changed[p] for a, p in ALIASES.items() if p in changed}}
+    removed = [*removed, *(a for a, p in ALIASES.items() if p in removed)]
     for path, body in changed.items():
         _write_atomically(root / file_for(path), body)
         _copy_linked_assets(root, body)
@@ -116,7 +121,8 @@ def export_site(directory, render: bool = True) -> int:
     _copy_statuspage_assets(root)
     documents = dict(PublicDocument.objects.values_list("path", "body"))
     write_changes(root, {path: bytes(body) for path, body in documents.items()})
-    _remove_stale(root, {file_for(path) for path in documents})
+    paths = [*documents, *(a for a, p in ALIASES.items() if p in documents)]
+    _remove_stale(root, {file_for(path) for path in paths})
     return len(documents)
 
 

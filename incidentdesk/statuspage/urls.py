@@ -20,6 +20,8 @@ urlpatterns = [
     path("history.rss", public_document, name="status_feed_rss"),
     re_path(r"^incidents/(?P<public_id>[a-z0-9]{1,16})$", public_document, name="status_incident"),
     re_path(rf"^api/v2/(?P<file>{V2_FILES})\.json$", public_document, name="status_api_v2"),
-    # Anything else under /api/v2/ gets the public 404, not the desk's.
+    # The summary again, where Statuspage consumers look: the page's base URL + index.json.
+    path("index.json", public_document, name="status_index_json"),
+    # Anything else under /api/v2/ gets a JSON 404, not the desk's page.
     re_path(r"^api/v2/", public_document),
 ]

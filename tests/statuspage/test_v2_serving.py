@@ -1,11 +1,19 @@
-"""Serving the rendered documents: ETag and 304, cache and CORS headers, HEAD, read-only
-methods, friendly 404s, no login, first render on a fresh install, changes visible fast."""
+"""Serving the rendered documents: ETag, Last-Modified and 304, cache and CORS headers, the
+CORS preflight, gzip, /index.json, HEAD, read-only methods, 404s (JSON under /api/v2/), no
+login, first render on a fresh install, changes visible fast. Most behaviours are checked on
+both doors: the Django view and the WSGI wrapper `incidentdesk serve` puts in front of it."""
 
+import gzip
+import io
 import json
 import time
+from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
+from django.utils.http import http_date
 
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.statuspage import public_views, services
@@ -91,12 +99,10 @@ def test_head_is_answered_without_a_body(anonymous, page):
 def test_writes_are_refused_with_405(anonymous, page, method):
     response = getattr(anonymous, method)("/api/v2/summary.json")
     assert response.status_code == 405
-    assert response["Allow"] == "GET, HEAD"
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
 
 
-@pytest.mark.parametrize(
-    "path", ["/incidents/nosuchthing1", "/api/v2/nothing.json", "/history/page/99"]
-)
+@pytest.mark.parametrize("path", ["/incidents/nosuchthing1", "/history/page/99"])
 def test_unknown_public_paths_get_a_friendly_404(anonymous, page, path):
     response = anonymous.get(path)
     assert response.status_code == 404
@@ -149,34 +155,40 @@ def test_the_last_documents_are_served_when_the_database_check_fails(anonymous, 
     assert response.status_code == 200
 
 
+def passed_on(environ, start_response):
+    """Stands in for Django's handler behind the WSGI wrapper (the real one would close the
+    test's connection)."""
+    start_response("418 Passed On", [("Content-Type", "text/plain")])
+    return [environ["PATH_INFO"].encode()]
+
+
+def wsgi_call(path, method="GET", **headers):
+    """(status line, headers, body) from the WSGI wrapper `incidentdesk serve` runs."""
+    app = public_views.serve_public_documents(passed_on)
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        **headers,
+    }
+    seen = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        seen["status"], seen["headers"] = status, dict(response_headers)
+
+    body = b"".join(app(environ, start_response))
+    return seen["status"], seen["headers"], body
+
+
 class TestServedStraightFromWsgi:
     """`serve_public_documents` answers rendered documents before Django, the same way."""
 
-    @staticmethod
-    def django(environ, start_response):
-        """Stands in for Django's handler (which would close the test's connection)."""
-        start_response("418 Passed On", [("Content-Type", "text/plain")])
-        return [environ["PATH_INFO"].encode()]
-
     def call(self, path, method="GET", **headers):
-        app = public_views.serve_public_documents(self.django)
-        environ = {
-            "REQUEST_METHOD": method,
-            "PATH_INFO": path,
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80",
-            "HTTP_HOST": "127.0.0.1",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": __import__("io").BytesIO(b""),
-            **headers,
-        }
-        seen = {}
-
-        def start_response(status, response_headers, exc_info=None):
-            seen["status"], seen["headers"] = status, dict(response_headers)
-
-        body = b"".join(app(environ, start_response))
-        return seen["status"], seen["headers"], body
+        return wsgi_call(path, method, **headers)
 
     def test_a_document_is_answered_with_the_views_headers(self, page, settings):
         status, headers, body = self.call("/api/v2/summary.json")
@@ -195,7 +207,6 @@ class TestServedStraightFromWsgi:
         status, head_headers, body = self.call("/", method="HEAD")
         assert status == "200 OK" and body == b""
         assert head_headers["Content-Length"] == headers["Content-Length"]
-        assert "Access-Control-Allow-Origin" not in headers  # HTML pages are not CORS
 
     def test_anything_else_goes_to_django(self, page):
         assert self.call("/api/v2/summary.json", method="POST")[0].startswith("418")
@@ -209,3 +220,218 @@ class TestServedStraightFromWsgi:
         assert PublicDocument.objects.filter(path="/").exists()
         assert self.call("/")[0].startswith("418")
         assert self.call("/api/v2/summary.json")[0].startswith("418")
+
+
+# Both doors, one answer ----------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict  # lower-case names
+    body: bytes
+
+
+def _through_django(method, path, headers) -> Answer:
+    response = Client().generic(method, path, headers=headers)
+    return Answer(
+        response.status_code,
+        {name.lower(): value for name, value in response.headers.items()},
+        response.content,
+    )
+
+
+def _through_wsgi(method, path, headers) -> Answer:
+    environ = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
+    status, response_headers, body = wsgi_call(path, method, **environ)
+    assert not status.startswith("418"), f"the wrapper passed {method} {path} on to Django"
+    return Answer(
+        int(status.split()[0]),
+        {name.lower(): value for name, value in response_headers.items()},
+        body,
+    )
+
+
+@pytest.fixture(params=["django view", "wsgi wrapper"])
+def fetch(request, page):
+    """fetch(method, path, **headers) -> Answer, through one door."""
+    door = _through_django if request.param == "django view" else _through_wsgi
+    return lambda method, path, **headers: door(method, path, headers)
+
+
+def public_paths() -> list[str]:
+    """Every document the public site serves, and its other address."""
+    return sorted(PublicDocument.objects.values_list("path", flat=True)) + ["/index.json"]
+
+
+def test_a_preflight_on_every_public_document_allows_any_origin_to_revalidate(fetch):
+    for path in public_paths():
+        answer = fetch(
+            "OPTIONS",
+            path,
+            Origin="http://127.0.0.2:8001",
+            **{
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "content-type,if-none-match",
+            },
+        )
+        assert answer.status == 204, path
+        assert answer.body == b""
+        assert answer.headers["access-control-allow-origin"] == "*"
+        assert answer.headers["access-control-allow-methods"] == "GET, HEAD, OPTIONS"
+        allowed = {
+            h.strip().lower() for h in answer.headers["access-control-allow-headers"].split(",")
+        }
+        assert {"content-type", "if-none-match"} <= allowed
+        assert answer.headers["access-control-expose-headers"] == "ETag"
+
+
+def test_every_public_document_is_readable_from_any_origin_with_its_etag(fetch):
+    for path in public_paths():
+        answer = fetch("GET", path, Origin="http://127.0.0.2:8001")
+        assert answer.status == 200, path
+        assert answer.headers["access-control-allow-origin"] == "*"
+        assert answer.headers["access-control-expose-headers"] == "ETag"
+        revalidated = fetch("GET", path, **{"If-None-Match": answer.headers["etag"]})
+        assert revalidated.status == 304, path
+        assert revalidated.headers["access-control-allow-origin"] == "*"
+
+
+def test_index_json_is_the_summary_with_the_same_headers(fetch):
+    for encoding in ("", "gzip"):
+        summary = fetch("GET", "/api/v2/summary.json", **{"Accept-Encoding": encoding})
+        index = fetch("GET", "/index.json", **{"Accept-Encoding": encoding})
+        assert index.status == 200
+        assert index.body == summary.body
+        assert index.headers == summary.headers
+    assert fetch("GET", "/index.json", **{"If-None-Match": summary.headers["etag"]}).status == 304
+
+
+def test_an_unknown_v2_document_answers_a_json_404(anonymous, page):
+    for path in ("/api/v2/nothing.json", "/api/v2/incidents/nosuchthing1.json", "/api/v2/"):
+        response = anonymous.get(path)
+        assert response.status_code == 404, path
+        assert response["Content-Type"] == "application/json"
+        assert set(response.json()) == {"detail"}
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert anonymous.head(path).status_code == 404
+
+
+def test_a_document_is_gzipped_when_the_client_accepts_gzip(fetch):
+    stored = PublicDocument.objects.get(path="/api/v2/summary.json")
+    packed = fetch("GET", "/api/v2/summary.json", **{"Accept-Encoding": "gzip, deflate, br"})
+    assert packed.status == 200
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert packed.headers["content-length"] == str(len(packed.body))
+    assert len(packed.body) < len(bytes(stored.body))
+    assert gzip.decompress(packed.body) == bytes(stored.body)
+    assert packed.headers["content-type"] == "application/json"
+
+    plain = fetch("GET", "/api/v2/summary.json")
+    assert "content-encoding" not in plain.headers
+    assert plain.headers["vary"] == "Accept-Encoding"
+    assert plain.body == bytes(stored.body)
+
+    head = fetch("HEAD", "/", **{"Accept-Encoding": "gzip"})
+    assert head.body == b"" and head.headers["content-encoding"] == "gzip"
+    assert head.headers["content-length"] == str(
+        len(fetch("GET", "/", **{"Accept-Encoding": "gzip"}).body)
+    )
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "gzipped"),
+    [
+        ("gzip", True),
+        ("GZIP;q=0.5", True),
+        ("x-gzip", True),
+        ("*", True),
+        ("br, deflate", False),
+        ("gzip;q=0", False),
+        ("gzip;q=0.0, *", False),
+        ("identity, *;q=0", False),
+        ("gzip;q=nonsense", False),
+        ("", False),
+    ],
+)
+def test_gzip_is_used_only_when_accept_encoding_allows_it(fetch, accept_encoding, gzipped):
+    answer = fetch("GET", "/api/v2/components.json", **{"Accept-Encoding": accept_encoding})
+    assert ("content-encoding" in answer.headers) is gzipped
+
+
+def test_a_gzipped_answer_revalidates_with_either_etag(fetch):
+    stored = PublicDocument.objects.get(path="/api/v2/summary.json")
+    packed = fetch("GET", "/api/v2/summary.json", **{"Accept-Encoding": "gzip"})
+    assert packed.headers["etag"] == f"W/{stored.etag}"  # same content, other bytes
+    for tag in (packed.headers["etag"], stored.etag):
+        again = fetch(
+            "GET", "/api/v2/summary.json", **{"Accept-Encoding": "gzip", "If-None-Match": tag}
+        )
+        assert again.status == 304 and again.body == b""
+        assert again.headers["etag"] == packed.headers["etag"]
+        assert "content-encoding" not in again.headers
+
+
+def test_each_document_version_is_compressed_once(fetch, monkeypatch, manager):
+    calls = []
+    compress = gzip.compress
+
+    def counted(data, *args, **kwargs):
+        calls.append(bytes(data))
+        return compress(data, *args, **kwargs)
+
+    monkeypatch.setattr(gzip, "compress", counted)
+    for _ in range(5):
+        fetch("GET", "/api/v2/status.json", **{"Accept-Encoding": "gzip"})
+        fetch("GET", "/index.json", **{"Accept-Encoding": "gzip"})
+        fetch("GET", "/api/v2/summary.json", **{"Accept-Encoding": "gzip"})
+        fetch("GET", "/api/v2/status.json")  # not asked for: not compressed
+    status = bytes(PublicDocument.objects.get(path="/api/v2/status.json").body)
+    summary = bytes(PublicDocument.objects.get(path="/api/v2/summary.json").body)
+    assert sorted(calls) == sorted([status, summary])
+
+    # A new version (page.updated_at moves in every v2 document) is compressed once more.
+    services.banner_set(actor=manager, source=WEB, active=True, message="A new version.")
+    refresh_or_raise()
+    for _ in range(3):
+        fetch("GET", "/api/v2/status.json", **{"Accept-Encoding": "gzip"})
+    changed = bytes(PublicDocument.objects.get(path="/api/v2/status.json").body)
+    assert changed != status
+    assert sorted(calls) == sorted([status, summary, changed])
+
+
+def test_last_modified_is_when_the_document_was_rendered(fetch):
+    stored = PublicDocument.objects.get(path="/api/v2/status.json")
+    answer = fetch("GET", "/api/v2/status.json")
+    assert answer.headers["last-modified"] == http_date(stored.rendered_at.timestamp())
+    assert answer.headers["etag"] == stored.etag
+
+
+def test_last_modified_stays_while_the_document_is_unchanged(anonymous, page):
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    PublicDocument.objects.update(rendered_at=an_hour_ago)
+    public_views.cache.reset()
+    refresh_or_raise()  # nothing changed: nothing is stored again
+    assert anonymous.get("/api/v2/status.json")["Last-Modified"] == http_date(
+        an_hour_ago.timestamp()
+    )
+
+
+def test_if_modified_since_is_honoured(fetch):
+    path = "/api/v2/summary.json"
+    last_modified = fetch("GET", path).headers["last-modified"]
+    stored = PublicDocument.objects.get(path=path)
+    earlier = http_date(stored.rendered_at.timestamp() - 60)
+    later = http_date(stored.rendered_at.timestamp() + 60)
+    for since in (last_modified, later):
+        answer = fetch("GET", path, **{"If-Modified-Since": since})
+        assert answer.status == 304 and answer.body == b""
+        assert answer.headers["last-modified"] == last_modified
+    assert fetch("GET", path, **{"If-Modified-Since": earlier}).status == 200
+    assert fetch("GET", path, **{"If-Modified-Since": "not a date"}).status == 200
+    # If-None-Match decides when both are sent (RFC 9110).
+    both = {"If-Modified-Since": last_modified, "If-None-Match": '"stale"'}
+    assert fetch("GET", path, **both).status == 200
+    gzipped = fetch("GET", path, **{"If-Modified-Since": last_modified, "Accept-Encoding": "gzip"})
+    assert gzipped.status == 304
