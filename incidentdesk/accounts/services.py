@@ -67,7 +67,8 @@ def user_create(
             raise ValidationError(f"{username!r} is already taken", field="username")
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError(f"{email!r} already has an account", field="email")
-        first, _, last = full_name.strip().partition(" ")
+        full_name = refuse_unsafe_characters((full_name or "").strip(), field="full_name")
+        first, _, last = full_name.partition(" ")
         user = User(
             username=username,
             email=email,
@@ -121,7 +122,7 @@ def token_create(
     require(actor, Perm.TOKEN_OWN)
     if user.pk != actor.pk:
         require(actor, Perm.USER_MANAGE)
-    name = (name or "").strip()
+    name = refuse_unsafe_characters((name or "").strip(), field="name")
     if not name or len(name) > 100:
         raise ValidationError("give the token a name of 1 to 100 characters", field="name")
     if scope not in TokenScope.values:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 
 from incidentdesk.core.errors import ValidationError
+from incidentdesk.core.text import refuse_unsafe_characters
 
 EMAIL_MAX = 254
 URL_MAX = 500
@@ -128,5 +129,7 @@ def resolve_webhook(url: str, *, field: str = "url") -> Target:
 
 def clean_webhook_url(value, *, field: str = "url") -> str:
     """The URL as given (trimmed), after `resolve_webhook` accepted it."""
+    if isinstance(value, str):  # stored and shown, so held to the text check
+        refuse_unsafe_characters(value, field=field)
     resolve_webhook(value, field=field)
     return value.strip()

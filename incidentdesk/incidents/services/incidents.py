@@ -13,6 +13,7 @@ from django.utils import timezone
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import InvalidTransition, ValidationError
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.core.text import refuse_unsafe_characters
 from incidentdesk.incidents import rules
 from incidentdesk.incidents.models import (
     Criterion,
@@ -53,6 +54,7 @@ def _clean_url(value: Any, field: str) -> str:
         return ""
     if len(value) > 500:
         raise ValidationError("is longer than 500 characters", field=field)
+    refuse_unsafe_characters(value, field=field)  # URLValidator lets some controls through
     try:
         _url(value)
     except DjangoValidationError:
