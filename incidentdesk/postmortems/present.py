@@ -1,15 +1,15 @@
 """How a postmortem is shown: one document (sections in template order, facts computed now),
-written out as JSON for the API and CLI, as Markdown, and as self-contained HTML."""
+written out as JSON for the API and CLI, as Markdown, and as self-contained HTML. No export
+shows an image: each is a link to where it lives, so making one reads no file and fetches no
+URL (core/markdown.py)."""
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
 
-from incidentdesk.core.markdown import render_markdown
+from incidentdesk.core.markdown import images_as_links, render_markdown
 from incidentdesk.postmortems import selectors
 from incidentdesk.postmortems.followups import followups_of
 from incidentdesk.postmortems.meetings import meeting_json, meeting_of
@@ -205,22 +205,8 @@ def to_markdown(postmortem: Postmortem) -> str:
         for label, text in public:
             if text:
                 lines += [f"### {label}", "", text, ""]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_ATTRIBUTE = re.compile(r'\b(src|alt)="([^"]*)"')
-
-
-def _without_remote_images(html: str) -> SafeString:
-    """A self-contained file loads nothing: each image becomes a link to where it lives."""
-
-    def link(match: re.Match) -> str:
-        found = dict(_ATTRIBUTE.findall(match.group(0)))
-        src, alt = found.get("src", ""), found.get("alt", "") or "image"
-        return f'<a href="{src}">[{alt}]</a>' if src else f"[{alt}]"
-
-    return mark_safe(_IMAGE.sub(link, html))  # attributes come from nh3-sanitised HTML
+    # An image in a section is written as a link: whoever opens the file loads nothing.
+    return images_as_links("\n".join(lines).rstrip() + "\n")
 
 
 def to_html(postmortem: Postmortem) -> str:
@@ -230,7 +216,7 @@ def to_html(postmortem: Postmortem) -> str:
         {
             "postmortem": postmortem,
             "incident": postmortem.incident,
-            "body": _without_remote_images(render_markdown(to_markdown(postmortem))),
+            "body": render_markdown(to_markdown(postmortem)),
             "zone": settings.REPORTING_TIME_ZONE,
         },
     )

@@ -120,4 +120,7 @@ def test_the_html_export_loads_no_remote_image(started, responder):
     )
     html = present.to_html(result.postmortem)
     assert "<img" not in html
-    assert '<a href="https://grafana.example/render/1.png">[the graph]</a>' in html
+    assert (
+        '<a href="https://grafana.example/render/1.png" rel="noopener noreferrer">the graph</a>'
+        in html
+    )
