@@ -24,6 +24,7 @@ from incidentdesk.incidents.models import (
     Component,
     DeskSeat,
     Incident,
+    Invitation,
     RoleAssignment,
     Severity,
     TimelineEntry,
@@ -61,6 +62,7 @@ TRACKED = (
     TimelineRevision,
     RoleAssignment,
     DeskSeat,
+    Invitation,
     ActionItem,
     Component,
     Severity,
@@ -141,6 +143,19 @@ CASES: dict[str, Case] = {
     "role_release": Case(
         Role.RESPONDER,
         lambda a, w: incidents.role_release(actor=a, source=WEB, incident=w.incident, role="lead"),
+    ),
+    # Inviting to a restricted incident: the actor was invited by its lead (build_world).
+    "incident_invite": Case(
+        Role.RESPONDER,
+        lambda a, w: incidents.incident_invite(
+            actor=a, source=WEB, incident=w.restricted, user=w.third
+        ),
+    ),
+    "incident_uninvite": Case(
+        Role.RESPONDER,
+        lambda a, w: incidents.incident_uninvite(
+            actor=a, source=WEB, incident=w.restricted, user=w.other
+        ),
     ),
     "timeline_entry_add": Case(
         Role.RESPONDER,
@@ -409,6 +424,13 @@ def build_world(actor) -> SimpleNamespace:
         actor=boss, source=WEB, title="Typo", severity="trivial", criteria=["security"]
     )
     resolved = incidents.incident_resolve(actor=boss, source=WEB, incident=resolved)
+    restricted = incidents.incident_declare(
+        actor=boss, source=WEB, title="Leak", severity="major", criteria=["security"], security=True
+    )
+    third = UserFactory(username="third", role=Role.VIEWER)
+    incidents.incident_invite(actor=boss, source=WEB, incident=restricted, user=other)
+    if isinstance(actor, User) and actor.is_active:
+        incidents.incident_invite(actor=boss, source=WEB, incident=restricted, user=actor)
     entry = incidents.timeline_entry_add(
         actor=boss, source=WEB, incident=incident, kind="note", body="old"
     )
@@ -466,6 +488,8 @@ def build_world(actor) -> SimpleNamespace:
     return SimpleNamespace(
         incident=incident,
         resolved=resolved,
+        restricted=restricted,
+        third=third,
         postmortem=postmortem,
         in_review=in_review,
         entry=entry,

@@ -204,6 +204,10 @@ STATUSPAGE_MAX_AGE = int(env("INCIDENTDESK_STATUSPAGE_MAX_AGE", "5"))
 # When set, the whole public site is also written here as static files on every change.
 STATUSPAGE_EXPORT_DIR = env("INCIDENTDESK_STATUSPAGE_EXPORT_DIR")
 
+# Members of this Django group (managed in /admin/) see every restricted incident, as admins
+# do; everyone else sees one only while taking part in it. Empty: admins alone.
+SECURITY_GROUP = env("INCIDENTDESK_SECURITY_GROUP", "security")
+
 # Bearer token that /metrics requires; when unset, /metrics answers 404.
 METRICS_TOKEN = env("INCIDENTDESK_METRICS_TOKEN")
 

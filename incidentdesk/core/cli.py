@@ -131,6 +131,14 @@ class Command(BaseCommand):
         """The user named by --as or $INCIDENTDESK_USER; exits 2 saying how to set it."""
         return resolve_actor(options.get("as_user"))
 
+    def viewer(self, options: dict[str, Any]):
+        """Who is reading: the user named by --as or $INCIDENTDESK_USER, or None when neither
+        is given. Reads show restricted incidents only to a user allowed to see them, so
+        without one they are left out (as they are for someone not signed in)."""
+        if not (options.get("as_user") or os.environ.get(ACTOR_ENV, "").strip()):
+            return None
+        return resolve_actor(options.get("as_user"))
+
 
 def resolve_actor(handle: str | None):
     from incidentdesk.accounts.services import user_by_handle

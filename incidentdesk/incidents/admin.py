@@ -34,13 +34,17 @@ class ComponentAdmin(admin.ModelAdmin):
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
     list_display = ("reference", "title", "severity", "status", "kind", "declared_at")
-    list_filter = ("status", "severity", "kind", "security")
+    list_filter = ("status", "severity", "kind", "security", "restricted")
     search_fields = ("reference", "title", "summary")
     list_select_related = ("severity",)
     date_hierarchy = "declared_at"
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields] + ["components"]
+
+    def get_queryset(self, request):
+        # Staff are admins today, who see everything; the rule is applied all the same.
+        return super().get_queryset(request).visible_to(request.user)
 
     def has_add_permission(self, request):
         return False

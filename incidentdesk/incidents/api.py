@@ -22,6 +22,7 @@ from incidentdesk.incidents.schemas import (
     IncidentIn,
     IncidentOut,
     IncidentPatch,
+    InvitationIn,
     RevisionOut,
     RoleIn,
     RolesOut,
@@ -32,6 +33,7 @@ from incidentdesk.incidents.schemas import (
     TimelineIn,
     TimelineOut,
     TimelinePatch,
+    person,
 )
 
 router = Router()
@@ -51,8 +53,11 @@ def _refuse_nul(value: str, field: str) -> str:
     return refuse_unsafe_characters(value, field=field)
 
 
-def _incident(reference: str) -> Incident:
-    incident = selectors.incident_by_reference(_refuse_nul(reference, "reference"))
+def _incident(request, reference: str) -> Incident:
+    """The incident the caller may see, or 404 (the same for a restricted one they may not)."""
+    incident = selectors.incident_by_reference(
+        _refuse_nul(reference, "reference"), viewer=request.auth
+    )
     if incident is None:
         raise NotFound(f"no incident {reference!r}", field="reference")
     return incident
@@ -62,6 +67,7 @@ def _incident(reference: str) -> Incident:
 @paginate(Page)
 def list_incidents(request, filters: Query[IncidentFilters]):
     return selectors.incident_list(
+        viewer=request.auth,
         query=filters.q,
         status=filters.status,
         severity=filters.severity,
@@ -74,56 +80,58 @@ def list_incidents(request, filters: Query[IncidentFilters]):
 def declare_incident(request, payload: IncidentIn):
     data = payload.dict(exclude_unset=True)
     incident = services.incident_declare(actor=request.auth, source=API, **data)
-    return Status(201, _incident(incident.reference))
+    return Status(201, _incident(request, incident.reference))
 
 
 @router.get("/incidents/{reference}", response=IncidentOut, tags=["incidents"])
 def get_incident(request, reference: str):
-    return _incident(reference)
+    return _incident(request, reference)
 
 
 @router.patch("/incidents/{reference}", response=IncidentOut, tags=["incidents"])
 def update_incident(request, reference: str, payload: IncidentPatch):
-    incident = _incident(reference)
+    incident = _incident(request, reference)
     services.incident_update(
         actor=request.auth, source=API, incident=incident, changes=payload.dict(exclude_unset=True)
     )
-    return _incident(reference)
+    return _incident(request, reference)
 
 
 @router.post("/incidents/{reference}/status", response=IncidentOut, tags=["incidents"])
 def change_status(request, reference: str, payload: StatusIn):
     services.incident_set_status(
-        actor=request.auth, source=API, incident=_incident(reference), **payload.dict()
+        actor=request.auth, source=API, incident=_incident(request, reference), **payload.dict()
     )
-    return _incident(reference)
+    return _incident(request, reference)
 
 
 @router.post("/incidents/{reference}/commands", response=CommandOut, tags=["incidents"])
 def run_command(request, reference: str, payload: CommandIn):
     result = services.command_run(
-        actor=request.auth, source=API, incident=_incident(reference), text=payload.text
+        actor=request.auth, source=API, incident=_incident(request, reference), text=payload.text
     )
-    return {"reply": result.reply, "warnings": result.warnings, "incident": _incident(reference)}
+    incident = _incident(request, reference)
+    return {"reply": result.reply, "warnings": result.warnings, "incident": incident}
 
 
 @router.get("/incidents/{reference}/timeline", response=list[TimelineOut], tags=["timeline"])
 @paginate(Page)
 def list_timeline(request, reference: str, kind: str = "", pinned: bool = False):
     kinds = [k for k in _refuse_nul(kind, "kind").split(",") if k] or None
-    return selectors.timeline(_incident(reference), kinds=kinds, pinned_only=pinned)
+    return selectors.timeline(_incident(request, reference), kinds=kinds, pinned_only=pinned)
 
 
 @router.post("/incidents/{reference}/timeline", response={201: TimelineOut}, tags=["timeline"])
 def add_timeline_entry(request, reference: str, payload: TimelineIn):
     entry = services.timeline_entry_add(
-        actor=request.auth, source=API, incident=_incident(reference), **payload.dict()
+        actor=request.auth, source=API, incident=_incident(request, reference), **payload.dict()
     )
     return Status(201, entry)
 
 
-def _entry(reference: str, entry_id: int) -> TimelineEntry:
-    entry = TimelineEntry.objects.filter(pk=entry_id, incident__reference=reference.upper()).first()
+def _entry(request, reference: str, entry_id: int) -> TimelineEntry:
+    incident = _incident(request, reference)
+    entry = TimelineEntry.objects.filter(pk=entry_id, incident=incident).first()
     if entry is None:
         raise NotFound(f"no timeline entry {entry_id} on {reference}", field="entry")
     return entry
@@ -131,7 +139,7 @@ def _entry(reference: str, entry_id: int) -> TimelineEntry:
 
 @router.patch("/incidents/{reference}/timeline/{entry_id}", response=TimelineOut, tags=["timeline"])
 def edit_timeline_entry(request, reference: str, entry_id: int, payload: TimelinePatch):
-    entry = _entry(reference, entry_id)
+    entry = _entry(request, reference, entry_id)
     if payload.body is not None:
         entry = services.timeline_entry_edit(
             actor=request.auth, source=API, entry=entry, body=payload.body
@@ -149,7 +157,7 @@ def edit_timeline_entry(request, reference: str, entry_id: int, payload: Timelin
     tags=["timeline"],
 )
 def list_revisions(request, reference: str, entry_id: int):
-    return _entry(reference, entry_id).revisions.select_related("replaced_by")
+    return _entry(request, reference, entry_id).revisions.select_related("replaced_by")
 
 
 def _roles(incident: Incident) -> dict:
@@ -159,17 +167,18 @@ def _roles(incident: Incident) -> dict:
         "current": [a for a in history if a.ended_at is None],
         "history": history,
         "warnings": services.role_warnings(holders),
+        "invited": [person(i.user) for i in selectors.invited_people(incident)],
     }
 
 
 @router.get("/incidents/{reference}/roles", response=RolesOut, tags=["roles"])
 def list_roles(request, reference: str):
-    return _roles(_incident(reference))
+    return _roles(_incident(request, reference))
 
 
 @router.post("/incidents/{reference}/roles", response={201: RolesOut}, tags=["roles"])
 def assign_role(request, reference: str, payload: RoleIn):
-    incident = _incident(reference)
+    incident = _incident(request, reference)
     services.role_assign(
         actor=request.auth,
         source=API,
@@ -182,29 +191,51 @@ def assign_role(request, reference: str, payload: RoleIn):
 
 @router.delete("/incidents/{reference}/roles/{role}", response=RolesOut, tags=["roles"])
 def release_role(request, reference: str, role: str, person: str = ""):
-    incident = _incident(reference)
+    incident = _incident(request, reference)
     user = user_by_handle(_refuse_nul(person, "person")) if person else None
     services.role_release(actor=request.auth, source=API, incident=incident, role=role, user=user)
     return _roles(incident)
 
 
+@router.post("/incidents/{reference}/invitations", response={201: RolesOut}, tags=["roles"])
+def invite_person(request, reference: str, payload: InvitationIn):
+    """Invite a person into a restricted incident (they see it while invited)."""
+    incident = _incident(request, reference)
+    user = user_by_handle(payload.person)
+    services.incident_invite(actor=request.auth, source=API, incident=incident, user=user)
+    return Status(201, _roles(incident))
+
+
+@router.delete("/incidents/{reference}/invitations/{person}", response=RolesOut, tags=["roles"])
+def uninvite_person(request, reference: str, person: str):
+    """Withdraw a person's invitation to a restricted incident."""
+    incident = _incident(request, reference)
+    user = user_by_handle(_refuse_nul(person, "person"))
+    services.incident_uninvite(actor=request.auth, source=API, incident=incident, user=user)
+    return _roles(incident)
+
+
 @router.get("/incidents/{reference}/actions", response=list[ActionOut], tags=["actions"])
 def list_actions(request, reference: str):
-    return selectors.action_items(_incident(reference)).select_related("incident")
+    return selectors.action_items(_incident(request, reference)).select_related("incident")
 
 
 @router.post("/incidents/{reference}/actions", response={201: ActionOut}, tags=["actions"])
 def create_action(request, reference: str, payload: ActionIn):
     data = payload.dict(exclude_unset=True)
     item = services.action_item_create(
-        actor=request.auth, source=API, incident=_incident(reference), **data
+        actor=request.auth, source=API, incident=_incident(request, reference), **data
     )
     return Status(201, item)
 
 
 @router.patch("/actions/{action_id}", response=ActionOut, tags=["actions"])
 def update_action(request, action_id: int, payload: ActionPatch):
-    item = ActionItem.objects.select_related("incident", "owner").filter(pk=action_id).first()
+    item = (
+        ActionItem.objects.select_related("incident", "owner")
+        .filter(pk=action_id, incident__in=selectors.visible_incidents(request.auth))
+        .first()
+    )
     if item is None:
         raise NotFound(f"no action item {action_id}", field="action")
     return services.action_item_update(

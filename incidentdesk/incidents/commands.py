@@ -2,6 +2,7 @@
 
     summary <text>    impact <text>     sev <level>       status <status> [reason]
     lead <person>     scribe <person>   comms <person>    assign <person>
+    invite <person>   uninvite <person>
     action <text>     decision <text>   note <text>       statuspage <message>
     resolve [message]
     close [reason]    help
@@ -33,6 +34,8 @@ SPECS: tuple[CommandSpec, ...] = (
     CommandSpec("scribe", "person", True, "make someone the scribe"),
     CommandSpec("comms", "person", True, "make someone the communications lead"),
     CommandSpec("assign", "person", True, "add an assignee"),
+    CommandSpec("invite", "person", True, "let someone see this restricted incident"),
+    CommandSpec("uninvite", "person", True, "withdraw someone's invitation"),
     CommandSpec("action", "text", True, "add an action item"),
     CommandSpec("decision", "text", True, "record a decision"),
     CommandSpec("note", "text", True, "add a note to the timeline"),

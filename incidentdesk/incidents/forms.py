@@ -99,6 +99,12 @@ class DeclareForm(forms.Form):
     security = forms.BooleanField(
         required=False, label="Security incident (a breach or a possible one)"
     )
+    restricted = forms.BooleanField(
+        required=False,
+        label="Restricted",
+        help_text="Seen only by the people taking part, admins and the security group. "
+        "A security incident is always restricted.",
+    )
     users_affected_count = forms.IntegerField(required=False, label="Users affected (number)")
     users_affected_description = forms.CharField(required=False, label="Who is affected")
     detection = forms.ChoiceField(required=False, choices=blank_choice(Detection.choices))
@@ -169,6 +175,9 @@ class DetailsEditForm(IncidentEditForm):
         required=False, widget=forms.SelectMultiple(attrs={"size": 5})
     )
     security = forms.BooleanField(required=False, label="Security incident")
+    restricted = forms.BooleanField(
+        required=False, label="Restricted", help_text="A security incident always is."
+    )
     users_affected_count = forms.IntegerField(required=False, label="Users affected (number)")
     users_affected_description = forms.CharField(required=False, label="Who is affected")
 

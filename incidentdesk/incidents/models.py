@@ -122,6 +122,24 @@ class IncidentQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
+    def visible_to(self, user):
+        """The incidents `user` may see: every unrestricted one, and a restricted one (a
+        security incident is always restricted) only when they take part in it (a current
+        role, an open seat at its desk, an open invitation) or see every incident (admins and
+        the security group, see `accounts.permissions.sees_every_incident`). Nobody signed in
+        sees no restricted incident."""
+        from incidentdesk.accounts.permissions import security_group_member, sees_every_incident
+
+        unrestricted = Q(restricted=False)
+        if user is None or not getattr(user, "is_authenticated", False) or not user.pk:
+            return self.filter(unrestricted)
+        if not user.is_active:
+            return self.filter(unrestricted | taking_part(user))
+        if sees_every_incident(user, ask_groups=False):
+            return self
+        # The group is asked inside the same query: a list costs no extra round trip.
+        return self.filter(unrestricted | taking_part(user) | security_group_member(user))
+
 
 class Incident(models.Model):
     reference = models.CharField(max_length=20, unique=True)
@@ -136,6 +154,11 @@ class Incident(models.Model):
     )
     kind = models.CharField(max_length=16, choices=IncidentKind.choices, default=IncidentKind.LIVE)
     security = models.BooleanField(default=False)
+    restricted = models.BooleanField(
+        default=False,
+        help_text="Seen only by the people taking part, admins and the security group. "
+        "A security incident is always restricted.",
+    )
     criteria = models.JSONField(default=list, blank=True)
     criteria_reason = models.TextField(blank=True)
     components = models.ManyToManyField(Component, blank=True, related_name="incidents")
@@ -174,7 +197,11 @@ class Incident(models.Model):
     class Meta:
         ordering = ["-declared_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "number"], name="incident_year_number_unique")
+            models.UniqueConstraint(fields=["year", "number"], name="incident_year_number_unique"),
+            models.CheckConstraint(
+                condition=Q(security=False) | Q(restricted=True),
+                name="security_incident_is_restricted",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "severity"]),
@@ -200,6 +227,20 @@ class Incident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+def taking_part(user) -> Q:
+    """The incidents `user` takes part in now: a current role, an open desk seat or an open
+    invitation. (A role handed over or released, a seat left at resolution and an invitation
+    withdrawn no longer count: access to a restricted incident can be taken away.)"""
+    roles = RoleAssignment.objects.filter(user=user, ended_at__isnull=True)
+    seats = DeskSeat.objects.filter(user=user, left_at__isnull=True)
+    invited = Invitation.objects.filter(user=user, ended_at__isnull=True)
+    return (
+        Q(pk__in=roles.values("incident_id"))
+        | Q(pk__in=seats.values("incident_id"))
+        | Q(pk__in=invited.values("incident_id"))
+    )
 
 
 class ReferenceCounter(models.Model):
@@ -275,6 +316,35 @@ class DeskSeat(models.Model):
 
     def __str__(self) -> str:
         return f"desk seat of {self.user_id} on {self.incident_id}"
+
+
+class Invitation(models.Model):
+    """A person asked into a restricted incident: while the invitation is open they see it as
+    the people holding its roles do. Withdrawing it ends their access (the row is kept)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    invited_at = models.DateTimeField(default=timezone.now)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["invited_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "user"],
+                condition=Q(ended_at__isnull=True),
+                name="one_open_invitation_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.user_id} to {self.incident_id}"
 
 
 class EntryKind(models.TextChoices):

@@ -83,6 +83,7 @@ class IncidentFields(Strict):
     summary: str | None = None
     impact: str | None = None
     security: bool | None = None
+    restricted: bool | None = None
     criteria: list[str] | None = None
     criteria_reason: str | None = None
     components: list[str | int] | None = None
@@ -162,6 +163,7 @@ class IncidentOut(Schema):
     status: str
     kind: str
     security: bool
+    restricted: bool
     criteria: list[str]
     criteria_reason: str
     components: list[str]
@@ -303,6 +305,11 @@ class RolesOut(Schema):
     current: list[RoleOut]
     history: list[RoleOut]
     warnings: list[str]
+    invited: list[PersonOut] = []
+
+
+class InvitationIn(Strict):
+    person: str
 
 
 class ActionFields(Strict):

@@ -9,6 +9,7 @@ from incidentdesk.incidents.models import (
     ActionItem,
     Incident,
     IncidentRole,
+    Invitation,
     RoleAssignment,
     TimelineEntry,
 )
@@ -24,8 +25,26 @@ def _current_roles() -> Prefetch:
     )
 
 
+def visible_incidents(viewer) -> QuerySet[Incident]:
+    """Every incident `viewer` may see (restricted ones only when they take part, are an
+    admin or in the security group). Every read of incidents for a person starts here."""
+    return Incident.objects.visible_to(viewer)
+
+
+def hidden_incident_ids(viewer) -> set[int]:
+    """The restricted incidents `viewer` may not see: reports count them, but show nothing of
+    them (no reference, title or text)."""
+    visible = visible_incidents(viewer).filter(restricted=True).values("pk")
+    return set(
+        Incident.objects.filter(restricted=True)
+        .exclude(pk__in=visible)
+        .values_list("pk", flat=True)
+    )
+
+
 def incident_list(
     *,
+    viewer,
     query: str = "",
     status: str = "",
     severity: str = "",
@@ -33,9 +52,12 @@ def incident_list(
     kind: str = "",
     mine_for=None,
 ) -> QuerySet[Incident]:
-    """Incidents, newest first, filtered. `status` may be `open` for every open status."""
-    qs = Incident.objects.select_related("severity").prefetch_related(
-        _current_roles(), "components"
+    """The incidents `viewer` may see, newest first, filtered. `status` may be `open` for every
+    open status."""
+    qs = (
+        visible_incidents(viewer)
+        .select_related("severity")
+        .prefetch_related(_current_roles(), "components")
     )
     if query:
         qs = qs.filter(
@@ -56,10 +78,12 @@ def incident_list(
     return qs
 
 
-def incident_by_reference(reference: str) -> Incident | None:
-    """One incident with its severity, components and current role holders loaded."""
+def incident_by_reference(reference: str, *, viewer) -> Incident | None:
+    """One incident with its severity, components and current role holders loaded, or None
+    when there is none or `viewer` may not see it (the two are not told apart)."""
     return (
-        Incident.objects.select_related("severity")
+        visible_incidents(viewer)
+        .select_related("severity")
         .prefetch_related("components", _current_roles())
         # References are stored upper-case; an exact match uses the unique index where
         # iexact (LIKE on SQLite) would scan the table.
@@ -109,23 +133,39 @@ def action_items(incident: Incident) -> QuerySet[ActionItem]:
     return ActionItem.objects.filter(incident=incident).select_related("owner")
 
 
-def overdue_actions(*, owner=None) -> QuerySet[ActionItem]:
+def overdue_actions(*, viewer=None, owner=None) -> QuerySet[ActionItem]:
+    """Overdue actions of the incidents `viewer` may see."""
     qs = ActionItem.objects.overdue(timezone.localdate()).select_related("owner", "incident")
+    qs = qs.filter(incident__in=visible_incidents(viewer))
     if owner is not None:
         qs = qs.filter(owner=owner)
     return qs
 
 
-def responders_desk_emails():
-    return (
-        User.objects.filter(on_responders_desk=True, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
+def responders_desk_emails(incident: Incident | None = None) -> list[str]:
+    """The responders desk's addresses; for a restricted `incident`, only the members who may
+    see it (the others are not told about it at all)."""
+    from incidentdesk.accounts.permissions import can_see
+
+    members = User.objects.filter(on_responders_desk=True, is_active=True).exclude(email="")
+    if incident is None or not incident.restricted:
+        return list(members.values_list("email", flat=True))
+    return [member.email for member in members if can_see(member, incident)]
+
+
+def open_incidents_by_severity(*, viewer) -> QuerySet[Incident]:
+    return incident_list(viewer=viewer, status="open").order_by(
+        "severity__position", "-declared_at"
     )
 
 
-def open_incidents_by_severity() -> QuerySet[Incident]:
-    return incident_list(status="open").order_by("severity__position", "-declared_at")
+def invited_people(incident: Incident) -> QuerySet[Invitation]:
+    """The people with an open invitation to `incident`, in the order they were invited."""
+    return (
+        Invitation.objects.filter(incident=incident, ended_at__isnull=True)
+        .select_related("user", "invited_by")
+        .order_by("invited_at", "id")
+    )
 
 
 def my_roles(user) -> QuerySet[RoleAssignment]:

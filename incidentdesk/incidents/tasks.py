@@ -23,9 +23,10 @@ def desk_announcement_payload(incident: Incident) -> dict:
     return {"render": DESK_ANNOUNCEMENT, "incident_id": incident.pk}
 
 
-def desk_announcement_recipients() -> list[str]:
-    """Every active desk member with an email address, each told separately."""
-    return list(selectors.responders_desk_emails())
+def desk_announcement_recipients(incident: Incident | None = None) -> list[str]:
+    """Every active desk member with an email address, each told separately; for a restricted
+    incident only those who may see it."""
+    return selectors.responders_desk_emails(incident)
 
 
 def desk_announcement_email(payload: dict) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from incidentdesk.incidents.views import catalog, declare, detail, lists, writes
+from incidentdesk.incidents.views import access, catalog, declare, detail, lists, writes
 
 
 class ReferenceConverter:
@@ -31,6 +31,13 @@ urlpatterns = [
     ),
     path("incidents/<ref:reference>/roles/assign", writes.role_assign, name="role_assign"),
     path("incidents/<ref:reference>/roles/release", writes.role_release, name="role_release"),
+    path("incidents/<ref:reference>/invite", access.invitation, name="incident_invite"),
+    path(
+        "incidents/<ref:reference>/uninvite",
+        access.invitation,
+        {"withdraw": True},
+        name="incident_uninvite",
+    ),
     path("incidents/<ref:reference>/timeline/add", writes.entry_add, name="timeline_add"),
     path(
         "incidents/<ref:reference>/timeline/<int:entry_id>/edit",

@@ -30,19 +30,22 @@ router = Router(tags=["postmortems"])
 API = ActionSource.API
 
 
-def _postmortem(reference: str):
-    return services.postmortem_by_reference(_incident(reference))
+def _postmortem(request, reference: str):
+    return services.postmortem_by_reference(_incident(request, reference))
 
 
 @router.get("/incidents/{reference}/postmortem", response=dict[str, Any])
 def get_postmortem(request, reference: str):
-    return postmortem_json(_postmortem(reference))
+    return postmortem_json(_postmortem(request, reference))
 
 
 @router.post("/incidents/{reference}/postmortem", response={201: dict[str, Any]})
 def start_postmortem(request, reference: str, payload: StartIn):
     postmortem = services.postmortem_start(
-        actor=request.auth, source=API, incident=_incident(reference), template=payload.template
+        actor=request.auth,
+        source=API,
+        incident=_incident(request, reference),
+        template=payload.template,
     )
     return Status(201, postmortem_json(services.postmortem_by_reference(postmortem.incident)))
 
@@ -51,7 +54,7 @@ def start_postmortem(request, reference: str, payload: StartIn):
 def edit_postmortem(request, reference: str, payload: EditIn):
     changes = payload.dict(exclude_none=True)
     result = services.postmortem_edit(
-        actor=request.auth, source=API, postmortem=_postmortem(reference), **changes
+        actor=request.auth, source=API, postmortem=_postmortem(request, reference), **changes
     )
     return postmortem_json(result.postmortem, result.warnings)
 
@@ -59,7 +62,7 @@ def edit_postmortem(request, reference: str, payload: EditIn):
 @router.post("/incidents/{reference}/postmortem/review", response=dict[str, Any])
 def review_postmortem(request, reference: str, payload: ReviewIn):
     postmortem = services.postmortem_review(
-        actor=request.auth, source=API, postmortem=_postmortem(reference), **payload.dict()
+        actor=request.auth, source=API, postmortem=_postmortem(request, reference), **payload.dict()
     )
     return postmortem_json(postmortem)
 
@@ -86,13 +89,13 @@ def list_templates(request):
 
 @router.get("/incidents/{reference}/postmortem/followups", response=list[dict[str, Any]])
 def list_followups(request, reference: str):
-    return [present.followup_json(item) for item in followups_of(_postmortem(reference))]
+    return [present.followup_json(item) for item in followups_of(_postmortem(request, reference))]
 
 
 @router.post("/incidents/{reference}/postmortem/followups", response={201: dict[str, Any]})
 def add_followup(request, reference: str, payload: FollowUpIn):
     item = followup_create(
-        actor=request.auth, source=API, postmortem=_postmortem(reference), **payload.dict()
+        actor=request.auth, source=API, postmortem=_postmortem(request, reference), **payload.dict()
     )
     return Status(201, present.followup_json(item))
 
@@ -100,7 +103,7 @@ def add_followup(request, reference: str, payload: FollowUpIn):
 @router.post("/incidents/{reference}/postmortem/went-well", response={201: dict[str, Any]})
 def add_went_well(request, reference: str, payload: WentWellIn):
     entry = went_well_add(
-        actor=request.auth, source=API, postmortem=_postmortem(reference), **payload.dict()
+        actor=request.auth, source=API, postmortem=_postmortem(request, reference), **payload.dict()
     )
     return Status(201, {"id": entry.pk, "text": entry.text, "action_item": entry.action_item_id})
 
@@ -108,7 +111,7 @@ def add_went_well(request, reference: str, payload: WentWellIn):
 @router.put("/incidents/{reference}/postmortem/meeting", response=dict[str, Any])
 def schedule_meeting(request, reference: str, payload: MeetingIn):
     meeting = meeting_schedule(
-        actor=request.auth, source=API, postmortem=_postmortem(reference), **payload.dict()
+        actor=request.auth, source=API, postmortem=_postmortem(request, reference), **payload.dict()
     )
     return meeting_json(meeting)
 
@@ -116,7 +119,7 @@ def schedule_meeting(request, reference: str, payload: MeetingIn):
 @router.put("/incidents/{reference}/postmortem/feedback", response=dict[str, Any])
 def give_feedback(request, reference: str, payload: FeedbackIn):
     feedback = feedback_give(
-        actor=request.auth, source=API, postmortem=_postmortem(reference), **payload.dict()
+        actor=request.auth, source=API, postmortem=_postmortem(request, reference), **payload.dict()
     )
     return {
         "response_rating": feedback.response_rating,
@@ -127,4 +130,4 @@ def give_feedback(request, reference: str, payload: FeedbackIn):
 
 @router.get("/review", response=dict[str, Any])
 def get_review(request, since: date | None = None):
-    return review_report(since=since)
+    return review_report(viewer=request.auth, since=since)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 
-from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.accounts.permissions import Perm, can_see, require
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import ActionItem, ActionPhase, ActionStatus
@@ -123,6 +123,8 @@ def _remind(pk: int, today: date, now) -> bool:
         record = FollowUpReminder.objects.filter(action_item=item).first()
         # Checked again under the lock: another worker may have just sent this step.
         if step is None or (record and record.step == step):
+            return False
+        if not can_see(item.owner, item.incident):  # restricted since; never told about it
             return False
         FollowUpReminder.objects.update_or_create(
             action_item=item, defaults={"step": step, "sent_at": now}

@@ -21,8 +21,8 @@ from incidentdesk.postmortems.review import went_well_add
 WEB = ActionSource.WEB
 
 
-def _postmortem(reference: str):
-    return services.postmortem_by_reference(load_incident(reference))
+def _postmortem(request, reference: str):
+    return services.postmortem_by_reference(load_incident(request, reference))
 
 
 def _date(value: str, field: str):
@@ -46,7 +46,7 @@ def _back(request, postmortem, text: str):
 @require_POST
 @web_errors
 def followup_add(request, reference: str):
-    postmortem = _postmortem(reference)
+    postmortem = _postmortem(request, reference)
     post = request.POST
     item = followup_create(
         actor=request.user,
@@ -66,7 +66,7 @@ def followup_add(request, reference: str):
 @require_POST
 @web_errors
 def went_well(request, reference: str):
-    postmortem = _postmortem(reference)
+    postmortem = _postmortem(request, reference)
     went_well_add(
         actor=request.user,
         source=WEB,
@@ -81,7 +81,7 @@ def went_well(request, reference: str):
 @require_POST
 @web_errors
 def meeting(request, reference: str):
-    postmortem = _postmortem(reference)
+    postmortem = _postmortem(request, reference)
     meeting_schedule(
         actor=request.user,
         source=WEB,
@@ -97,7 +97,7 @@ def meeting(request, reference: str):
 @login_required
 @web_errors
 def meeting_download(request, reference: str):
-    postmortem = _postmortem(reference)
+    postmortem = _postmortem(request, reference)
     found = meeting_of(postmortem)
     if found is None:
         raise NotFound("no root-cause meeting is scheduled", field="meeting")
@@ -110,7 +110,7 @@ def meeting_download(request, reference: str):
 @require_POST
 @web_errors
 def feedback(request, reference: str):
-    postmortem = _postmortem(reference)
+    postmortem = _postmortem(request, reference)
     feedback_give(
         actor=request.user,
         source=WEB,

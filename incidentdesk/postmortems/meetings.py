@@ -23,6 +23,7 @@ from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import EntryKind
 from incidentdesk.incidents.rules import check_text
+from incidentdesk.incidents.services.access import require_may_see
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit
 from incidentdesk.postmortems.models import Postmortem, RootCauseMeeting
@@ -130,6 +131,7 @@ def meeting_schedule(
     starts_at, duration = _check(starts_at, duration_minutes)
     location = check_text(location, field="location", max_length=500)
     people = _attendees(attendees)
+    require_may_see(people, postmortem.incident, field="attendees")
     with transaction.atomic():
         meeting = meeting_of(postmortem)
         if meeting is None:

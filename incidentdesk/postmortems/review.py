@@ -13,7 +13,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from incidentdesk.accounts.models import Role, User
-from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.accounts.permissions import Perm, can_see, require
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.core.sources import ActionSource
@@ -46,6 +46,8 @@ def went_well_add(
             raise ValidationError("must be an action item's number", field="action_item") from None
         except ActionItem.DoesNotExist:
             raise NotFound(f"there is no action item {action_item}", field="action_item") from None
+        if not can_see(actor, item.incident):  # as if missing, like the incident itself
+            raise NotFound(f"there is no action item {action_item}", field="action_item")
         incident = postmortem.incident
         if item.incident_id == incident.pk or item.incident.declared_at >= incident.declared_at:
             raise ValidationError(
@@ -73,6 +75,22 @@ def _bucket(item: ActionItem, today: date) -> str:
     if item.status == ActionStatus.WONT_DO:
         return "wont_do"
     return "overdue" if item.due_date and item.due_date < today else "pending"
+
+
+RESTRICTED = "(restricted incident)"
+
+
+def _hidden_item_json(item: ActionItem, bucket: str) -> dict[str, Any]:
+    """An action of a restricted incident the reader may not see: counted, nothing shown."""
+    return {
+        **dict.fromkeys(("id", "title", "due_date", "external_url", "completed_at")),
+        "incident": RESTRICTED,
+        "owner": item.owner.username if item.owner else None,
+        "status": item.status,
+        "state": bucket,
+        "wont_do_reason": "",
+        "restricted": True,
+    }
 
 
 def _item_json(item: ActionItem, bucket: str) -> dict[str, Any]:
@@ -104,7 +122,7 @@ def _since_filter(since: date | None, prefix: str = "") -> Q:
     return Q(**{f"{prefix}created_at__date__gte": since}) if since else Q()
 
 
-def _feedback(since: date | None) -> dict[str, Any]:
+def _feedback(since: date | None, hidden: set[int]) -> dict[str, Any]:
     rows = Feedback.objects.filter(_since_filter(since, "postmortem__"))
     figures = rows.aggregate(
         count=Count("id"), response=Avg("response_rating"), postmortem=Avg("postmortem_rating")
@@ -112,6 +130,7 @@ def _feedback(since: date | None) -> dict[str, Any]:
     comments = [
         {"incident": f.postmortem.incident.reference, "user": f.user.username, "text": f.improve}
         for f in rows.exclude(improve="").select_related("postmortem__incident", "user")
+        if f.postmortem.incident_id not in hidden
     ]
     return {
         "count": figures["count"],
@@ -121,7 +140,7 @@ def _feedback(since: date | None) -> dict[str, Any]:
     }
 
 
-def _wins(since: date | None) -> list[dict[str, Any]]:
+def _wins(since: date | None, hidden: set[int]) -> list[dict[str, Any]]:
     wins = (
         WentWell.objects.filter(_since_filter(since, "postmortem__"), action_item__isnull=False)
         .select_related("postmortem__incident", "action_item__incident")
@@ -138,13 +157,21 @@ def _wins(since: date | None) -> list[dict[str, Any]]:
             },
         }
         for w in wins
+        if w.postmortem.incident_id not in hidden and w.action_item.incident_id not in hidden
     ]
 
 
-def review_report(*, since: date | None = None, today: date | None = None) -> dict[str, Any]:
+def review_report(
+    *, viewer=None, since: date | None = None, today: date | None = None
+) -> dict[str, Any]:
     """Follow-up actions of every postmortem (started on or after `since`), counted by state
-    and grouped by owner and by incident, with the wins and the feedback."""
+    and grouped by owner and by incident, with the wins and the feedback. Those of restricted
+    incidents `viewer` may not see are counted without any detail (None: no restricted one
+    is shown)."""
+    from incidentdesk.incidents.selectors import hidden_incident_ids
+
     today = today or timezone.localdate()
+    hidden = hidden_incident_ids(viewer)
     items = (
         ActionItem.objects.filter(
             _since_filter(since, "incident__postmortem__"),
@@ -154,7 +181,12 @@ def review_report(*, since: date | None = None, today: date | None = None) -> di
         .select_related("incident", "owner")
         .order_by("due_date", "id")
     )
-    rows = [_item_json(item, _bucket(item, today)) for item in items]
+    rows = [
+        (_hidden_item_json if item.incident_id in hidden else _item_json)(
+            item, _bucket(item, today)
+        )
+        for item in items
+    ]
     totals = dict.fromkeys(BUCKETS, 0)
     for row in rows:
         totals[row["state"]] += 1
@@ -164,8 +196,8 @@ def review_report(*, since: date | None = None, today: date | None = None) -> di
         "totals": totals,
         "by_owner": _group(rows, "owner"),
         "by_incident": _group(rows, "incident"),
-        "wins": _wins(since),
-        "feedback": _feedback(since),
+        "wins": _wins(since, hidden),
+        "feedback": _feedback(since, hidden),
     }
 
 
@@ -178,7 +210,9 @@ RECENT_DAYS = 7
 
 def _item_line(row: dict[str, Any], report: dict[str, Any]) -> str:
     """One action of the listing: every open one, every won't-do with its reason, and the
-    ones done in the last week (older ones are only counted)."""
+    ones done in the last week (older ones are only counted). Restricted ones are counted only."""
+    if row.get("restricted"):
+        return ""
     if row["state"] in ("overdue", "pending"):
         due = row["due_date"].isoformat() if row["due_date"] else "no due date"
         return f"    - [{row['state']}] {row['title']} (due {due})"
@@ -245,7 +279,8 @@ def review_digest_send(*, now: datetime | None = None, force: bool = False) -> b
     recipients = manager_emails()
     if not recipients:
         return False
-    report = review_report(today=local.date())
+    # One text for every manager: restricted incidents are counted, never described.
+    report = review_report(viewer=None, today=local.date())
     try:
         with transaction.atomic():
             ReviewDigest.objects.create(week=f"{year}-W{week:02d}", sent_at=now)

@@ -15,6 +15,7 @@ from incidentdesk.core.errors import InvalidTransition, NotFound, ValidationErro
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Component, EntryKind, Incident, IncidentStatus
 from incidentdesk.incidents.rules import check_text
+from incidentdesk.incidents.services.access import require_may_see
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.postmortems import rules, selectors
 from incidentdesk.postmortems.models import (
@@ -284,6 +285,7 @@ def postmortem_review(
     require(actor, Perm.POSTMORTEM_PUBLISH if status == "published" else Perm.POSTMORTEM_EDIT)
     reason = check_text(reason, field="reason", max_length=2_000)
     chosen = _reviewers(reviewers) if status == PostmortemStatus.IN_REVIEW else []
+    require_may_see(chosen, postmortem.incident, field="reviewers")
     with transaction.atomic():
         postmortem = (
             Postmortem.objects.select_for_update().select_related("template").get(pk=postmortem.pk)

@@ -125,14 +125,14 @@ def _page(request, incident, *, warnings=None, status=200):
 @login_required
 @web_errors
 def postmortem_page(request, reference: str):
-    return _page(request, load_incident(reference))
+    return _page(request, load_incident(request, reference))
 
 
 @login_required
 @require_POST
 @web_errors
 def postmortem_start(request, reference: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     services.postmortem_start(
         actor=request.user,
         source=WEB,
@@ -162,7 +162,7 @@ def _edit_changes(post) -> dict:
 @require_POST
 @web_errors
 def postmortem_edit(request, reference: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     result = services.postmortem_edit(
         actor=request.user,
         source=WEB,
@@ -180,7 +180,7 @@ def postmortem_edit(request, reference: str):
 @require_POST
 @web_errors
 def postmortem_review(request, reference: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     reviewers = [h for h in request.POST.get("reviewers", "").replace(",", " ").split() if h]
     postmortem = services.postmortem_review(
         actor=request.user,
@@ -199,7 +199,8 @@ def postmortem_review(request, reference: str):
 @web_errors
 def postmortem_preview(request, reference: str):
     """The markdown as it will show, with the blameless check's findings (htmx)."""
-    if not Incident.objects.filter(reference=reference).exists():  # runs on every keystroke
+    visible = Incident.objects.visible_to(request.user)
+    if not visible.filter(reference=reference).exists():  # runs on every keystroke
         raise NotFound(f"there is no incident {reference}", field="reference")
     text = request.POST.get("text", "")[: services.SECTION_MAX]
     return render(
@@ -212,7 +213,7 @@ def postmortem_preview(request, reference: str):
 @login_required
 @web_errors
 def postmortem_export(request, reference: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     postmortem = services.postmortem_by_reference(incident)
     body: str | bytes
     if request.GET.get("format") == "pdf":

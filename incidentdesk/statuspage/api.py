@@ -27,8 +27,8 @@ def _with_details(queryset):
     return queryset.select_related("incident").prefetch_related("updates", "affected__component")
 
 
-def _publication(reference: str) -> PublicIncident:
-    incident = _incident(reference)
+def _publication(request, reference: str) -> PublicIncident:
+    incident = _incident(request, reference)
     publication = _with_details(PublicIncident.objects.filter(incident=incident)).first()
     if publication is None:
         raise NotFound(f"{incident.reference} is not published", field="reference")
@@ -44,31 +44,37 @@ def _maintenance(public_id: str) -> PublicIncident:
 
 @router.get("/incidents/{reference}/publication", response=PublicationOut)
 def get_publication(request, reference: str):
-    return _publication(reference)
+    return _publication(request, reference)
 
 
 @router.post("/incidents/{reference}/publication", response={201: PublicationOut})
 def publish(request, reference: str, payload: PublicationIn):
     services.publication_create(
-        actor=request.auth, source=API, incident=_incident(reference), **payload.dict()
+        actor=request.auth, source=API, incident=_incident(request, reference), **payload.dict()
     )
-    return Status(201, _publication(reference))
+    return Status(201, _publication(request, reference))
 
 
 @router.post("/incidents/{reference}/publication/updates", response={201: PublicationOut})
 def post_update(request, reference: str, payload: PublicUpdateIn):
     services.publication_update(
-        actor=request.auth, source=API, public_incident=_publication(reference), **payload.dict()
+        actor=request.auth,
+        source=API,
+        public_incident=_publication(request, reference),
+        **payload.dict(),
     )
-    return Status(201, _publication(reference))
+    return Status(201, _publication(request, reference))
 
 
 @router.post("/incidents/{reference}/publication/resolve", response=PublicationOut)
 def resolve(request, reference: str, payload: ResolveIn):
     services.publication_resolve(
-        actor=request.auth, source=API, public_incident=_publication(reference), **payload.dict()
+        actor=request.auth,
+        source=API,
+        public_incident=_publication(request, reference),
+        **payload.dict(),
     )
-    return _publication(reference)
+    return _publication(request, reference)
 
 
 @router.get("/maintenances", response=list[PublicationOut])

@@ -87,7 +87,7 @@ def panel_write(view):
 
 @panel_write
 def publish(request, reference: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     form = PublishForm(request.POST)
     try:
         parsed(form)
@@ -101,7 +101,7 @@ def publish(request, reference: str):
 
 @panel_write
 def post_update(request, reference: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     publication = _publication(incident)
     form = PublicUpdateForm(request.POST)
     try:
@@ -122,7 +122,7 @@ def post_update(request, reference: str):
 
 @panel_write
 def resolve(request, reference: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     publication = _publication(incident)
     form = ResolveForm(request.POST)
     try:

@@ -76,6 +76,12 @@ FIELD_OPTIONS: tuple[FieldOption, ...] = (
     FieldOption(
         "--security", "security", "bool", "a security incident (a breach or a possible one)"
     ),
+    FieldOption(
+        "--restricted",
+        "restricted",
+        "bool",
+        "seen only by the people taking part, admins and the security group",
+    ),
 )
 UPDATE_ONLY = (
     FieldOption("--title", "title", "text", "a new title"),

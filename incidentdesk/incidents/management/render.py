@@ -13,8 +13,9 @@ from incidentdesk.postmortems.durations import duration_between, format_duration
 ROLE_LABELS = dict(IncidentRole.choices)
 
 
-def incident_or_error(reference: str) -> Incident:
-    incident = selectors.incident_by_reference(reference)
+def incident_or_error(reference: str, viewer) -> Incident:
+    """The incident `viewer` may see (None: no restricted one), or an error as if missing."""
+    incident = selectors.incident_by_reference(reference, viewer=viewer)
     if incident is None:
         raise NotFound(f"no incident {reference!r} (see 'incidentdesk list')", field="reference")
     return incident

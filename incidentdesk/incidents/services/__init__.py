@@ -1,6 +1,7 @@
 """Incident use cases. Every adapter (web, API, CLI, chat, tasks) calls these."""
 
 from incidentdesk.incidents.selectors import current_role_holders as current_holders
+from incidentdesk.incidents.services.access import incident_invite, incident_uninvite
 from incidentdesk.incidents.services.actions import action_item_create, action_item_update
 from incidentdesk.incidents.services.catalog import (
     component_lookup,
@@ -33,8 +34,10 @@ __all__ = [
     "current_holders",
     "incident_close",
     "incident_declare",
+    "incident_invite",
     "incident_resolve",
     "incident_set_status",
+    "incident_uninvite",
     "incident_update",
     "role_assign",
     "role_release",

@@ -21,6 +21,7 @@ from incidentdesk.incidents.models import (
     EntryKind,
     Incident,
 )
+from incidentdesk.incidents.services.access import require_may_see
 from incidentdesk.incidents.services.incidents import _clean_url
 from incidentdesk.incidents.services.timeline import record_entry
 
@@ -72,6 +73,7 @@ def action_item_create(
     due date gets one from the incident's severity policy."""
     require(actor, Perm.ACTION_WRITE)
     clean = _clean({"title": title, **fields})
+    require_may_see([clean.get("owner")], incident, field="owner")
     if clean.get("status") == ActionStatus.WONT_DO and not clean.get("wont_do_reason"):
         raise ValidationError("say why it won't be done", field="wont_do_reason")
     if clean.get("phase") == ActionPhase.FOLLOW_UP and not clean.get("due_date"):
@@ -98,6 +100,7 @@ def action_item_update(
     A status change is noted on the incident's timeline."""
     require(actor, Perm.ACTION_WRITE)
     clean = _clean(changes)
+    require_may_see([clean.get("owner")], item.incident, field="owner")
     status = clean.get("status", item.status)
     reason = clean.get("wont_do_reason", item.wont_do_reason)
     if status == ActionStatus.WONT_DO and not reason:

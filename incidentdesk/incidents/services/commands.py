@@ -8,6 +8,7 @@ from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.commands import help_text, parse
 from incidentdesk.incidents.models import EntryKind, Incident, IncidentRole
 from incidentdesk.incidents.selectors import current_role_holders
+from incidentdesk.incidents.services.access import incident_invite, incident_uninvite
 from incidentdesk.incidents.services.actions import action_item_create
 from incidentdesk.incidents.services.incidents import (
     incident_close,
@@ -65,6 +66,15 @@ def command_run(*, actor, source: ActionSource, incident: Incident, text: str) -
         )
         warnings = role_warnings(current_role_holders(incident))
         reply = f"{user.display_name} is now {ROLE_COMMANDS[keyword].label.lower()}."
+    elif keyword in ("invite", "uninvite"):
+        user = user_by_handle(arg)
+        change = incident_invite if keyword == "invite" else incident_uninvite
+        change(actor=actor, source=source, incident=incident, user=user)
+        reply = (
+            f"{user.display_name} is invited."
+            if keyword == "invite"
+            else f"{user.display_name}'s invitation is withdrawn."
+        )
     elif keyword == "action":
         item = action_item_create(actor=actor, source=source, incident=incident, title=arg)
         reply = f"Action item added: {item.title}"

@@ -28,6 +28,7 @@ from incidentdesk.incidents.models import (
     ReportMedium,
     RoleAssignment,
 )
+from incidentdesk.incidents.services.access import restriction_rule
 from incidentdesk.incidents.services.catalog import component_lookup, severity_lookup
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.incidents.tasks import desk_announcement_payload, desk_announcement_recipients
@@ -86,7 +87,7 @@ def _clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             clean[field] = value
         elif field == "severity":
             clean[field] = severity_lookup(value)
-        elif field == "security":
+        elif field in ("security", "restricted"):
             if not isinstance(value, bool):
                 raise ValidationError("must be true or false", field=field)
             clean[field] = value
@@ -141,6 +142,7 @@ def incident_declare(
     if kind not in IncidentKind.values:
         raise ValidationError(f"unknown kind {kind!r}; use live or retrospective", field="kind")
     clean = _clean_changes({"title": title, "severity": severity, **fields})
+    restriction_rule(clean, fields)
     clean["criteria"] = rules.check_criteria(criteria or [], criteria_reason, Criterion.values)
     clean["criteria_reason"] = rules.check_text(
         criteria_reason, field="criteria_reason", max_length=TEXT_LIMITS["criteria_reason"]
@@ -200,7 +202,7 @@ def incident_declare(
             emit(
                 topic="incident.declared",
                 payload=desk_announcement_payload(incident),
-                staff_emails=desk_announcement_recipients(),
+                staff_emails=desk_announcement_recipients(incident),
             )
     return incident
 
@@ -229,6 +231,7 @@ def incident_update(
     if incident.status == IncidentStatus.CLOSED:
         raise InvalidTransition("a closed incident cannot be changed", field="status")
     clean = _clean_changes(changes)
+    restriction_rule(clean, changes, incident)
     if "criteria" in clean or "criteria_reason" in clean:
         reason = clean.get("criteria_reason", incident.criteria_reason)
         clean["criteria"] = rules.check_criteria(

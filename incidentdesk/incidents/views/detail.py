@@ -47,8 +47,10 @@ class StatusAction:
     optional_reason: bool = False
 
 
-def load_incident(reference: str) -> Incident:
-    incident = selectors.incident_by_reference(reference)
+def load_incident(request, reference: str) -> Incident:
+    """The incident the signed-in person may see, or 404 (the same for a restricted one they
+    may not see as for a missing one)."""
+    incident = selectors.incident_by_reference(reference, viewer=request.user)
     if incident is None:
         raise NotFound(f"there is no incident {reference}", field="reference")
     return incident
@@ -122,6 +124,7 @@ def incident_context(request, incident: Incident, **overrides) -> dict:
         "role_warnings": services.role_warnings(holders),
         "is_lead": request.user in holders.get(IncidentRole.LEAD, []),
         "role_history": selectors.role_history(incident).order_by("-started_at", "-id"),
+        "invited": selectors.invited_people(incident) if incident.restricted else (),
         "people": User.objects.filter(is_active=True),
         "actions": selectors.action_items(incident),
         "action_statuses": ActionStatus.choices,
@@ -152,7 +155,7 @@ def _postmortem(incident: Incident):
 @login_required
 @web_errors
 def incident_detail(request, reference: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     return render(request, "incidents/detail.html", incident_context(request, incident))
 
 
@@ -160,7 +163,7 @@ def incident_detail(request, reference: str):
 @web_errors
 def incident_timeline(request, reference: str):
     """The timeline panel alone (for the htmx filter); without htmx, the page filtered."""
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     if not request.htmx:
         url = reverse("incident_detail", args=[incident.reference])
         query = request.GET.urlencode()
@@ -180,7 +183,8 @@ def written(request, reference: str, message: str, anchor: str = "", reply=None)
     band (a change often touches several: status, times, roles, timeline); otherwise a
     redirect back to the page (post/redirect/get)."""
     if request.htmx:
-        context = incident_context(request, load_incident(reference), message=message, reply=reply)
+        incident = load_incident(request, reference)
+        context = incident_context(request, incident, message=message, reply=reply)
         return render(request, "incidents/_refresh.html", context)
     messages.success(request, message)
     url = reverse("incident_detail", args=[reference])

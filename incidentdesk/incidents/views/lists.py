@@ -12,8 +12,8 @@ FILTERS = ("q", "status", "severity", "component", "kind")
 
 @login_required
 def dashboard(request):
-    open_incidents = list(selectors.open_incidents_by_severity())
-    overdue = selectors.overdue_actions().order_by("due_date")
+    open_incidents = list(selectors.open_incidents_by_severity(viewer=request.user))
+    overdue = selectors.overdue_actions(viewer=request.user).order_by("due_date")
     context = {
         "open_incidents": open_incidents,
         "my_roles": selectors.my_roles(request.user),
@@ -26,6 +26,7 @@ def dashboard(request):
 def incident_list(request):
     filters = {name: request.GET.get(name, "").strip() for name in FILTERS}
     incidents = selectors.incident_list(
+        viewer=request.user,
         query=filters["q"],
         status=filters["status"],
         severity=filters["severity"],

@@ -44,7 +44,7 @@ def incident_write(view):
 
 @incident_write
 def status_change(request, reference: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     data = parsed(StatusForm(request.POST))
     if data["status"] == IncidentStatus.CLOSED:
         services.incident_close(
@@ -65,7 +65,7 @@ def status_change(request, reference: str):
 
 @incident_write
 def role_assign(request, reference: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     data = parsed(RoleAssignForm(request.POST))
     user = user_by_handle(data["person"])
     services.role_assign(
@@ -78,7 +78,7 @@ def role_assign(request, reference: str):
 
 @incident_write
 def role_release(request, reference: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     data = parsed(RoleAssignForm(request.POST))
     user = user_by_handle(data["person"])
     services.role_release(
@@ -89,7 +89,7 @@ def role_release(request, reference: str):
 
 @incident_write
 def entry_add(request, reference: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     form = EntryForm(request.POST)
     try:
         data = parsed(form)
@@ -108,7 +108,7 @@ def _entry(incident, entry_id: int) -> TimelineEntry:
 
 @incident_write
 def entry_edit(request, reference: str, entry_id: int):
-    entry = _entry(load_incident(reference), entry_id)
+    entry = _entry(load_incident(request, reference), entry_id)
     data = parsed(EntryEditForm(request.POST))
     services.timeline_entry_edit(actor=request.user, source=WEB, entry=entry, body=data["body"])
     return written(
@@ -118,7 +118,7 @@ def entry_edit(request, reference: str, entry_id: int):
 
 @incident_write
 def entry_pin(request, reference: str, entry_id: int):
-    entry = _entry(load_incident(reference), entry_id)
+    entry = _entry(load_incident(request, reference), entry_id)
     pinned = request.POST.get("pinned") == "1"
     services.timeline_entry_pin(actor=request.user, source=WEB, entry=entry, pinned=pinned)
     return written(request, reference, "Pinned." if pinned else "Unpinned.", f"entry-{entry.pk}")
@@ -126,7 +126,7 @@ def entry_pin(request, reference: str, entry_id: int):
 
 @incident_write
 def action_add(request, reference: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     form = ActionForm(request.POST)
     try:
         data = parsed(form)
@@ -144,7 +144,7 @@ def action_add(request, reference: str):
 
 @incident_write
 def action_status(request, reference: str, action_id: int):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     item = get_object_or_404(
         ActionItem.objects.select_related("incident"), pk=action_id, incident=incident
     )
@@ -160,7 +160,7 @@ def action_status(request, reference: str, action_id: int):
 
 @incident_write
 def incident_edit(request, reference: str, section: str):
-    incident = load_incident(reference)
+    incident = load_incident(request, reference)
     form_class = EDIT_FORMS.get(section)
     if form_class is None:
         raise ValidationError(f"unknown section {section!r}", field="section")
@@ -185,7 +185,7 @@ def incident_edit(request, reference: str, section: str):
 def command(request, reference: str):
     """The command box: one line of the command language, run as the signed-in user."""
     try:
-        incident = load_incident(reference)
+        incident = load_incident(request, reference)
         data = parsed(CommandForm(request.POST))
         result = services.command_run(
             actor=request.user, source=WEB, incident=incident, text=data["text"]

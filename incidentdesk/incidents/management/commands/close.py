@@ -17,11 +17,11 @@ class Command(CliCommand):
 
     def handle(self, *args, **options):
         actor = self.actor(options)
-        incident = incident_or_error(options["reference"])
+        incident = incident_or_error(options["reference"], actor)
         incident = services.incident_close(
             actor=actor, source=SOURCE, incident=incident, reason=options["reason"]
         )
         if options["json"]:
-            self.print_json(incident_json(incident_or_error(incident.reference)))
+            self.print_json(incident_json(incident_or_error(incident.reference, actor)))
         else:
             self.stdout.write(f"{incident.reference} is closed.")

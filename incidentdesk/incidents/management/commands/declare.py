@@ -35,6 +35,6 @@ class Command(CliCommand):
             **given_fields(options),
         )
         if options["json"]:
-            self.print_json(incident_json(incident_or_error(incident.reference)))
+            self.print_json(incident_json(incident_or_error(incident.reference, actor)))
         else:
             self.stdout.write(incident.reference)

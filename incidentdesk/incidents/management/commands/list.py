@@ -22,11 +22,15 @@ class Command(CliCommand):
         )
         parser.add_argument("--limit", type=int, default=25, help="at most this many (default 25)")
         parser.add_argument("--json", action="store_true", help="print JSON (the API's shape)")
+        self.add_actor_argument(parser)
 
     def handle(self, *args, **options):
         severity = severity_lookup(options["severity"]).key if options["severity"] else ""
         incidents = selectors.incident_list(
-            query=options["q"].strip(), status=options["status"], severity=severity
+            viewer=self.viewer(options),
+            query=options["q"].strip(),
+            status=options["status"],
+            severity=severity,
         )[: max(options["limit"], 0)]
         if options["json"]:
             self.print_json([incident_json(i) for i in incidents])

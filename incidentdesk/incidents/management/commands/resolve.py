@@ -15,11 +15,11 @@ class Command(CliCommand):
 
     def handle(self, *args, **options):
         actor = self.actor(options)
-        incident = incident_or_error(options["reference"])
+        incident = incident_or_error(options["reference"], actor)
         incident = services.incident_resolve(
             actor=actor, source=SOURCE, incident=incident, message=options["message"]
         )
         if options["json"]:
-            self.print_json(incident_json(incident_or_error(incident.reference)))
+            self.print_json(incident_json(incident_or_error(incident.reference, actor)))
         else:
             self.stdout.write(f"{incident.reference} is resolved.")

@@ -23,7 +23,7 @@ class Command(CliCommand):
 
     def handle(self, *args, **options):
         actor = self.actor(options)
-        incident = incident_or_error(options["reference"])
+        incident = incident_or_error(options["reference"], actor)
         text = " ".join(options["text"])
         try:
             result = services.command_run(actor=actor, source=SOURCE, incident=incident, text=text)
@@ -34,7 +34,7 @@ class Command(CliCommand):
                 sys.exit(EXIT_BAD_INPUT)
             raise
         if options["json"]:
-            incident = incident_or_error(result.incident.reference)
+            incident = incident_or_error(result.incident.reference, actor)
             self.print_json(
                 {
                     "reply": result.reply,

@@ -15,9 +15,10 @@ class Command(CliCommand):
         parser.add_argument("reference", metavar="REF", help="e.g. INC-2026-0042")
         parser.add_argument("--timeline", action="store_true", help="also show the timeline")
         parser.add_argument("--json", action="store_true", help="print JSON (the API's shape)")
+        self.add_actor_argument(parser)
 
     def handle(self, *args, **options):
-        incident = incident_or_error(options["reference"])
+        incident = incident_or_error(options["reference"], self.viewer(options))
         if not options["json"]:
             self.stdout.write(incident_text(incident, with_timeline=options["timeline"]))
             return

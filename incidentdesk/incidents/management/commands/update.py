@@ -20,12 +20,12 @@ class Command(CliCommand):
         if not changes:
             raise ValidationError("give at least one field to change (see --help)", field="update")
         actor = self.actor(options)
-        incident = incident_or_error(options["reference"])
+        incident = incident_or_error(options["reference"], actor)
         before = incident.updated_at
         incident = services.incident_update(
             actor=actor, source=SOURCE, incident=incident, changes=changes
         )
-        incident = incident_or_error(incident.reference)
+        incident = incident_or_error(incident.reference, actor)
         if options["json"]:
             self.print_json(incident_json(incident))
         elif incident.updated_at == before:

@@ -60,6 +60,7 @@ class Command(CliCommand):
         show = actions.add_parser("show", help="print the postmortem as Markdown")
         show.add_argument("reference", metavar="REF")
         show.add_argument("--json", action="store_true", help="print JSON (the API's shape)")
+        self.add_actor_argument(show)
 
         edit = actions.add_parser("edit", help="change a section, the taxonomy or public text")
         edit.add_argument("reference", metavar="REF")
@@ -85,6 +86,7 @@ class Command(CliCommand):
         export.add_argument(
             "--output", "-o", metavar="PATH", help="a file (default: stdout; needed for pdf)"
         )
+        self.add_actor_argument(export)
         self._add_improvement_actions(actions)
 
     def _add_improvement_actions(self, actions):
@@ -112,6 +114,7 @@ class Command(CliCommand):
         followups = actions.add_parser("followups", help="list the improvement actions")
         followups.add_argument("reference", metavar="REF", help=REF_HELP)
         followups.add_argument("--json", action="store_true", help="print JSON (the API's shape)")
+        self.add_actor_argument(followups)
 
         went_well = actions.add_parser("went-well", help='add a "what went well" entry')
         went_well.add_argument("reference", metavar="REF", help=REF_HELP)
@@ -152,6 +155,7 @@ class Command(CliCommand):
         ics = actions.add_parser("meeting-ics", help="write the meeting's iCalendar invite")
         ics.add_argument("reference", metavar="REF", help=REF_HELP)
         ics.add_argument("--output", "-o", metavar="PATH", help="a file (default: stdout)")
+        self.add_actor_argument(ics)
 
         feedback = actions.add_parser(
             "feedback", help="rate the response and the postmortem (1-5), as the acting user"
@@ -177,13 +181,15 @@ class Command(CliCommand):
             raise type(exc)(exc.message, field=flag) from exc
 
     def _postmortem(self, options):
-        return services.postmortem_by_reference(incident_or_error(options["reference"]))
+        return services.postmortem_by_reference(
+            incident_or_error(options["reference"], self.viewer(options))
+        )
 
     def _start(self, options):
         postmortem = services.postmortem_start(
             actor=self.actor(options),
             source=SOURCE,
-            incident=incident_or_error(options["reference"]),
+            incident=incident_or_error(options["reference"], self.viewer(options)),
             template=options["template"],
         )
         self.stdout.write(f"started: {postmortem.incident.reference} ({postmortem.template.key})")

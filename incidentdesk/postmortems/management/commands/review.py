@@ -14,6 +14,7 @@ class Command(CliCommand):
     def add_arguments(self, parser):
         parser.add_argument("--since", metavar="YYYY-MM-DD", help="postmortems started since")
         parser.add_argument("--json", action="store_true", help="print JSON (the API's shape)")
+        self.add_actor_argument(parser)
 
     def handle(self, *args, **options):
         since = None
@@ -22,7 +23,7 @@ class Command(CliCommand):
                 since = date.fromisoformat(options["since"])
             except ValueError:
                 raise ValidationError("must be a date (YYYY-MM-DD)", field="since") from None
-        report = review_report(since=since)
+        report = review_report(viewer=self.viewer(options), since=since)
         if options["json"]:
             self.print_json(report)
         else:

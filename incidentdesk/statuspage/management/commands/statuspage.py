@@ -60,6 +60,7 @@ class Command(CliCommand):
 
         show = actions.add_parser("show", help="what the public sees of an incident")
         show.add_argument("reference", metavar="REF")
+        self.add_actor_argument(show)
 
         banner = actions.add_parser("banner", help="show or hide the site-wide banner")
         banner.add_argument("--message", default="")
@@ -76,8 +77,8 @@ class Command(CliCommand):
     def handle(self, *args, **options):
         getattr(self, f"_{options['action']}")(options)
 
-    def _publication(self, reference: str) -> PublicIncident:
-        incident = incident_or_error(reference)
+    def _publication(self, reference: str, options) -> PublicIncident:
+        incident = incident_or_error(reference, self.viewer(options))
         publication = PublicIncident.objects.filter(incident=incident).first()
         if publication is None:
             raise NotFound(f"{incident.reference} is not published", field="REF")
@@ -87,7 +88,7 @@ class Command(CliCommand):
         publication = services.publication_create(
             actor=self.actor(options),
             source=SOURCE,
-            incident=incident_or_error(options["reference"]),
+            incident=incident_or_error(options["reference"], self.viewer(options)),
             name=options["name"],
             message=options["message"],
             status=options["status"],
@@ -105,7 +106,7 @@ class Command(CliCommand):
         update = services.publication_update(
             actor=self.actor(options),
             source=SOURCE,
-            public_incident=self._publication(options["reference"]),
+            public_incident=self._publication(options["reference"], options),
             message=options["message"],
             status=options["status"],
             components=_components(options["component"]) or None,
@@ -117,14 +118,14 @@ class Command(CliCommand):
         services.publication_resolve(
             actor=self.actor(options),
             source=SOURCE,
-            public_incident=self._publication(options["reference"]),
+            public_incident=self._publication(options["reference"], options),
             message=options["message"],
             restore_components=not options["keep_components"],
         )
         self.stdout.write("resolved on the status page")
 
     def _show(self, options):
-        publication = self._publication(options["reference"])
+        publication = self._publication(options["reference"], options)
         self.stdout.write(f"{publication.name} — {publication.status}, impact {publication.impact}")
         self.stdout.write(f"public page: /incidents/{publication.public_id}")
         for update in publication.updates.all():
