@@ -41,8 +41,9 @@ def _figure(seconds: float | None) -> dict:
     """`{"seconds": int or None, "text": "1.5 hours" or "unknown"}` (DESIGN.md §3)."""
     if seconds is None:
         return {"seconds": None, "text": format_duration(None)}
-    whole = int(round(seconds))
-    return {"seconds": whole, "text": format_duration(timedelta(seconds=whole))}
+    # The text from the figure itself, not from the whole seconds: its unit is chosen from the
+    # unrounded duration (a mean of 3599.6 s is "60 minutes", not "1 hour").
+    return {"seconds": round(seconds), "text": format_duration(timedelta(seconds=seconds))}
 
 
 def _stats(raw: tuple | None, total: int) -> dict:

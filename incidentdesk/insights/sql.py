@@ -23,19 +23,26 @@ CURRENT, PREVIOUS = 1, 0
 
 
 class Seconds(Func):
-    """`end - start` in seconds, as a float; NULL when either is NULL."""
+    """`end - start` in whole seconds, exact on both databases; NULL when either is NULL.
+
+    Each timestamp is cut to its whole second (an epoch as an integer) before subtracting, so
+    3,600 s is 3600 exactly: a difference of julianday() floats came out 3600.00002 and
+    fell into the next histogram bucket. Typed as a float so averages and percentiles are
+    floats on both databases."""
 
     output_field = FloatField()
     arity = 2
-    template = "CAST(EXTRACT(EPOCH FROM (%(expressions)s)) AS double precision)"
-    arg_joiner = " - "
+    template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS double precision)"
+    arg_joiner = ")) - FLOOR(EXTRACT(EPOCH FROM "
 
     def as_sqlite(self, compiler, connection, **extra):
+        # strftime('%s') is the integer epoch (unixepoch() needs SQLite 3.38). A literal % is
+        # written %% in SQL run with parameters; the template is %-formatted once more.
         return self.as_sql(
             compiler,
             connection,
-            template="((julianday(%(expressions)s)) * 86400.0)",
-            arg_joiner=") - julianday(",
+            template="(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER))",
+            arg_joiner=") AS INTEGER) - CAST(strftime('%%s', ",
             **extra,
         )
 

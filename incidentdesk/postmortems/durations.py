@@ -13,10 +13,15 @@ def duration_between(start: datetime | None, end: datetime | None) -> timedelta 
 
 
 def format_duration(value: timedelta | None) -> str:
-    """`45 minutes`, `1.5 hours`, `1 hour`, `1.1 days`; `unknown` when a timestamp is missing."""
+    """`45 minutes`, `1.5 hours`, `1 hour`, `1.1 days`; `unknown` when a timestamp is missing.
+
+    The unit is chosen from the exact duration, so rounding never changes it: 59 min 59 s is
+    `60 minutes` and 23 h 59 min 59 s is `24 hours`. The number is rounded half up to one
+    decimal, without a trailing `.0`; the unit is singular only when the number is 1."""
     if value is None:
         return UNKNOWN
-    seconds = Decimal(int(value.total_seconds()))
+    # Exact, microseconds included (a float of the seconds is not).
+    seconds = Decimal(value.days * 86400 + value.seconds) + Decimal(value.microseconds) / 10**6
     if seconds < 3600:
         number, unit = seconds / 60, "minute"
     elif seconds < 86400:
@@ -24,10 +29,5 @@ def format_duration(value: timedelta | None) -> str:
     else:
         number, unit = seconds / 86400, "day"
     rounded = number.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    # Rounding can carry a value into the next unit (59.96 minutes → 60.0): write it there.
-    if unit == "minute" and rounded >= 60:
-        rounded, unit = Decimal(1), "hour"
-    elif unit == "hour" and rounded >= 24:
-        rounded, unit = Decimal(1), "day"
     text = f"{rounded:f}".removesuffix(".0")
     return f"{text} {unit}" if rounded == 1 else f"{text} {unit}s"

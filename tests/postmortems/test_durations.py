@@ -47,15 +47,36 @@ def test_just_under_the_rounding_point_rounds_down():
     assert format_duration(timedelta(minutes=74, seconds=59)) == "1.2 hours"
 
 
-def test_a_value_that_rounds_up_to_the_next_unit_is_written_in_that_unit():
-    # 59.97 minutes would round to "60 minutes"; the next unit says it better.
-    assert format_duration(timedelta(minutes=59.97)) == "1 hour"
-    assert format_duration(timedelta(hours=23.97)) == "1 day"
+def test_rounding_never_changes_the_unit():
+    # The unit comes from the exact duration: under an hour is minutes, under a day hours.
+    assert format_duration(timedelta(minutes=59, seconds=59)) == "60 minutes"
+    assert format_duration(timedelta(hours=23, minutes=59, seconds=59)) == "24 hours"
+    assert format_duration(timedelta(minutes=59.97)) == "60 minutes"
+    assert format_duration(timedelta(hours=23.97)) == "24 hours"
+    assert format_duration(timedelta(minutes=59, seconds=59, microseconds=999_999)) == (
+        "60 minutes"
+    )
 
 
-def test_just_below_the_carry_stays_in_the_smaller_unit():
+def test_just_below_the_rounding_point_stays_below_it():
     assert format_duration(timedelta(minutes=59.94)) == "59.9 minutes"
     assert format_duration(timedelta(hours=23.94)) == "23.9 hours"
+
+
+def test_fractions_of_a_second_count_in_the_rounding():
+    # 2.95 minutes is 177 s: 176.9 s is 2.948 minutes (2.9), 177 s exactly rounds half up.
+    assert format_duration(timedelta(seconds=176.9)) == "2.9 minutes"
+    assert format_duration(timedelta(seconds=177)) == "3 minutes"
+    # 0.1 s short of 1.5 minutes still writes 1.5 (1.4983 rounds to 1.5).
+    assert format_duration(timedelta(seconds=89.9)) == "1.5 minutes"
+
+
+def test_the_unit_is_singular_only_for_exactly_one():
+    assert format_duration(timedelta(minutes=60)) == "1 hour"
+    assert format_duration(timedelta(seconds=3601)) == "1 hour"  # 1.0003 is written 1
+    assert format_duration(timedelta(minutes=66)) == "1.1 hours"
+    assert format_duration(timedelta(seconds=57)) == "1 minute"  # 0.95 rounds half up to 1
+    assert format_duration(timedelta(seconds=3)) == "0.1 minutes"
 
 
 def test_duration_between_needs_both_ends():
@@ -79,20 +100,17 @@ def test_written_durations_follow_the_rules(seconds):
     assert (match["plural"] == "") == (Decimal(number) == 1)
     # The number is the exact value in that unit, rounded half up to one decimal.
     exact = Decimal(seconds) / UNIT_SECONDS[unit]
-    rounded = exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    if Decimal(number) != rounded:
-        # Only a carry differs: 59.95+ minutes are written 1 hour, 23.95+ hours 1 day.
-        assert Decimal(number) == 1 and unit in ("hour", "day"), text
-        assert Decimal("0.99") < exact < 1, text
+    assert Decimal(number) == exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP), text
 
 
-@given(st.integers(min_value=0, max_value=400 * 86400))
+@given(
+    st.integers(min_value=0, max_value=400 * 86400) | st.sampled_from([3599, 3600, 86399, 86400])
+)
 def test_the_unit_is_chosen_by_size(seconds):
     unit = SHAPE.match(format_duration(timedelta(seconds=seconds)))["unit"]
-    # 59.95 minutes (3597 s) and 23.95 hours (86220 s) round up into the next unit.
-    if seconds < 3597:
+    if seconds < 3600:
         assert unit == "minute"
-    elif seconds < 86220:
+    elif seconds < 86400:
         assert unit == "hour"
     else:
         assert unit == "day"
