@@ -25,7 +25,28 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DATA_DIR = Path(env("INCIDENTDESK_DATA_DIR", str(Path.cwd() / "data"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _private_data_dir(folder: Path) -> None:
+    """The data dir holds sessions, password hashes and the secret key: it is readable by its
+    owner alone (0700) and so are the files in it (0600). A folder or file left more open (by
+    an older version or by hand) is tightened at every start."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_mode & 0o077:
+        folder.chmod(0o700)
+    for entry in folder.iterdir():
+        if entry.is_file() and not entry.is_symlink() and entry.stat().st_mode & 0o077:
+            entry.chmod(0o600)
+
+
+def private_file(path: Path) -> str:
+    """`path`, created empty and 0600 when missing. SQLite opens an empty file as a new
+    database and gives its -wal and -shm files the database file's permissions."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    return str(path)
+
+
+_private_data_dir(DATA_DIR)
 
 
 def _secret_key() -> str:
@@ -44,7 +65,24 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("INCIDENTDESK_DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
-BASE_URL = env("INCIDENTDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where `incidentdesk serve` last listened, written by it: what links name when
+# INCIDENTDESK_BASE_URL is unset (docs/configuration.md).
+SERVED_AT_FILE = DATA_DIR / "served_at"
+
+
+def _base_url() -> str:
+    """INCIDENTDESK_BASE_URL; unset, the address `serve` listens on (so links in emails, feeds
+    and the status page reach this desk whatever --host and --port were), else the default."""
+    if configured := env("INCIDENTDESK_BASE_URL").strip():
+        return configured.rstrip("/")
+    try:
+        served_at = SERVED_AT_FILE.read_text().strip()
+    except OSError:
+        served_at = ""
+    return (served_at or "http://127.0.0.1:8000").rstrip("/")
+
+
+BASE_URL = _base_url()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -108,7 +146,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(DATA_DIR / "incidentdesk.sqlite3"),
+            "NAME": private_file(DATA_DIR / "incidentdesk.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock when a transaction starts, so concurrent writers
                 # queue on the busy timeout instead of failing with "database is locked".
@@ -186,7 +224,7 @@ else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "incidentdesk",
-        "filename": str(DATA_DIR / "tasks.sqlite3"),
+        "filename": private_file(DATA_DIR / "tasks.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
         "consumer": {"workers": 2, "worker_type": "thread", "max_delay": 1.0},
     }

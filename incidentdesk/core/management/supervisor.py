@@ -7,6 +7,7 @@ the supervisor reports failure, so a process manager (systemd, Docker) can resta
 
 import ctypes
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,6 +24,8 @@ class Child:
     argv: list[str]
     graceful: signal.Signals = signal.SIGTERM
     fast: signal.Signals = signal.SIGINT
+    # A socket handed down to the child (same descriptor number); the child owns it once started.
+    listener: socket.socket | None = field(default=None, repr=False)
     process: subprocess.Popen | None = field(default=None, repr=False)
 
 
@@ -51,7 +54,11 @@ class Supervisor:
                 env=self.env,
                 start_new_session=True,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+                pass_fds=(child.listener.fileno(),) if child.listener else (),
             )
+            if child.listener:
+                # Closed here, so the port is free again as soon as the child is gone.
+                child.listener.close()
 
     def run(self) -> int:
         """Start the children and wait; return 0 after a requested stop, non-zero otherwise."""
