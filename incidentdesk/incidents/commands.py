@@ -4,8 +4,8 @@
     lead <person>     scribe <person>   comms <person>    assign <person>
     invite <person>   uninvite <person>
     action <text>     decision <text>   note <text>       statuspage <message>
-    resolve [message]
-    close [reason]    help
+    resolve [--internal-only] [message]             unblock [status] [reason]
+    close [YYYY-MM-DD] [reason]                     help
 
 Keywords are case-insensitive; people are named by username or email.
 """
@@ -45,8 +45,25 @@ SPECS: tuple[CommandSpec, ...] = (
         True,
         "tell the public: the first time `public name | message` publishes, then updates",
     ),
-    CommandSpec("resolve", "message", False, "resolve the incident"),
-    CommandSpec("close", "reason", False, "close a resolved incident"),
+    CommandSpec(
+        "resolve",
+        "message",
+        False,
+        "resolve the incident, and its open status page publication with the message as the "
+        "public one (`resolve --internal-only message` leaves the status page as it is)",
+    ),
+    CommandSpec(
+        "unblock",
+        "[status] [reason]",
+        False,
+        "leave blocked: back to the status before it, or the one named",
+    ),
+    CommandSpec(
+        "close",
+        "[YYYY-MM-DD] [reason]",
+        False,
+        "close a resolved incident; a blocked one until work resumes on the date",
+    ),
     CommandSpec("help", "", False, "list the commands"),
 )
 BY_KEYWORD = {spec.keyword: spec for spec in SPECS}

@@ -249,6 +249,8 @@ class StatusForm(forms.Form):
     reason = forms.CharField(required=False)
     message = forms.CharField(required=False)
     blocked_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Resolving resolves the open publication too, unless this is ticked.
+    internal_only = forms.BooleanField(required=False)
 
 
 class RoleAssignForm(forms.Form):

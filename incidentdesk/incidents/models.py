@@ -79,6 +79,7 @@ class IncidentStatus(models.TextChoices):
     IDENTIFIED = "identified", "Identified"
     MONITORING = "monitoring", "Monitoring"
     BLOCKED = "blocked", "Blocked"
+    CLOSED_BLOCKED = "closed_blocked", "Closed while blocked"
     RESOLVED = "resolved", "Resolved"
     CLOSED = "closed", "Closed"
 

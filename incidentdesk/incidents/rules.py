@@ -2,22 +2,59 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from incidentdesk.core.errors import InvalidTransition, ValidationError
 from incidentdesk.core.text import refuse_unsafe_characters
 
 INVESTIGATING, IDENTIFIED, MONITORING = "investigating", "identified", "monitoring"
 BLOCKED, RESOLVED, CLOSED = "blocked", "resolved", "closed"
+# Work stopped until a later date and the lead closed the incident meanwhile (OPG's process):
+# it leaves the active lists but is not the final `closed`, so it needs no postmortem and can
+# be re-opened when work resumes.
+CLOSED_BLOCKED = "closed_blocked"
+# Not a status: "leave blocked for the status the incident had before it was blocked".
+UNBLOCK = "unblock"
+WORKING = (INVESTIGATING, IDENTIFIED, MONITORING)
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     INVESTIGATING: (IDENTIFIED, MONITORING, BLOCKED, RESOLVED),
     IDENTIFIED: (INVESTIGATING, MONITORING, BLOCKED, RESOLVED),
     MONITORING: (INVESTIGATING, IDENTIFIED, BLOCKED, RESOLVED),
-    BLOCKED: (INVESTIGATING,),
+    BLOCKED: (*WORKING, RESOLVED, CLOSED_BLOCKED),
+    CLOSED_BLOCKED: (*WORKING, BLOCKED),
     RESOLVED: (INVESTIGATING, CLOSED),
     CLOSED: (),
 }
+
+
+def effective_target(current: str, target: str) -> str:
+    """The status a request for `target` means from `current`: closing a blocked incident
+    closes it while blocked (`closed_blocked`), never for good."""
+    if target == CLOSED and current == BLOCKED:
+        return CLOSED_BLOCKED
+    return target
+
+
+def unblock_target(current: str, before_blocked: str | None) -> str:
+    """Where `unblock` goes: back to the working status the incident had before it was
+    blocked (investigating when that is unknown)."""
+    if current not in (BLOCKED, CLOSED_BLOCKED):
+        raise InvalidTransition(f"the incident is {current}, not blocked", field="status")
+    return before_blocked if before_blocked in WORKING else INVESTIGATING
+
+
+def status_event(current: str, target: str) -> str:
+    """How the timeline names a status change: `unblocked` when leaving blocked (or a close
+    while blocked) for work, `re-opened` when a resolved incident is worked on again,
+    `closed while blocked`, or plainly `status change`."""
+    if current in (BLOCKED, CLOSED_BLOCKED) and target in (*WORKING, RESOLVED):
+        return "unblocked"
+    if current == BLOCKED and target == CLOSED_BLOCKED:
+        return "closed while blocked"
+    if current == RESOLVED and target == INVESTIGATING:
+        return "re-opened"
+    return "status change"
 
 
 def check_transition(current: str, target: str, *, reason: str = "") -> None:
@@ -40,8 +77,20 @@ def check_transition(current: str, target: str, *, reason: str = "") -> None:
         )
     if current == RESOLVED and target == INVESTIGATING and not reason.strip():
         raise ValidationError("re-opening a resolved incident needs a reason", field="reason")
-    if target == BLOCKED and not reason.strip():
+    if target == BLOCKED and current != CLOSED_BLOCKED and not reason.strip():
         raise ValidationError("say why work is blocked", field="reason")
+
+
+def check_resume_date(target: str, resume_on: date | None, today: date) -> None:
+    """Closing a blocked incident keeps the date work resumes, so it needs one, not past."""
+    if target != CLOSED_BLOCKED:
+        return
+    if resume_on is None:
+        raise ValidationError(
+            "give the date work resumes: the lead is reminded on that day", field="blocked_until"
+        )
+    if resume_on < today:
+        raise ValidationError("must be today or later", field="blocked_until")
 
 
 def timestamps_for_status(
@@ -108,6 +157,10 @@ def check_timestamp_order(stamps: Mapping[str, datetime | None], now: datetime) 
             continue
         if value.tzinfo is None:
             raise ValidationError("give a time zone (e.g. 2026-05-01T10:00:00Z)", field=name)
+        try:
+            value.astimezone(UTC)  # stored in UTC: 0001-01-01T00:00+01:00 has no UTC time
+        except OverflowError:
+            raise ValidationError("is out of range", field=name) from None
         if value > now + FUTURE_TOLERANCE:
             raise ValidationError("cannot be in the future", field=name)
     for earlier, later in TIMESTAMP_ORDER:

@@ -118,9 +118,10 @@ class IncidentPatch(IncidentFields):
 
 
 class StatusIn(Strict):
-    status: str
+    status: str  # a status, or "unblock" for the one the incident had before it was blocked
     reason: str = ""
     message: str = ""
+    resolve_publicly: bool = True
     # A date, or a moment reduced to its date in the reporting time zone (resume_day).
     blocked_until: Annotated[Day | Moment | None, BeforeValidator(resume_day)] = None
 
@@ -138,6 +139,10 @@ class PersonOut(Schema):
     username: str
     name: str
     email: str
+
+
+class DeskMemberOut(PersonOut):
+    seat: str  # "responders desk" or "assignee"
 
 
 def person(user) -> dict | None:
@@ -188,6 +193,7 @@ class IncidentOut(Schema):
     status_reason: str
     postmortem_waiver_reason: str
     roles: dict[str, list[PersonOut]]
+    desk: list[DeskMemberOut]
     time_to_detect: Duration
     time_to_fix: Duration
     time_to_recover: Duration
@@ -210,6 +216,12 @@ class IncidentOut(Schema):
         for assignment in current:
             roles.setdefault(assignment.role, []).append(person(assignment.user))
         return roles
+
+    @staticmethod
+    def resolve_desk(obj: Incident) -> list[dict]:
+        from incidentdesk.incidents.selectors import incident_desk
+
+        return [{**person(user), "seat": seat} for user, seat in incident_desk(obj)]
 
     @staticmethod
     def resolve_time_to_detect(obj: Incident) -> dict:

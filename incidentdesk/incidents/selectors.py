@@ -7,6 +7,8 @@ from incidentdesk.accounts.models import User
 from incidentdesk.incidents.models import (
     OPEN_STATUSES,
     ActionItem,
+    DeskSeat,
+    EntryKind,
     Incident,
     IncidentRole,
     Invitation,
@@ -129,6 +131,15 @@ def timeline(incident: Incident, *, kinds: list[str] | None = None, pinned_only:
     return qs
 
 
+def last_status_change(incident: Incident) -> TimelineEntry | None:
+    """The incident's latest status change entry (its data says re-opened, unblocked, …)."""
+    return (
+        TimelineEntry.objects.filter(incident=incident, kind=EntryKind.STATUS_CHANGE)
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
+
+
 def action_items(incident: Incident) -> QuerySet[ActionItem]:
     return ActionItem.objects.filter(incident=incident).select_related("owner")
 
@@ -142,15 +153,39 @@ def overdue_actions(*, viewer=None, owner=None) -> QuerySet[ActionItem]:
     return qs
 
 
-def responders_desk_emails(incident: Incident | None = None) -> list[str]:
-    """The responders desk's addresses; for a restricted `incident`, only the members who may
-    see it (the others are not told about it at all)."""
+def responders_desk(incident: Incident | None = None) -> list[User]:
+    """The active members of the responders desk; for a restricted `incident`, only those
+    who may see it (the others are not told about it at all)."""
+    members = list(
+        User.objects.filter(on_responders_desk=True, is_active=True).order_by("username")
+    )
+    if incident is None or not incident.restricted:
+        return members
     from incidentdesk.accounts.permissions import can_see
 
-    members = User.objects.filter(on_responders_desk=True, is_active=True).exclude(email="")
-    if incident is None or not incident.restricted:
-        return list(members.values_list("email", flat=True))
-    return [member.email for member in members if can_see(member, incident)]
+    return [member for member in members if can_see(member, incident)]
+
+
+def responders_desk_emails(incident: Incident | None = None) -> list[str]:
+    """The responders desk's addresses (see `responders_desk`)."""
+    return [member.email for member in responders_desk(incident) if member.email]
+
+
+RESPONDERS_DESK, ASSIGNEE_SEAT = "responders desk", "assignee"
+
+
+def incident_desk(incident: Incident) -> list[tuple[User, str]]:
+    """Who sits at `incident`'s desk now, each once: the responders desk (see
+    `responders_desk`), then the assignees seated at it, as (person, "responders desk" |
+    "assignee")."""
+    desk = [(member, RESPONDERS_DESK) for member in responders_desk(incident)]
+    seated = {m.pk for m, _ in desk}
+    seats = DeskSeat.objects.filter(incident=incident, left_at__isnull=True, user__is_active=True)
+    for seat in seats.select_related("user").order_by("joined_at", "id"):
+        if seat.user_id not in seated:
+            seated.add(seat.user_id)
+            desk.append((seat.user, ASSIGNEE_SEAT))
+    return desk
 
 
 def open_incidents_by_severity(*, viewer) -> QuerySet[Incident]:

@@ -1,4 +1,6 @@
-"""Background work for incidents: the responders-desk announcement, sent through the outbox.
+"""Background work for incidents: the responders-desk announcement (and its variant for an
+assignee joining an incident's desk), sent through the outbox, and the hourly reminder of the
+day blocked work resumes.
 
 `incident_declare` emits, in its own transaction:
 
@@ -11,11 +13,14 @@ every retry sends the same text."""
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
 
 from incidentdesk.incidents import selectors
-from incidentdesk.incidents.models import Incident
+from incidentdesk.incidents.models import Incident, IncidentKind
 
 DESK_ANNOUNCEMENT = "desk_announcement"
+DESK_WELCOME = "welcome"  # the announcement's variant for an assignee joining the desk
 
 
 def desk_announcement_payload(incident: Incident) -> dict:
@@ -29,22 +34,52 @@ def desk_announcement_recipients(incident: Incident | None = None) -> list[str]:
     return selectors.responders_desk_emails(incident)
 
 
+def _announcement_words(incident: Incident, welcome: bool) -> tuple[str, str]:
+    """(what happened, the email's first line) for a new incident or a newly seated assignee."""
+    retrospective = incident.kind == IncidentKind.RETROSPECTIVE
+    if welcome:
+        intro = (
+            f"You joined the desk of {incident.reference} — {incident.title}, as an assignee. "
+            "You are told about its changes until it is resolved."
+        )
+        return "you joined the desk", intro
+    if retrospective:
+        intro = (
+            f"An incident was reported after the fact (retrospective, already resolved): "
+            f"{incident.reference} — {incident.title}"
+        )
+        return "reported after the fact (retrospective)", intro
+    return "declared", f"A new incident was declared: {incident.reference} — {incident.title}"
+
+
 def desk_announcement_email(payload: dict) -> dict:
-    """Subject and text telling the desk about a new incident: description, lead, assignees,
-    tracker link and a link to it."""
+    """Subject and text telling the desk about a new incident (a retrospective one marked as
+    such), or an assignee about the incident whose desk they joined: description, lead,
+    assignees, tracker link and a link to it."""
     incident = selectors.incident_for_announcement(int(payload.get("incident_id") or 0))
     if incident is None:
         return {"subject": "An incident was declared and then removed", "text": ""}
+    what, intro = _announcement_words(incident, payload.get("for") == DESK_WELCOME)
     context = {
         "incident": incident,
+        "intro": intro,
         "holders": selectors.current_role_holders(incident),
         "url": f"{settings.BASE_URL}/incidents/{incident.reference}",
+        "welcome": payload.get("for") == DESK_WELCOME,
     }
     return {
-        "subject": f"[{incident.severity.name}] {incident.reference} declared: {incident.title}",
+        "subject": f"[{incident.severity.name}] {incident.reference} {what}: {incident.title}",
         "text": render_to_string("incidents/email/desk_announcement.txt", context),
     }
 
 
 # Staff events whose words are written at fan-out (see notifications.delivery._render_late).
 LATE_RENDERERS = {DESK_ANNOUNCEMENT: desk_announcement_email}
+
+
+@db_periodic_task(crontab(minute="15"), priority=30)
+def resume_reminders() -> None:
+    """Remind leads whose blocked incidents were to resume work today (once per date)."""
+    from incidentdesk.incidents.services.lifecycle import resume_reminders_send
+
+    resume_reminders_send()

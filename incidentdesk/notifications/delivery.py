@@ -64,9 +64,13 @@ def delivery_key(event_id: int, who: str) -> str:
 def _subscriber_rows(event: OutboxEvent) -> list[tuple]:
     """(id, kind, address) of every active subscriber who wants this event: those with no
     components (everything), and, when the event names components, those subscribed to one of
-    them or to their group. One row per address."""
+    them or to their group. A subscriber who chose components hears only about events that
+    name one of them: an incident affecting no component reaches only the subscribers of
+    everything. One row per address."""
     wanting = Subscriber.objects.active()
-    if event.component_ids:
+    if not event.component_ids:
+        wanting = wanting.filter(components__isnull=True)
+    else:
         from incidentdesk.incidents.models import Component
 
         targets = set(event.component_ids) | set(

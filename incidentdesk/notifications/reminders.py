@@ -1,7 +1,8 @@
 """Reminders the system sends on its own (source SYSTEM, no actor), run by periodic tasks.
 
-- A published incident with reminders on that has had no public update for its interval:
-  its lead and comms lead are emailed, again every interval, until it is resolved.
+- A published incident with reminders on that has had no public update for its interval (by
+  default its severity's reminder interval): its lead and comms lead are emailed, again every
+  interval, until it is resolved. The email names the interval, not the time elapsed.
 - Scheduled maintenance with "remind prior" on: subscribers are told once, an hour before it
   starts (when it was announced earlier than that)."""
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from incidentdesk.incidents.models import IncidentRole, RoleAssignment
 from incidentdesk.notifications.outbox import emit
+from incidentdesk.postmortems.durations import format_duration
 from incidentdesk.statuspage.models import UNRESOLVED_STATUSES, PageSettings, PublicIncident
 from incidentdesk.statuspage.render import refresh_after_commit
 
@@ -57,12 +59,12 @@ def _remind(pi: PublicIncident, now) -> bool:
     pi.save(update_fields=["last_reminded_at"])
     if not recipients:
         return False
-    minutes = max(1, int((now - pi.last_update_at).total_seconds() // 60))
     context = {
         "incident": pi.incident,
         "publication": pi,
         "last_update": pi.updates.order_by("-display_at", "-id").first(),
-        "minutes": minutes,
+        # The configured interval, not the time elapsed: the reminder says which rule fired.
+        "interval": format_duration(timedelta(minutes=pi.remind_interval_minutes)),
         "roles": roles,
         "url": f"{settings.BASE_URL}/incidents/{pi.incident.reference}",
     }

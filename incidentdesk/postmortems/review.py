@@ -1,9 +1,10 @@
-"""The periodic review of improvement actions across all postmortems, and its wins.
+"""The periodic review of improvement actions across all incidents, and its wins.
 
-`review_report` counts follow-up actions done, pending, overdue and won't-do, grouped by owner
-and by incident; lists the wins ("what went well" entries crediting an earlier action) and the
-participants' feedback. `incidentdesk review` prints it; `review_digest_send` emails it to
-managers every Monday at 08:00 in the reporting time zone, once per week."""
+`review_report` counts the follow-up actions of every incident (with or without a postmortem)
+done, pending, overdue and won't-do, grouped by owner and by incident; lists the wins ("what
+went well" entries crediting an earlier action) and the participants' feedback.
+`incidentdesk review` prints it; `review_digest_send` emails it to managers every Monday at
+08:00 in the reporting time zone, once per week."""
 
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -161,23 +162,29 @@ def _wins(since: date | None, hidden: set[int]) -> list[dict[str, Any]]:
     ]
 
 
+def _incidents_since(since: date | None) -> Q:
+    """Follow-ups of incidents whose postmortem started on or after `since`, or, for an
+    incident without a postmortem, declared on or after it."""
+    if not since:
+        return Q()
+    return Q(incident__postmortem__created_at__date__gte=since) | Q(
+        incident__postmortem__isnull=True, incident__declared_at__date__gte=since
+    )
+
+
 def review_report(
     *, viewer=None, since: date | None = None, today: date | None = None
 ) -> dict[str, Any]:
-    """Follow-up actions of every postmortem (started on or after `since`), counted by state
-    and grouped by owner and by incident, with the wins and the feedback. Those of restricted
-    incidents `viewer` may not see are counted without any detail (None: no restricted one
-    is shown)."""
+    """Follow-up actions of every incident, with or without a postmortem (see
+    _incidents_since for `since`), counted by state and grouped by owner and by incident,
+    with the wins and the feedback. Those of restricted incidents `viewer` may not see are
+    counted without any detail (None: no restricted one is shown)."""
     from incidentdesk.incidents.selectors import hidden_incident_ids
 
     today = today or timezone.localdate()
     hidden = hidden_incident_ids(viewer)
     items = (
-        ActionItem.objects.filter(
-            _since_filter(since, "incident__postmortem__"),
-            phase=ActionPhase.FOLLOW_UP,
-            incident__postmortem__isnull=False,
-        )
+        ActionItem.objects.filter(_incidents_since(since), phase=ActionPhase.FOLLOW_UP)
         .select_related("incident", "owner")
         .order_by("due_date", "id")
     )

@@ -72,7 +72,11 @@ class PublishForm(ComponentStatusesMixin, forms.Form):
         required=False, initial=True, label="Remind the lead when no update is posted"
     )
     remind_interval_minutes = forms.IntegerField(
-        initial=60, min_value=5, max_value=1440, label="Remind after (minutes)"
+        required=False,
+        min_value=5,
+        max_value=1440,
+        label="Remind after (minutes)",
+        help_text="Empty: the incident's severity's reminder interval.",
     )
 
     def __init__(self, *args, **kwargs):

@@ -17,7 +17,7 @@ class PublicationIn(Strict):
     workaround_url: str = ""
     notify_subscribers: bool = True
     remind: bool = True
-    remind_interval_minutes: int = 60
+    remind_interval_minutes: int | None = None  # None: the severity's reminder interval
 
 
 class PublicUpdateIn(Strict):

@@ -207,11 +207,12 @@ def publication_create(
     workaround_url: str = "",
     notify_subscribers: bool = True,
     remind: bool = True,
-    remind_interval_minutes: int = 60,
+    remind_interval_minutes: int | None = None,
 ) -> PublicIncident:
     """Publish an internal incident on the status page. Only what is passed here becomes
     public: the name, the message, the workaround and the component statuses. The first
-    status defaults to `identified`; the impact is derived from the components unless given."""
+    status defaults to `identified`; the impact is derived from the components unless given;
+    the reminder interval is the incident's severity's unless given."""
     require(actor, Perm.STATUSPAGE_PUBLISH)
     if PublicIncident.objects.filter(incident=incident).exists():
         raise InvalidTransition(
@@ -224,7 +225,13 @@ def publication_create(
     impact = _check_impact(impact)
     workaround = check_text(workaround, field="workaround", max_length=MESSAGE_MAX)
     workaround_url = _clean_url(workaround_url, "workaround_url")
-    if not isinstance(remind_interval_minutes, int) or not 5 <= remind_interval_minutes <= 1440:
+    if remind_interval_minutes is None:
+        remind_interval_minutes = incident.severity.reminder_interval_minutes
+    elif (
+        not isinstance(remind_interval_minutes, int)
+        or isinstance(remind_interval_minutes, bool)
+        or not 5 <= remind_interval_minutes <= 1440
+    ):
         raise ValidationError("give 5 to 1440 minutes", field="remind_interval_minutes")
     now = timezone.now()
     with transaction.atomic():

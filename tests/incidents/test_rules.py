@@ -1,6 +1,6 @@
 """Pure incident rules: no database, no Django request cycle."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -10,7 +10,15 @@ from incidentdesk.core.errors import InvalidTransition, ValidationError
 from incidentdesk.incidents import rules
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-STATUSES = ("investigating", "identified", "monitoring", "blocked", "resolved", "closed")
+STATUSES = (
+    "investigating",
+    "identified",
+    "monitoring",
+    "blocked",
+    "closed_blocked",
+    "resolved",
+    "closed",
+)
 
 # The lifecycle, written out by hand so the test does not just echo rules.TRANSITIONS.
 ALLOWED = {
@@ -26,7 +34,17 @@ ALLOWED = {
     ("monitoring", "identified"),
     ("monitoring", "blocked"),
     ("monitoring", "resolved"),
+    # Leaving blocked: for any working status, or resolved; or closed until work resumes.
     ("blocked", "investigating"),
+    ("blocked", "identified"),
+    ("blocked", "monitoring"),
+    ("blocked", "resolved"),
+    ("blocked", "closed_blocked"),
+    # A close while blocked is re-opened: back to work, or blocked again.
+    ("closed_blocked", "investigating"),
+    ("closed_blocked", "identified"),
+    ("closed_blocked", "monitoring"),
+    ("closed_blocked", "blocked"),
     ("resolved", "investigating"),
     ("resolved", "closed"),
 }
@@ -57,7 +75,7 @@ def test_refused_transition_names_the_allowed_ones(current, target):
     [
         (a, b)
         for a, b in sorted(ALLOWED)
-        if b != "blocked" and (a, b) != ("resolved", "investigating")
+        if (b != "blocked" or a == "closed_blocked") and (a, b) != ("resolved", "investigating")
     ],
 )
 def test_ordinary_transition_needs_no_reason(current, target):
@@ -90,6 +108,57 @@ def test_closed_is_final(target):
     with pytest.raises(InvalidTransition) as caught:
         rules.check_transition("closed", target, reason="please")
     assert "final" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("current", "before", "expected"),
+    [
+        ("blocked", "identified", "identified"),
+        ("blocked", "monitoring", "monitoring"),
+        ("closed_blocked", "identified", "identified"),
+        ("blocked", None, "investigating"),
+        ("blocked", "resolved", "investigating"),  # only a working status is gone back to
+    ],
+)
+def test_unblocking_goes_back_to_the_status_before_blocked(current, before, expected):
+    assert rules.unblock_target(current, before) == expected
+
+
+def test_unblocking_an_incident_that_is_not_blocked_is_refused():
+    with pytest.raises(InvalidTransition) as caught:
+        rules.unblock_target("identified", "investigating")
+    assert caught.value.field == "status" and "not blocked" in caught.value.message
+
+
+def test_closing_a_blocked_incident_closes_it_while_blocked_only():
+    assert rules.effective_target("blocked", "closed") == "closed_blocked"
+    assert rules.effective_target("resolved", "closed") == "closed"
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "event"),
+    [
+        ("blocked", "identified", "unblocked"),
+        ("closed_blocked", "investigating", "unblocked"),
+        ("blocked", "resolved", "unblocked"),
+        ("blocked", "closed_blocked", "closed while blocked"),
+        ("resolved", "investigating", "re-opened"),
+        ("investigating", "identified", "status change"),
+    ],
+)
+def test_the_timeline_names_leaving_blocked_unblocked_not_reopened(current, target, event):
+    assert rules.status_event(current, target) == event
+
+
+def test_closing_while_blocked_needs_a_resume_date_not_in_the_past():
+    today = NOW.date()
+    with pytest.raises(ValidationError) as caught:
+        rules.check_resume_date("closed_blocked", None, today)
+    assert caught.value.field == "blocked_until"
+    with pytest.raises(ValidationError, match="today or later"):
+        rules.check_resume_date("closed_blocked", today - timedelta(days=1), today)
+    rules.check_resume_date("closed_blocked", today, today)
+    rules.check_resume_date("blocked", None, today)
 
 
 def test_unknown_target_status_is_refused_naming_the_known_ones():
@@ -370,3 +439,10 @@ def test_check_text_refuses_characters_xml_and_json_consumers_cannot_carry(bad):
 
 def test_check_text_keeps_tabs_and_line_breaks():
     assert rules.check_text("a\tb\r\nc", field="summary", max_length=100) == "a\tb\r\nc"
+
+
+def test_a_time_with_no_utc_equivalent_is_refused_naming_its_field():
+    first_moment = datetime(1, 1, 1, tzinfo=timezone(timedelta(minutes=1)))
+    with pytest.raises(ValidationError) as caught:
+        rules.check_timestamp_order({"started_at": first_moment}, NOW)
+    assert caught.value.field == "started_at" and "out of range" in caught.value.message

@@ -64,6 +64,32 @@ def test_a_component_subscriber_hears_about_a_change_to_its_group(
     assert len(incident_emails(smtp, "platform@example.com")) == 1
 
 
+def test_a_component_subscriber_hears_only_about_incidents_that_name_its_components(
+    smtp, subscribe, publish, components, responder, django_capture_on_commit_callbacks
+):
+    from incidentdesk.statuspage.services import publication_update
+
+    api, website = components["API"], components["Website"]
+    subscribe(email="api@example.com", components=[api])
+    subscribe(email="web@example.com", components=[website])
+    subscribe(email="all@example.com")
+    publication = publish()  # names no component yet: only "everything" subscribers hear
+    assert incident_emails(smtp, "api@example.com") == []
+    assert incident_emails(smtp, "web@example.com") == []
+    assert len(incident_emails(smtp, "all@example.com")) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        publication_update(
+            actor=responder,
+            source=WEB,
+            public_incident=publication,
+            message="The website is affected.",
+            components={website.public_id: "degraded_performance"},
+        )
+    assert incident_emails(smtp, "api@example.com") == []  # only ever about the website
+    assert len(incident_emails(smtp, "web@example.com")) == 1
+    assert len(incident_emails(smtp, "all@example.com")) == 2
+
+
 def test_every_subscriber_email_has_a_working_one_click_unsubscribe(
     smtp, subscribe, publish, components, django_capture_on_commit_callbacks
 ):

@@ -14,6 +14,7 @@ from incidentdesk.notifications.reminders import (
 from incidentdesk.statuspage.models import PublicIncident
 from incidentdesk.statuspage.services import (
     maintenance_schedule,
+    publication_create,
     publication_resolve,
     publication_update,
 )
@@ -58,7 +59,8 @@ def test_the_lead_and_comms_lead_are_reminded_each_interval_until_resolved(
     assert {r for rcpts, _ in sent for r in rcpts} == {"lena@example.com", "cole@example.com"}
     subject = sent[0][1]["Subject"]
     reference = quiet_incident.incident.reference
-    assert subject == f"[Reminder] {reference}: no public update for 31 minutes"
+    # The configured interval, not the 31 minutes that happened to pass.
+    assert subject == f"[Reminder] {reference}: no public update for 30 minutes"
     text = sent[0][1].get_content()
     assert "comms lead and lead" in text and f"/incidents/{reference}" in text
     # Not again within the interval, but again after it.
@@ -80,6 +82,28 @@ def test_a_public_update_restarts_the_reminder_clock(smtp, quiet_incident, run, 
     assert (
         run(incident_reminders_send, now=quiet_incident.last_update_at + timedelta(minutes=31)) == 1
     )
+
+
+def test_a_publication_reminds_at_its_severitys_interval_by_default(smtp, declare, responder, run):
+    incident = declare(severity="critical")  # critical: remind every 30 minutes
+    publication = publication_create(
+        actor=responder, source=WEB, incident=incident, name="Checkout down", message="Looking."
+    )
+    assert publication.remind_interval_minutes == 30
+    start = publication.last_update_at
+    assert run(incident_reminders_send, now=start + timedelta(minutes=29)) == 0
+    assert run(incident_reminders_send, now=start + timedelta(minutes=45)) == 1
+    [(_, message)] = reminders(smtp)
+    assert message["Subject"].endswith("no public update for 30 minutes")
+    assert "Reminders repeat every 30 minutes" in message.get_content()
+    assert "45" not in message["Subject"]
+
+
+def test_an_hourly_interval_is_written_as_one_hour(smtp, publish, run):
+    publication = publish(remind_interval_minutes=60)  # major's interval anyway
+    assert run(incident_reminders_send, now=publication.last_update_at + timedelta(hours=3)) == 1
+    [(_, message)] = reminders(smtp)
+    assert message["Subject"].endswith("no public update for 1 hour")
 
 
 def test_reminders_can_be_turned_off(smtp, publish, run):

@@ -164,3 +164,28 @@ def test_the_digest_hour_follows_the_reporting_time_zone(settings, manager):
 def test_the_review_text_says_none_when_there_is_nothing(db):
     text = review_text(review_report(today=date(2026, 3, 2)))
     assert "Total: 0 done" in text and "none" in text
+
+
+def test_the_review_counts_follow_ups_of_incidents_without_a_postmortem(
+    declare, responder, make_user
+):
+    omar = make_user(username="omar", email="omar@example.com")
+    incident = declare(title="Login is slow")  # no postmortem was ever started
+    item = action_item_create(
+        actor=responder,
+        source=WEB,
+        incident=incident,
+        title="Cache the session lookup",
+        phase="follow_up",
+        owner=omar,
+    )
+    overdue = timezone.localdate() - timedelta(days=3)
+    action_item_update(actor=responder, source=WEB, item=item, changes={"due_date": overdue})
+    report = review_report()
+    assert report["totals"]["overdue"] == 1
+    [group] = report["by_incident"]
+    assert (group["incident"], group["overdue"]) == (incident.reference, 1)
+    assert "Cache the session lookup" in review_text(report)
+    assert review_report(since=timezone.localdate())["totals"]["overdue"] == 1
+    later = timezone.localdate() + timedelta(days=1)
+    assert review_report(since=later)["totals"]["overdue"] == 0

@@ -10,12 +10,12 @@ from incidentdesk.incidents.services.catalog import (
     severity_save,
 )
 from incidentdesk.incidents.services.commands import CommandResult, command_run
-from incidentdesk.incidents.services.incidents import (
+from incidentdesk.incidents.services.incidents import incident_declare, incident_update
+from incidentdesk.incidents.services.lifecycle import (
     incident_close,
-    incident_declare,
     incident_resolve,
     incident_set_status,
-    incident_update,
+    resume_reminders_send,
 )
 from incidentdesk.incidents.services.roles import role_assign, role_release, role_warnings
 from incidentdesk.incidents.services.timeline import (
@@ -39,6 +39,7 @@ __all__ = [
     "incident_set_status",
     "incident_uninvite",
     "incident_update",
+    "resume_reminders_send",
     "role_assign",
     "role_release",
     "role_warnings",

@@ -1,20 +1,22 @@
 """Running one command of the command language against an incident."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from incidentdesk.accounts.services import user_by_handle
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import rules
 from incidentdesk.incidents.commands import help_text, parse
-from incidentdesk.incidents.models import EntryKind, Incident, IncidentRole
+from incidentdesk.incidents.models import EntryKind, Incident, IncidentRole, IncidentStatus
 from incidentdesk.incidents.selectors import current_role_holders
 from incidentdesk.incidents.services.access import incident_invite, incident_uninvite
 from incidentdesk.incidents.services.actions import action_item_create
-from incidentdesk.incidents.services.incidents import (
+from incidentdesk.incidents.services.incidents import incident_update
+from incidentdesk.incidents.services.lifecycle import (
     incident_close,
     incident_resolve,
     incident_set_status,
-    incident_update,
 )
 from incidentdesk.incidents.services.roles import role_assign, role_warnings
 from incidentdesk.incidents.services.timeline import timeline_entry_add
@@ -26,6 +28,7 @@ ROLE_COMMANDS = {
     "assign": IncidentRole.ASSIGNEE,
 }
 ENTRY_COMMANDS = {"decision": EntryKind.DECISION, "note": EntryKind.NOTE}
+INTERNAL_ONLY = "--internal-only"  # `resolve --internal-only …` leaves the status page alone
 
 
 @dataclass
@@ -86,12 +89,43 @@ def command_run(*, actor, source: ActionSource, incident: Incident, text: str) -
     elif keyword == "statuspage":
         reply = _statuspage(actor=actor, source=source, incident=incident, text=arg)
     elif keyword == "resolve":
-        incident = incident_resolve(actor=actor, source=source, incident=incident, message=arg)
+        flag, _, rest = arg.partition(" ")
+        internal = flag.lower() == INTERNAL_ONLY
+        incident = incident_resolve(
+            actor=actor,
+            source=source,
+            incident=incident,
+            message=rest.strip() if internal else arg,
+            resolve_publicly=not internal,
+        )
         reply = f"{incident.reference} is resolved."
+    elif keyword == "unblock":
+        target, _, reason = arg.partition(" ")
+        if target.lower() not in IncidentStatus.values:
+            target, reason = rules.UNBLOCK, arg
+        incident = incident_set_status(
+            actor=actor, source=source, incident=incident, status=target, reason=reason.strip()
+        )
+        reply = f"{incident.reference} is unblocked: {incident.status}."
     else:  # close
-        incident = incident_close(actor=actor, source=source, incident=incident, reason=arg)
-        reply = f"{incident.reference} is closed."
+        first, _, rest = arg.partition(" ")
+        resume_on = _date_or_none(first)
+        incident = incident_close(
+            actor=actor,
+            source=source,
+            incident=incident,
+            reason=rest.strip() if resume_on else arg,
+            blocked_until=resume_on,
+        )
+        reply = f"{incident.reference} is {incident.get_status_display().lower()}."
     return CommandResult(reply, incident, warnings)
+
+
+def _date_or_none(word: str) -> date | None:
+    try:
+        return date.fromisoformat(word) if len(word) == 10 else None
+    except ValueError:
+        return None
 
 
 def _statuspage(*, actor, source: ActionSource, incident: Incident, text: str) -> str:

@@ -17,7 +17,6 @@ from incidentdesk.core.text import refuse_unsafe_characters
 from incidentdesk.incidents import rules
 from incidentdesk.incidents.models import (
     Criterion,
-    DeskSeat,
     Detection,
     EntryKind,
     Incident,
@@ -30,6 +29,7 @@ from incidentdesk.incidents.models import (
 )
 from incidentdesk.incidents.services.access import restriction_rule
 from incidentdesk.incidents.services.catalog import component_lookup, severity_lookup
+from incidentdesk.incidents.services.desk import desk_tell_change
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.incidents.tasks import desk_announcement_payload, desk_announcement_recipients
 from incidentdesk.notifications.outbox import emit
@@ -198,12 +198,12 @@ def incident_declare(
             },
             occurred_at=incident.declared_at,
         )
-        if kind == IncidentKind.LIVE:
-            emit(
-                topic="incident.declared",
-                payload=desk_announcement_payload(incident),
-                staff_emails=desk_announcement_recipients(incident),
-            )
+        # Retrospective incidents too: the desk learns from them (the words say so).
+        emit(
+            topic="incident.declared",
+            payload=desk_announcement_payload(incident),
+            staff_emails=desk_announcement_recipients(incident),
+        )
     return incident
 
 
@@ -272,6 +272,14 @@ def incident_update(
             source=source,
             data={"changes": diff},
         )
+        if "severity" in changed:
+            old_level, new_level = changed["severity"]
+            desk_tell_change(
+                incident=incident,
+                actor=actor,
+                what=f"is now {new_level.name}",
+                lines=[f"Severity: {old_level.name} → {new_level.name}"],
+            )
     return incident
 
 
@@ -286,103 +294,3 @@ def _readable(value: Any) -> str:
     else:
         text = str(getattr(value, "name", value))
     return text if len(text) <= 80 else text[:77] + "…"
-
-
-def _check_postmortem_for_close(incident: Incident, reason: str) -> None:
-    """Closing needs the postmortem published, or a waiver where the severity allows one."""
-    from incidentdesk.postmortems.models import Postmortem, PostmortemStatus
-
-    published = Postmortem.objects.filter(
-        incident=incident, status=PostmortemStatus.PUBLISHED
-    ).exists()
-    if published:
-        incident.postmortem_waiver_reason = ""
-        return
-    if incident.severity.postmortem_required:
-        raise InvalidTransition(
-            f"a {incident.severity.name} incident needs its postmortem published before "
-            "it can be closed",
-            field="status",
-        )
-    incident.postmortem_waiver_reason = reason or (
-        f"postmortem not required for {incident.severity.name} incidents"
-    )
-
-
-def incident_set_status(
-    *,
-    actor,
-    source: ActionSource,
-    incident: Incident,
-    status: str,
-    reason: str = "",
-    message: str = "",
-    blocked_until=None,
-) -> Incident:
-    """Move an incident along its lifecycle (see rules.TRANSITIONS).
-
-    Sets the matching timestamps (mitigated on monitoring or resolved; resolved; closed),
-    clears the resolution when re-opened, and on resolution takes assignees off the
-    incident's desk. Closing needs a manager and a published postmortem, or a waiver where
-    the severity does not require one.
-    """
-    require(actor, Perm.INCIDENT_UPDATE)
-    status = (status or "").strip().lower()
-    reason = rules.check_text(reason, field="reason", max_length=2_000)
-    message = rules.check_text(message, field="message", max_length=10_000)
-    with transaction.atomic():
-        incident = (
-            Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
-        )
-        current = incident.status
-        rules.check_transition(current, status, reason=reason)
-        if status == IncidentStatus.CLOSED:
-            require(actor, Perm.INCIDENT_CLOSE)
-            _check_postmortem_for_close(incident, reason)
-        now = timezone.now()
-        for field, value in rules.timestamps_for_status(status, now, vars(incident)).items():
-            setattr(incident, field, value)
-        incident.status = status
-        incident.blocked_until = blocked_until if status == IncidentStatus.BLOCKED else None
-        if status in (IncidentStatus.BLOCKED, IncidentStatus.INVESTIGATING) and reason:
-            incident.status_reason = reason
-        incident.save()
-        if status == IncidentStatus.RESOLVED:
-            DeskSeat.objects.filter(incident=incident, left_at__isnull=True).update(left_at=now)
-        body = f"Status {current} → {status}"
-        if reason:
-            body += f": {reason}"
-        if message:
-            body += f"\n\n{message}"
-        record_entry(
-            incident=incident,
-            kind=EntryKind.STATUS_CHANGE,
-            body=body,
-            actor=actor,
-            source=source,
-            data={"from": current, "to": status, "reason": reason, "message": message},
-            pinned=status in (IncidentStatus.RESOLVED,),
-        )
-    return incident
-
-
-def incident_resolve(
-    *, actor, source: ActionSource, incident: Incident, message: str = ""
-) -> Incident:
-    """Resolve an incident with an optional closing message."""
-    return incident_set_status(
-        actor=actor,
-        source=source,
-        incident=incident,
-        status=IncidentStatus.RESOLVED,
-        message=message,
-    )
-
-
-def incident_close(
-    *, actor, source: ActionSource, incident: Incident, reason: str = ""
-) -> Incident:
-    """Close a resolved incident for good (see incident_set_status for the conditions)."""
-    return incident_set_status(
-        actor=actor, source=source, incident=incident, status=IncidentStatus.CLOSED, reason=reason
-    )

@@ -14,6 +14,7 @@ from incidentdesk.incidents.models import (
     IncidentStatus,
     RoleAssignment,
 )
+from incidentdesk.incidents.services.desk import desk_tell_change, desk_welcome
 from incidentdesk.incidents.services.timeline import record_entry
 
 ROLE_LABELS = dict(IncidentRole.choices)
@@ -77,7 +78,19 @@ def role_assign(
             incident.acknowledged_at = now
             incident.save(update_fields=["acknowledged_at", "updated_at"])
         if role == IncidentRole.ASSIGNEE and incident.is_open:
-            DeskSeat.objects.get_or_create(incident=incident, user=user, left_at=None)
+            _, seated = DeskSeat.objects.get_or_create(incident=incident, user=user, left_at=None)
+            if seated:
+                desk_welcome(incident=incident, user=user)
+        if role == IncidentRole.LEAD:
+            desk_tell_change(
+                incident=incident,
+                actor=actor,
+                what=f"has a new lead, {user.display_name}",
+                lines=[
+                    f"Lead: {previous.user.display_name if previous else 'nobody'} → "
+                    f"{user.display_name}"
+                ],
+            )
         record_entry(
             incident=incident,
             kind=EntryKind.ROLE_CHANGE,
@@ -118,6 +131,13 @@ def role_release(
             DeskSeat.objects.filter(
                 incident=incident, user=assignment.user, left_at__isnull=True
             ).update(left_at=now)
+        if role == IncidentRole.LEAD:
+            desk_tell_change(
+                incident=incident,
+                actor=actor,
+                what="has no lead",
+                lines=[f"Lead: {assignment.user.display_name} → nobody"],
+            )
         record_entry(
             incident=incident,
             kind=EntryKind.ROLE_CHANGE,

@@ -28,6 +28,7 @@ from incidentdesk.incidents.models import (
     IncidentStatus,
     TimelineRevision,
 )
+from incidentdesk.incidents.services.lifecycle import status_before_blocked
 from incidentdesk.postmortems.durations import duration_between, format_duration
 
 TIME_LABELS = rules.TIME_LABELS
@@ -57,20 +58,40 @@ def load_incident(request, reference: str) -> Incident:
 
 
 def status_actions(incident: Incident) -> list[StatusAction]:
-    """The status buttons: one per transition the lifecycle allows from here."""
+    """The status buttons: one per transition the lifecycle allows from here (from blocked,
+    first the way back to where the incident was before it was blocked)."""
     out = []
+    if incident.status in (IncidentStatus.BLOCKED, IncidentStatus.CLOSED_BLOCKED):
+        back = rules.unblock_target(incident.status, status_before_blocked(incident))
+        out.append(StatusAction(rules.UNBLOCK, f"Unblock (back to {back})"))
     for target in rules.TRANSITIONS[incident.status]:
         if target == IncidentStatus.INVESTIGATING and incident.status == IncidentStatus.RESOLVED:
             out.append(StatusAction(target, "Re-open", needs_reason=True))
+        elif target == IncidentStatus.BLOCKED and incident.status == IncidentStatus.CLOSED_BLOCKED:
+            out.append(StatusAction(target, "Re-open as blocked"))
         elif target == IncidentStatus.BLOCKED:
             out.append(StatusAction(target, "Blocked", needs_reason=True))
-        elif target == IncidentStatus.CLOSED:
+        elif target in (IncidentStatus.CLOSED, IncidentStatus.CLOSED_BLOCKED):
             out.append(StatusAction(target, "Close", optional_reason=True))
         elif target == IncidentStatus.RESOLVED:
-            out.append(StatusAction(target, "Resolve"))
+            out.append(StatusAction(target, "Resolve", optional_reason=True))
         else:
             out.append(StatusAction(target, target.title()))
     return out
+
+
+def status_note(incident: Incident) -> str:
+    """The line under the title saying why the incident is where it is, if it says anything."""
+    until = incident.blocked_until.isoformat() if incident.blocked_until else ""
+    reason = f": {incident.status_reason}" if incident.status_reason else ""
+    if incident.status == IncidentStatus.BLOCKED:
+        return f"Blocked{' until ' + until if until else ''}{reason}"
+    if incident.status == IncidentStatus.CLOSED_BLOCKED:
+        return f"Closed while blocked; work resumes {until}{reason}"
+    last = selectors.last_status_change(incident)
+    if reason and last and last.data.get("event") in ("re-opened", "unblocked"):
+        return f"{last.data['event'].capitalize()}{reason}"
+    return ""
 
 
 def timeline_entries(incident: Incident, filters: TimelineFilterForm):
@@ -120,6 +141,8 @@ def incident_context(request, incident: Incident, **overrides) -> dict:
             for label, a, b, why in MEASURES
         ],
         "status_actions": status_actions(incident),
+        "status_note": status_note(incident),
+        "desk": selectors.incident_desk(incident),
         "roles": role_rows(holders),
         "role_warnings": services.role_warnings(holders),
         "is_lead": request.user in holders.get(IncidentRole.LEAD, []),
@@ -134,6 +157,7 @@ def incident_context(request, incident: Incident, **overrides) -> dict:
         "times_form": TimesEditForm(incident=incident),
     }
     context.update(_statuspage_panel(incident))
+    context["public_resolve"] = _public_resolve(context.get("publication"))
     context["postmortem"] = _postmortem(incident)
     context.update(overrides)
     return context
@@ -144,6 +168,20 @@ def _statuspage_panel(incident: Incident) -> dict:
     from incidentdesk.statuspage.views_internal import statuspage_panel
 
     return statuspage_panel(incident)
+
+
+def _public_resolve(publication) -> dict | None:
+    """What the public reads when this incident is resolved: its open publication's name, the
+    message used when none is written, and the components that go back to operational."""
+    if publication is None or publication.is_resolved:
+        return None
+    from incidentdesk.incidents.services.lifecycle import PUBLIC_RESOLVE_MESSAGE
+
+    return {
+        "name": publication.name,
+        "default_message": PUBLIC_RESOLVE_MESSAGE,
+        "components": [a.component.name for a in publication.affected.all()],
+    }
 
 
 def _postmortem(incident: Incident):

@@ -30,7 +30,7 @@ from incidentdesk.incidents.forms import (
     StatusForm,
     TimesEditForm,
 )
-from incidentdesk.incidents.models import ActionItem, IncidentStatus, TimelineEntry
+from incidentdesk.incidents.models import ActionItem, TimelineEntry
 from incidentdesk.incidents.views.detail import load_incident, render_detail, written
 
 WEB = ActionSource.WEB
@@ -46,21 +46,17 @@ def incident_write(view):
 def status_change(request, reference: str):
     incident = load_incident(request, reference)
     data = parsed(StatusForm(request.POST))
-    if data["status"] == IncidentStatus.CLOSED:
-        services.incident_close(
-            actor=request.user, source=WEB, incident=incident, reason=data["reason"]
-        )
-    else:
-        services.incident_set_status(
-            actor=request.user,
-            source=WEB,
-            incident=incident,
-            status=data["status"],
-            reason=data["reason"],
-            message=data["message"],
-            blocked_until=data["blocked_until"],
-        )
-    return written(request, reference, f"Status is now {data['status']}.")
+    incident = services.incident_set_status(
+        actor=request.user,
+        source=WEB,
+        incident=incident,
+        status=data["status"],
+        reason=data["reason"],
+        message=data["message"],
+        blocked_until=data["blocked_until"],
+        resolve_publicly=not data["internal_only"],
+    )
+    return written(request, reference, f"Status is now {incident.get_status_display().lower()}.")
 
 
 @incident_write

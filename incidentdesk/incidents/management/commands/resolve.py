@@ -5,11 +5,21 @@ from incidentdesk.incidents.management.render import incident_json, incident_or_
 
 
 class Command(CliCommand):
-    help = "Resolve an incident, with an optional closing message."
+    help = (
+        "Resolve an incident, with an optional closing message; an open status page "
+        "publication is resolved with it (the message is published) unless --internal-only."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("reference", metavar="REF")
-        parser.add_argument("--message", default="", help="what fixed it, for the timeline")
+        parser.add_argument(
+            "--message", default="", help="what fixed it: the timeline's and the public message"
+        )
+        parser.add_argument(
+            "--internal-only",
+            action="store_true",
+            help="leave the status page publication as it is",
+        )
         parser.add_argument("--json", action="store_true", help="print the incident as JSON")
         self.add_actor_argument(parser)
 
@@ -17,7 +27,11 @@ class Command(CliCommand):
         actor = self.actor(options)
         incident = incident_or_error(options["reference"], actor)
         incident = services.incident_resolve(
-            actor=actor, source=SOURCE, incident=incident, message=options["message"]
+            actor=actor,
+            source=SOURCE,
+            incident=incident,
+            message=options["message"],
+            resolve_publicly=not options["internal_only"],
         )
         if options["json"]:
             self.print_json(incident_json(incident_or_error(incident.reference, actor)))

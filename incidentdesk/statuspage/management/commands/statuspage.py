@@ -39,7 +39,13 @@ class Command(CliCommand):
         publish.add_argument(
             "--no-remind", action="store_true", help="no reminders to post updates"
         )
-        publish.add_argument("--remind-every", type=int, default=60, metavar="MINUTES")
+        publish.add_argument(
+            "--remind-every",
+            type=int,
+            default=None,
+            metavar="MINUTES",
+            help="reminder interval (default: the incident's severity's)",
+        )
         self.add_actor_argument(publish)
 
         update = actions.add_parser("update", help="post an update to a published incident")
