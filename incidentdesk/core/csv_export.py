@@ -10,6 +10,10 @@ import csv
 import io
 from collections.abc import Iterable
 
+from django.http import HttpResponse
+
+from incidentdesk.core.errors import ValidationError
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -30,3 +34,19 @@ def csv_text(rows: Iterable[Iterable]) -> str:
     for row in rows:
         writer.writerow([spreadsheet_cell(cell) for cell in row])
     return out.getvalue()
+
+
+def wants_csv(request, format: str) -> bool:
+    """Whether an API request asks for CSV: `?format=csv` (which wins) or `Accept: text/csv`."""
+    if format:
+        if format not in ("json", "csv"):
+            raise ValidationError("must be 'json' or 'csv'", field="format")
+        return format == "csv"
+    return "text/csv" in request.headers.get("Accept", "")
+
+
+def csv_response(text: str, filename: str) -> HttpResponse:
+    """A CSV download named `filename`."""
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

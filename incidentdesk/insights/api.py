@@ -4,10 +4,9 @@ Each answers JSON, or CSV when asked with `?format=csv` or an `Accept: text/csv`
 query parameter wins). Filters: since, until (YYYY-MM-DD, reporting time zone), severity,
 component, taxonomy. A bad filter is a 422 naming the field."""
 
-from django.http import HttpResponse
 from ninja import Query, Router, Schema
 
-from incidentdesk.core.errors import ValidationError
+from incidentdesk.core.csv_export import csv_response, wants_csv
 from incidentdesk.insights import export, selectors
 from incidentdesk.insights.filters import parse_filters
 
@@ -33,20 +32,10 @@ def _filters(params: FiltersIn):
     )
 
 
-def _wants_csv(request, params: FiltersIn) -> bool:
-    if params.format:
-        if params.format not in ("json", "csv"):
-            raise ValidationError("must be 'json' or 'csv'", field="format")
-        return params.format == "csv"
-    return "text/csv" in request.headers.get("Accept", "")
-
-
 def _answer(request, params: FiltersIn, data: dict, to_csv, name: str):
-    if not _wants_csv(request, params):
+    if not wants_csv(request, params.format):
         return data
-    response = HttpResponse(to_csv(data), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="insights-{name}.csv"'
-    return response
+    return csv_response(to_csv(data), f"insights-{name}.csv")
 
 
 @router.get("/insights/summary", response=dict)

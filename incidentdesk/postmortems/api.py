@@ -5,6 +5,7 @@ from typing import Any
 
 from ninja import Router, Status
 
+from incidentdesk.core.csv_export import csv_response, wants_csv
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.api import _incident
 from incidentdesk.postmortems import present, selectors, services
@@ -12,7 +13,7 @@ from incidentdesk.postmortems.feedback import feedback_give
 from incidentdesk.postmortems.followups import followup_create, followups_of
 from incidentdesk.postmortems.meetings import meeting_json, meeting_schedule
 from incidentdesk.postmortems.present import postmortem_json
-from incidentdesk.postmortems.review import review_report, went_well_add
+from incidentdesk.postmortems.review import review_csv, review_report, went_well_add
 from incidentdesk.postmortems.schemas import (
     EditIn,
     FeedbackIn,
@@ -129,5 +130,8 @@ def give_feedback(request, reference: str, payload: FeedbackIn):
 
 
 @router.get("/review", response=dict[str, Any])
-def get_review(request, since: date | None = None):
-    return review_report(viewer=request.auth, since=since)
+def get_review(request, since: date | None = None, format: str = ""):
+    report = review_report(viewer=request.auth, since=since)
+    if wants_csv(request, format):
+        return csv_response(review_csv(report), "review.csv")
+    return report

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from incidentdesk.accounts.models import Role, User
 from incidentdesk.accounts.permissions import Perm, can_see, require
+from incidentdesk.core.csv_export import csv_text
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.core.sources import ActionSource
@@ -229,6 +230,31 @@ def _item_line(row: dict[str, Any], report: dict[str, Any]) -> str:
     if done and timezone.localdate(done) > report["today"] - timedelta(days=RECENT_DAYS):
         return f"    - [done] {row['title']} (done {timezone.localdate(done).isoformat()})"
     return ""
+
+
+CSV_COLUMNS = (
+    "incident",
+    "id",
+    "title",
+    "owner",
+    "state",
+    "status",
+    "due_date",
+    "completed_at",
+    "wont_do_reason",
+    "external_url",
+)
+
+
+def review_csv(report: dict[str, Any]) -> str:
+    """The report's follow-ups as CSV, one row each, by incident (restricted ones counted as
+    rows with no detail), written by core.csv_export so no cell runs as a formula."""
+    rows = [item for group in report["by_incident"] for item in group["items"]]
+
+    def cell(value):
+        return value.isoformat() if isinstance(value, date | datetime) else value
+
+    return csv_text([CSV_COLUMNS, *([cell(row.get(c)) for c in CSV_COLUMNS] for row in rows)])
 
 
 def review_text(report: dict[str, Any]) -> str:

@@ -1,3 +1,5 @@
+import csv
+import io
 import json
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -133,6 +135,34 @@ def test_the_review_command_refuses_a_bad_date(cli):
 def test_the_review_through_the_api(reviewed, api_client, viewer):
     body = api_client(viewer, scope="read").call("GET", "/review").json_body
     assert body["totals"]["done"] == 1 and len(body["wins"]) == 1
+
+
+def test_the_review_csv_has_a_row_per_follow_up_and_no_cell_runs_as_a_formula(
+    reviewed, api_client, viewer, responder, cli
+):
+    first, _ = reviewed
+    followup_create(
+        actor=responder, source=WEB, postmortem=first, title="=HYPERLINK(1)", owner="rita"
+    )
+    client = api_client(viewer, scope="read")
+    by_param = client.get("/api/v1/review?format=csv")
+    by_header = client.get("/api/v1/review", HTTP_ACCEPT="text/csv")
+    assert by_param.status_code == by_header.status_code == 200
+    assert by_param["Content-Type"].startswith("text/csv")
+    assert by_param.content == by_header.content
+    rows = list(csv.DictReader(io.StringIO(by_param.content.decode(), newline="")))
+    assert len(rows) == 5
+    titles = {row["title"] for row in rows}
+    assert "'=HYPERLINK(1)" in titles and "Page on error rate" in titles
+    overdue = next(row for row in rows if row["title"] == "Page on error rate")
+    assert overdue["state"] == "overdue" and overdue["owner"] == "omar"
+    assert overdue["incident"] == first.incident.reference
+    assert cli("review", "--csv").out == by_param.content.decode()
+
+
+def test_the_review_api_refuses_an_unknown_format(api_client, viewer):
+    response = api_client(viewer, scope="read").get("/api/v1/review?format=xml")
+    assert response.status_code == 422 and "format" in response.content.decode()
 
 
 def test_the_weekly_digest_goes_to_managers_on_monday_morning_once(reviewed, manager, admin):

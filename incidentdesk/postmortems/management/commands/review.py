@@ -2,7 +2,7 @@ from datetime import date
 
 from incidentdesk.core.cli import Command as CliCommand
 from incidentdesk.core.errors import ValidationError
-from incidentdesk.postmortems.review import review_report, review_text
+from incidentdesk.postmortems.review import review_csv, review_report, review_text
 
 
 class Command(CliCommand):
@@ -13,7 +13,9 @@ class Command(CliCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--since", metavar="YYYY-MM-DD", help="postmortems started since")
-        parser.add_argument("--json", action="store_true", help="print JSON (the API's shape)")
+        output = parser.add_mutually_exclusive_group()
+        output.add_argument("--json", action="store_true", help="print JSON (the API's shape)")
+        output.add_argument("--csv", action="store_true", help="print the follow-ups as CSV")
         self.add_actor_argument(parser)
 
     def handle(self, *args, **options):
@@ -26,5 +28,7 @@ class Command(CliCommand):
         report = review_report(viewer=self.viewer(options), since=since)
         if options["json"]:
             self.print_json(report)
+        elif options["csv"]:
+            self.stdout.write(review_csv(report), ending="")
         else:
             self.stdout.write(review_text(report), ending="")
