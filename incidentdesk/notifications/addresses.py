@@ -42,6 +42,20 @@ class AddressRefused(ValidationError):
     Retrying will not help; at delivery time this fails the delivery at once."""
 
 
+class NotPublic(AddressRefused):
+    """The host resolves to an address webhooks may not go to (the message says which)."""
+
+
+class Unresolvable(ValidationError):
+    """The host does not resolve (perhaps only for now: a delivery tries again later)."""
+
+
+# What a visitor subscribing a webhook is told when its host does not resolve or resolves to
+# a refused address: the same words either way, naming no address, so the form tells nobody
+# what our network's names resolve to, or which of them exist.
+CANNOT_RECEIVE = "this address can't receive updates"
+
+
 @dataclass(frozen=True)
 class Target:
     """A checked webhook destination: where to connect, and what to call it (Host, SNI)."""
@@ -53,10 +67,64 @@ class Target:
     path: str  # path and query, as sent on the request line
 
 
-def refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """Why this address may not receive webhooks, or None if it may."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# IPv4 ranges that are not a receiver's own address though Python counts some as global:
+# IETF protocol assignments (192.0.0.0/24, e.g. 192.0.0.9 and .10 are anycast services) and the
+# former 6to4 relay anycast (192.88.99.0/24).
+_IPV4_REFUSED = tuple(ipaddress.ip_network(n) for n in ("192.0.0.0/24", "192.88.99.0/24"))
+
+# IPv6 forms that stand for an IPv4 address reached through a translator or tunnel that is not
+# ours to trust: they are refused whatever IPv4 address they carry (a receiver has a plain
+# IPv4 or a native IPv6 address). Name, network.
+_IPV6_TRANSLATED = tuple(
+    (name, ipaddress.ip_network(network))
+    for name, network in (
+        ("an IPv4-mapped", "::ffff:0:0/96"),
+        ("an IPv4-translated", "::ffff:0:0:0/96"),
+        ("an IPv4-compatible", "::/96"),
+        ("a 6to4", "2002::/16"),
+        ("a Teredo", "2001::/32"),
+        ("a NAT64", "64:ff9b::/96"),
+        ("a local NAT64", "64:ff9b:1::/48"),
+    )
+)
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, translated, compatible, 6to4, Teredo
+    client, NAT64 well-known or local-use prefix), or None."""
+    packed = ip.packed
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in _LOCAL_NAT64:  # RFC 6052, /48 prefix: bits 48-63 and 72-87
+        return ipaddress.IPv4Address(packed[6:8] + packed[9:11])
+    translated = packed[:12] == bytes(8) + b"\xff\xff\x00\x00"
+    compatible = packed[:12] == bytes(12) and int(ip) > 1  # not :: or ::1
+    if translated or compatible or ip in _NAT64:
+        return ipaddress.IPv4Address(packed[12:])
+    return None
+
+
+def refusal(ip: IPAddress) -> str | None:
+    """Why this address may not receive webhooks, or None if it may. Only global unicast
+    addresses may. An IPv6 address carrying an IPv4 one is judged by both, and the transition
+    forms (mapped, compatible, 6to4, Teredo, NAT64) are refused whatever they carry."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = embedded_ipv4(ip)
+        if inner is not None and (reason := refusal(inner)):
+            return f"{reason} inside {ip}"
+        for name, network in _IPV6_TRANSLATED:
+            if ip in network and int(ip) > 1:  # :: and ::1 are named below
+                return f"{name} address ({ip})"
     for flag, words in (
         ("is_loopback", "a loopback"),
         ("is_link_local", "a link-local"),
@@ -67,7 +135,7 @@ def refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     ):
         if getattr(ip, flag):
             return f"{words} address ({ip})"
-    if not ip.is_global:
+    if not ip.is_global or any(ip in network for network in _IPV4_REFUSED):
         return f"a non-public address ({ip})"
     return None
 
@@ -107,7 +175,7 @@ def resolve_webhook(url: str, *, field: str = "url") -> Target:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
-        raise ValidationError(f"the host {host!r} does not resolve", field=field) from None
+        raise Unresolvable(f"the host {host!r} does not resolve", field=field) from None
     addresses = []
     for info in infos:
         text = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone id
@@ -117,7 +185,7 @@ def resolve_webhook(url: str, *, field: str = "url") -> Target:
         for text in addresses:
             reason = refusal(ipaddress.ip_address(text))
             if reason:
-                raise AddressRefused(
+                raise NotPublic(
                     f"{host} resolves to {reason}; webhooks may only go to public addresses",
                     field=field,
                 )
@@ -128,8 +196,13 @@ def resolve_webhook(url: str, *, field: str = "url") -> Target:
 
 
 def clean_webhook_url(value, *, field: str = "url") -> str:
-    """The URL as given (trimmed), after `resolve_webhook` accepted it."""
+    """The URL as given (trimmed), after `resolve_webhook` accepted it. For the subscribe form:
+    a host that does not resolve or resolves to a refused address is CANNOT_RECEIVE, without
+    the reason (deliveries keep the full reason for admins)."""
     if isinstance(value, str):  # stored and shown, so held to the text check
         refuse_unsafe_characters(value, field=field)
-    resolve_webhook(value, field=field)
+    try:
+        resolve_webhook(value, field=field)
+    except (Unresolvable, NotPublic):
+        raise ValidationError(CANNOT_RECEIVE, field=field) from None
     return value.strip()

@@ -140,19 +140,25 @@ def subscriber_subscribe(
     (double opt-in). A webhook URL must be https (unless WEBHOOKS_ALLOW_HTTP) and resolve only
     to public addresses (unless WEBHOOKS_ALLOW_PRIVATE); it is active at once and
     `subscriber.webhook_secret` holds its signing secret, shown this one time. Subscribing an
-    address that is already subscribed changes nothing (`already_subscribed`); an unconfirmed
-    one gets its confirmation again. At most SUBSCRIBE_RATE_LIMIT requests per IP per hour."""
+    email address that is already subscribed changes nothing but is answered like a new
+    subscription (its owner gets the confirmation link again, which confirms nothing new), so
+    the answer tells a stranger nothing; `already_subscribed` says which it was. A webhook
+    already subscribed gets no secret. An unconfirmed address gets its confirmation again.
+
+    At most SUBSCRIBE_RATE_LIMIT requests per IP per hour: every request counts, first, and
+    stays counted when it is then refused (a refused URL costs a DNS lookup too)."""
+    ip = _clean_ip(ip)
+    now = timezone.now()
+    with transaction.atomic():
+        _check_rate(ip, now)
     if (email is None or email == "") == (url is None or url == ""):
         raise ValidationError("give either an email address or a webhook URL", field="email")
-    ip = _clean_ip(ip)
     components = _components(component_ids, _component_index())
     if email:
         address, kind = clean_email(email), SubscriberKind.EMAIL
     else:
         address, kind = clean_webhook_url(url), SubscriberKind.WEBHOOK
-    now = timezone.now()
     with transaction.atomic():
-        _check_rate(ip, now)
         lookup = {"email": address} if kind == SubscriberKind.EMAIL else {"url": address}
         subscriber = Subscriber.objects.filter(kind=kind, **lookup).order_by("-id").first()
         if (
@@ -160,6 +166,8 @@ def subscriber_subscribe(
             and subscriber.unsubscribed_at is None
             and (subscriber.confirmed_at or kind == SubscriberKind.WEBHOOK)
         ):
+            if kind == SubscriberKind.EMAIL:
+                _send_confirmation(subscriber)
             return _answer(subscriber, already=True, secret=None)
         if subscriber is None:
             subscriber = Subscriber(kind=kind, created_at=now, created_ip=ip, **lookup)

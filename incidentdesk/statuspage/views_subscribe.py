@@ -63,12 +63,15 @@ def subscribe(request):
             return _render(request, "limited.html", 429, message=exc.message)
         add_service_error(form, exc)
         return _form_page(request, form, exc.status_code)
+    # An email address already subscribed gets the very page a new one gets: a stranger must
+    # not learn who subscribes. (A webhook's page differs: its secret is shown only once.)
+    already = subscriber.kind == "webhook" and getattr(subscriber, "already_subscribed", False)
     return _render(
         request,
         "subscribed.html",
         kind=subscriber.kind,
         address=subscriber.address,
-        already=getattr(subscriber, "already_subscribed", False),
+        already=already,
         secret=getattr(subscriber, "webhook_secret", None),
         components=list(subscriber.components.all()),
     )

@@ -12,6 +12,7 @@ from incidentdesk.core.errors import (
     ValidationError,
 )
 from incidentdesk.notifications import tokens
+from incidentdesk.notifications.addresses import AddressRefused, resolve_webhook
 from incidentdesk.notifications.models import OutboxEvent, SubscribeAttempt, Subscriber
 from incidentdesk.notifications.services import (
     RateLimited,
@@ -90,8 +91,10 @@ def test_subscribing_again_before_confirming_sends_the_link_again(
     with django_capture_on_commit_callbacks(execute=True):
         third = subscribe_now(email="ann@example.com", component_ids=[])
     assert third.already_subscribed
-    assert len(smtp.to("ann@example.com")) == 2  # nothing more sent
-    assert list(third.components.all()) == [components["API"]]  # nor changed by a stranger
+    # Answered like a new subscription (the link again, which confirms nothing new)...
+    assert len(smtp.to("ann@example.com")) == 3
+    assert third.confirmed_at is not None
+    assert list(third.components.all()) == [components["API"]]  # ...and changed by no stranger
 
 
 @pytest.mark.parametrize(
@@ -107,7 +110,7 @@ def test_subscribing_again_before_confirming_sends_the_link_again(
         ({"url": "http://8.8.8.8/hook"}, "url", "https://"),
         ({"url": "https://user:pw@8.8.8.8/"}, "url", "user name or password"),
         ({"url": "https://"}, "url", "no host name"),
-        ({"url": "https://no-such-host.invalid/hook"}, "url", "does not resolve"),
+        ({"url": "https://no-such-host.invalid/hook"}, "url", "this address can't receive updates"),
         ({"email": "a@example.com", "component_ids": ["nope"]}, "components", "unknown"),
         ({"email": "a@example.com", "component_ids": "api"}, "components", "list"),
         ({"email": "a@example.com", "ip": "not-an-ip"}, "ip", "not an IP address"),
@@ -119,7 +122,7 @@ def test_bad_input_is_refused_with_its_field_and_nothing_is_stored(strict, kwarg
     assert caught.value.field == field
     assert words in caught.value.message
     assert nothing_stored()
-    assert not SubscribeAttempt.objects.exists()
+    assert SubscribeAttempt.objects.count() == (0 if field == "ip" else 1)  # every attempt counts
 
 
 @pytest.mark.parametrize(
@@ -143,8 +146,13 @@ def test_webhooks_to_private_addresses_are_refused(strict, url, words):
     with pytest.raises(ValidationError) as caught:
         subscribe_now(url=url)
     assert caught.value.field == "url"
-    assert words in caught.value.message and "public addresses" in caught.value.message
+    # The visitor learns neither the address nor why: the reason is for admins (deliveries).
+    assert caught.value.message == "this address can't receive updates"
     assert nothing_stored()
+    # A delivery to it would be refused, and the reason (for admins) names the policy.
+    with pytest.raises(AddressRefused) as refused:
+        resolve_webhook(url)
+    assert words in refused.value.message and "public addresses" in refused.value.message
 
 
 def test_a_name_is_refused_when_any_of_its_addresses_is_private(strict):
