@@ -81,3 +81,20 @@ def test_a_figure_under_an_hour_is_written_in_minutes_even_when_it_rounds_to_60(
     # The mean is 3599.5 s: still under an hour.
     mean = selectors.summary(MARCH)["current"]["durations"]["ttd"]["mean"]
     assert mean["text"] == "60 minutes"
+
+
+def test_sqlite_without_unixepoch_computes_the_same_seconds(
+    settings, measured, viewer, monkeypatch
+):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's fallback for versions before 3.38")
+    monkeypatch.setattr(connection.Database, "sqlite_version_info", (3, 37, 2))
+    for hour in range(4):
+        measured(timedelta(hours=1, microseconds=hour * 250_000), start=timedelta(hours=hour))
+    ttd = scrape(settings)
+    assert ttd[("incidentdesk_time_to_detect_seconds_bucket", "3600.0")] == 4
+    assert ttd[("incidentdesk_time_to_detect_seconds_sum", None)] == 4 * 3600
+    figures = selectors.summary(MARCH)["current"]["durations"]["ttd"]
+    assert figures["mean"] == {"seconds": 3600, "text": "1 hour"}
