@@ -179,6 +179,11 @@ class SeverityName:
     aliases: tuple[str, ...] = ()
 
 
+def _is_number(text: str) -> bool:
+    """ASCII digits only: `str.isdigit` also takes `²`, which `int` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def match_severity(text: str, levels: Iterable[SeverityName]) -> str:
     """Return the key of the severity level `text` names.
 
@@ -195,10 +200,10 @@ def match_severity(text: str, levels: Iterable[SeverityName]) -> str:
             return level.key
     digits = wanted
     for prefix in ("sev-", "sev ", "sev", "s", "p"):
-        if digits.startswith(prefix) and digits[len(prefix) :].isdigit():
+        if digits.startswith(prefix) and _is_number(digits[len(prefix) :]):
             digits = digits[len(prefix) :]
             break
-    if digits.isdigit():
+    if _is_number(digits):
         for level in levels:
             if level.position == int(digits):
                 return level.key

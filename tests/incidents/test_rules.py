@@ -446,3 +446,10 @@ def test_a_time_with_no_utc_equivalent_is_refused_naming_its_field():
     with pytest.raises(ValidationError) as caught:
         rules.check_timestamp_order({"started_at": first_moment}, NOW)
     assert caught.value.field == "started_at" and "out of range" in caught.value.message
+
+
+@pytest.mark.parametrize("text", ["²", "sev²", "p١"])
+def test_a_severity_written_with_non_ascii_digits_is_refused_naming_the_field(text):
+    with pytest.raises(ValidationError) as caught:
+        rules.match_severity(text, LEVELS)
+    assert caught.value.field == "severity"

@@ -27,6 +27,8 @@ OUR_APPS = ("accounts", "incidents", "statuspage", "postmortems", "notifications
 
 
 VOLATILE = {"last_login", "last_used_at"}  # touched by signing in, not by the write
+# Every subscribe attempt is counted for the rate limit, refused ones included, by design.
+COUNTERS = {"notifications.SubscribeAttempt"}
 
 
 def stored_rows() -> dict:
@@ -34,6 +36,8 @@ def stored_rows() -> dict:
     rows = {}
     for app in OUR_APPS:
         for model in apps.get_app_config(app).get_models():
+            if model._meta.label in COUNTERS:
+                continue
             names = [f.attname for f in model._meta.concrete_fields if f.name not in VOLATILE]
             rows[model._meta.label] = sorted(map(repr, model.objects.values_list(*names)))
     return rows

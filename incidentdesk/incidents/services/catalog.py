@@ -96,7 +96,7 @@ def component_lookup(value) -> Component:
     """A component by id or by name (case-insensitive)."""
     if isinstance(value, str):
         refuse_unsafe_characters(value, field="components")
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+    if isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit()):
         component = Component.objects.filter(pk=int(value)).first()
     else:
         component = Component.objects.filter(name__iexact=str(value).strip()).first()

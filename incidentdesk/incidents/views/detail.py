@@ -88,8 +88,8 @@ def status_note(incident: Incident) -> str:
         return f"Blocked{' until ' + until if until else ''}{reason}"
     if incident.status == IncidentStatus.CLOSED_BLOCKED:
         return f"Closed while blocked; work resumes {until}{reason}"
-    last = selectors.last_status_change(incident)
-    if reason and last and last.data.get("event") in ("re-opened", "unblocked"):
+    last = selectors.last_status_change(incident) if reason else None
+    if last and last.data.get("event") in ("re-opened", "unblocked"):
         return f"{last.data['event'].capitalize()}{reason}"
     return ""
 
