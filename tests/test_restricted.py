@@ -28,6 +28,7 @@ from incidentdesk.postmortems.meetings import meeting_schedule
 from incidentdesk.postmortems.models import TEXT_KINDS
 from incidentdesk.postmortems.present import PUBLIC_LABELS
 from incidentdesk.postmortems.review import review_digest_send, went_well_add
+from incidentdesk.statuspage import services as statuspage
 from tests.api.openapi import operations
 from tests.cli.conftest import cli  # noqa: F401  (the fixture)
 
@@ -36,6 +37,7 @@ CANARY = "qx7CANARYzv"
 PART = CANARY[1:-1]  # what a search asks for: finds the canary, but is not it when echoed
 OUTSIDERS = ("viewer", "responder", "manager", "desk_member")
 INSIDERS = ("lead", "invited_viewer", "admin", "security_member")
+PUBLIC_NAME = "Checkout is slow"  # published on purpose: public, unlike the reference
 
 
 def _text(label: str) -> str:
@@ -94,8 +96,16 @@ def _restricted_world(make_user, settings) -> SimpleNamespace:
         owner=lead,
         due_date=timezone.localdate() - timedelta(days=3),  # overdue: on the dashboard
     )
+    # Published, and left open on the status page when resolved internally.
+    publication = statuspage.publication_create(
+        actor=lead, source=WEB, incident=incident, name=PUBLIC_NAME, message="Looking into it."
+    )
     incident = incidents.incident_resolve(
-        actor=lead, source=WEB, incident=incident, message=_text("Resolved")
+        actor=lead,
+        source=WEB,
+        incident=incident,
+        message=_text("Resolved"),
+        resolve_publicly=False,
     )
     postmortem = postmortems.postmortem_start(actor=lead, source=WEB, incident=incident)
     keys = [s["key"] for s in postmortem.template.sections if s.get("kind") in TEXT_KINDS]
@@ -148,6 +158,7 @@ def _restricted_world(make_user, settings) -> SimpleNamespace:
         action=action,
         followup=followup,
         postmortem=postmortem,
+        publication=publication,
     )
 
 
@@ -249,11 +260,30 @@ def test_an_outsider_never_reads_the_canary_on_any_page(world, who):
         response = client.get(url)
         body = response.content.decode(errors="replace")
         assert CANARY not in body, f"{url} showed the canary to the {who}"
+        if ref not in url:  # a page not asked about it never names or links it
+            assert ref not in body, f"{url} showed the reference to the {who}"
         if f"/incidents/{ref}" in url and response.status_code != 405:
             assert response.status_code == 404, f"{url}: {response.status_code}"
     for url in (f"/incidents/{ref}/timeline/add", f"/incidents/{ref}/invite"):
         response = client.post(url, {"kind": "note", "body": "hi", "person": who})
         assert response.status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", OUTSIDERS + INSIDERS)
+def test_the_status_page_screen_links_a_publication_only_for_those_who_see_it(world, who):
+    page = Client()
+    page.force_login(world.people[who])
+    body = page.get("/statuspage/").content.decode()
+    # The publication is public, so everyone finds its public name there; the way to the
+    # internal incident is kept for those who may see it.
+    assert PUBLIC_NAME in body
+    link = f'href="/incidents/{world.incident.reference}#statuspage"'
+    if who in OUTSIDERS:
+        assert world.incident.reference not in body and link not in body
+        assert f'href="/incidents/{world.publication.public_id}"' in body
+    else:
+        assert link in body
 
 
 @pytest.mark.django_db

@@ -64,6 +64,19 @@ class PublicIncidentQuerySet(models.QuerySet):
             ),
         )
 
+    def with_incident_seen_by(self, user):
+        """Each publication's internal incident as `seen_incident`, or None where `user` may
+        not see it (a restricted incident they take no part in, see
+        `IncidentQuerySet.visible_to`): the publication is public, the way to the incident
+        behind it is not."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "incident",
+                queryset=Incident.objects.visible_to(user),
+                to_attr="seen_incident",
+            )
+        )
+
 
 class PublicIncident(models.Model):
     """A publication: an internal incident as users are told about it, or scheduled maintenance.

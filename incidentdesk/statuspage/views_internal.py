@@ -156,7 +156,7 @@ def _overview(request, status: int = 200, **forms):
         "group_ids": {c.group_id for c in components if c.group_id},
         "open_maintenance": maintenance.exclude(status="completed").with_details(),
         "past_maintenance": maintenance.filter(status="completed").with_details()[:10],
-        "published": PublicIncident.objects.unresolved().with_details().select_related("incident"),
+        "published": PublicIncident.objects.unresolved().with_incident_seen_by(request.user),
         "maintenance_form": forms.get("maintenance_form") or MaintenanceForm(),
         "maintenance_update_form": MaintenanceUpdateForm(),
         "banner_form": forms.get("banner_form") or _banner_form(page),
