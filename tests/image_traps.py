@@ -77,3 +77,45 @@ def finishes_quickly(render, fifo: Path):
         watchdog.join()
         if released.is_set():
             pytest.fail("the renderer opened the named pipe")
+
+
+def raw_html(url: str) -> str:
+    """Markdown that a viewer honouring raw HTML and any image scheme would make load `url`
+    or a server file: every element that fetches, an HTML block, and images of schemes our
+    own parser refuses."""
+    return "\n\n".join(
+        [
+            f'Inline <img src="{url}" alt="graph"> in a sentence.',
+            "![passwd](file:///etc/passwd) and ![dot](data:image/svg+xml;base64,PHN2Zy8+)",
+            f'<picture><source srcset="{url}"><img src="{url}"></picture>',
+            f'<video src="{url}" poster="{url}"></video> <audio src="{url}"></audio>',
+            f'<iframe src="{url}"></iframe>',
+            f'<object data="{url}"></object><embed src="{url}">',
+            f'<link rel="stylesheet" href="{url}">',
+            f'<svg><image href="{url}"/></svg>',
+            f'<div>\n<img src="{url}">\n</div>',
+        ]
+    )
+
+
+# The elements a Markdown viewer draws for Markdown itself: none of them loads anything.
+MARKDOWN_ELEMENTS = {"p", "a", "code", "pre", "em", "strong", "ul", "ol", "li", "blockquote"}
+MARKDOWN_ELEMENTS |= {"h1", "h2", "h3", "h4", "h5", "h6", "hr", "br"}
+
+
+def viewer_elements(markdown: str) -> set[str]:
+    """The elements a lenient Markdown viewer (raw HTML honoured, any link scheme) draws."""
+    from html.parser import HTMLParser
+
+    from markdown_it import MarkdownIt
+
+    viewer = MarkdownIt("commonmark", {"html": True})
+    viewer.validateLink = lambda url: True
+    found: set[str] = set()
+
+    class Elements(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.add(tag)
+
+    Elements().feed(viewer.render(markdown))
+    return found

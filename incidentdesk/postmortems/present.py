@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from incidentdesk.core.markdown import images_as_links, render_markdown
+from incidentdesk.core.markdown import markdown_for_readers, render_markdown
 from incidentdesk.postmortems import selectors
 from incidentdesk.postmortems.followups import followups_of
 from incidentdesk.postmortems.meetings import meeting_json, meeting_of
@@ -205,8 +205,9 @@ def to_markdown(postmortem: Postmortem) -> str:
         for label, text in public:
             if text:
                 lines += [f"### {label}", "", text, ""]
-    # An image in a section is written as a link: whoever opens the file loads nothing.
-    return images_as_links("\n".join(lines).rstrip() + "\n")
+    # An image in a section is written as a link and raw HTML is escaped: whoever opens the
+    # file loads nothing.
+    return markdown_for_readers("\n".join(lines).rstrip() + "\n")
 
 
 def to_html(postmortem: Postmortem) -> str:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
-from incidentdesk.core.markdown import images_as_links
+from incidentdesk.core.markdown import markdown_for_readers
 from incidentdesk.notifications.channels import Outcome, describe
 from incidentdesk.notifications.models import Delivery
 from incidentdesk.notifications.tokens import unsubscribe_url
@@ -34,8 +34,9 @@ def message_id(key: str) -> str:
 def build_message(delivery: Delivery, connection) -> EmailMessage:
     email = delivery.event.payload.get("email") or {}
     subject = " ".join(str(email.get("subject") or "Status update").split())
-    # Text written as markdown may hold an image: a mail reader is given a link, never an image.
-    text = images_as_links(str(email.get("text") or ""))
+    # Text written as markdown may hold an image or raw HTML: a mail reader is given a link
+    # and the HTML as text, never anything it loads.
+    text = markdown_for_readers(str(email.get("text") or ""))
     headers = {
         "Message-ID": message_id(delivery.key),
         "Auto-Submitted": "auto-generated",
