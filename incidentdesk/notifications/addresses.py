@@ -90,6 +90,13 @@ _IPV6_TRANSLATED = tuple(
     )
 )
 
+# IPv6 ranges no receiver has that Python 3.11 counts as global: the deprecated site-local
+# prefix (RFC 3879) and the documentation prefix of RFC 9637. Name, network.
+_IPV6_NOT_GLOBAL = tuple(
+    (name, ipaddress.ip_network(network))
+    for name, network in (("a site-local", "fec0::/10"), ("a documentation", "3fff::/20"))
+)
+
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
@@ -124,6 +131,9 @@ def refusal(ip: IPAddress) -> str | None:
             return f"{reason} inside {ip}"
         for name, network in _IPV6_TRANSLATED:
             if ip in network and int(ip) > 1:  # :: and ::1 are named below
+                return f"{name} address ({ip})"
+        for name, network in _IPV6_NOT_GLOBAL:
+            if ip in network:
                 return f"{name} address ({ip})"
     for flag, words in (
         ("is_loopback", "a loopback"),

@@ -50,6 +50,19 @@ ADDRESSES = [
     ("fe80::1", True, "link-local"),
     ("fc00::1", True, "private"),
     ("ff02::1", True, "multicast"),
+    ("ff00::1", True, "multicast"),
+    ("ff0e::1", True, "multicast"),
+    # Special-purpose IPv6 ranges, some of which Python 3.11 counts as global
+    ("fec0::1", True, "site-local"),  # deprecated site-local, fec0::/10
+    ("feff:ffff::1", True, "site-local"),
+    ("3fff::1", True, "documentation"),  # RFC 9637, 3fff::/20
+    ("3fff:fff:ffff::1", True, "documentation"),
+    ("3fff:1000::1", False, ""),  # just past 3fff::/20
+    ("2001:db8::1", True, "private"),  # documentation, 2001:db8::/32
+    ("2001:db8:ffff::1", True, "private"),
+    ("100::1", True, "reserved"),  # discard-only, 100::/64
+    ("2001:10::1", True, "private"),  # ORCHID, 2001:10::/28
+    ("2001:1f::1", True, "private"),
     # IPv4-mapped, -translated and -compatible
     ("::ffff:127.0.0.1", True, "loopback address (127.0.0.1)"),
     ("::ffff:10.1.2.3", True, "private address (10.1.2.3)"),
