@@ -205,12 +205,13 @@ def _http_date(value: str) -> int | None:
 
 
 def _not_modified(document: Document, if_none_match: str, if_modified_since: str) -> bool:
-    """If-None-Match decides when present; If-Modified-Since only without it (RFC 9110)."""
+    """If-None-Match decides when present; If-Modified-Since only without it, and only when
+    it is a valid date no later than now (RFC 9110 13.1.3: a later one is ignored)."""
     if if_none_match:
         return _matches(if_none_match, document.etag)
     if if_modified_since:
         since = _http_date(if_modified_since.strip())
-        return since is not None and document.modified_at <= since
+        return since is not None and document.modified_at <= since <= time.time()
     return False
 
 

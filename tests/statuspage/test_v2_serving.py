@@ -420,10 +420,12 @@ def test_last_modified_stays_while_the_document_is_unchanged(anonymous, page):
 
 def test_if_modified_since_is_honoured(fetch):
     path = "/api/v2/summary.json"
+    PublicDocument.objects.update(rendered_at=timezone.now() - timedelta(hours=1))
+    public_views.cache.reset()
     last_modified = fetch("GET", path).headers["last-modified"]
     stored = PublicDocument.objects.get(path=path)
     earlier = http_date(stored.rendered_at.timestamp() - 60)
-    later = http_date(stored.rendered_at.timestamp() + 60)
+    later = http_date(stored.rendered_at.timestamp() + 60)  # later, but still in the past
     for since in (last_modified, later):
         answer = fetch("GET", path, **{"If-Modified-Since": since})
         assert answer.status == 304 and answer.body == b""
@@ -435,3 +437,14 @@ def test_if_modified_since_is_honoured(fetch):
     assert fetch("GET", path, **both).status == 200
     gzipped = fetch("GET", path, **{"If-Modified-Since": last_modified, "Accept-Encoding": "gzip"})
     assert gzipped.status == 304
+
+
+def test_if_modified_since_in_the_future_is_ignored(fetch):
+    # RFC 9110 13.1.3: a date later than the server's clock is invalid, so the body is sent.
+    path = "/api/v2/summary.json"
+    body = fetch("GET", path).body
+    tomorrow = http_date(time.time() + 86400)
+    answer = fetch("GET", path, **{"If-Modified-Since": tomorrow})
+    assert answer.status == 200 and answer.body == body
+    head = fetch("HEAD", path, **{"If-Modified-Since": tomorrow})
+    assert head.status == 200 and head.headers["content-length"] == str(len(body))
