@@ -38,9 +38,14 @@ def _default_severities(request):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_public_documents(request):
-    """Transactional tests flush the public documents and number new versions from 1 again,
-    which this process's document cache would take for versions it already holds."""
+def _fresh_process_state(request):
+    """What a server process remembers between requests starts afresh for each test: whether
+    an account exists (the first-run redirect), and, for transactional tests, which public
+    documents it holds (they flush the table and number new versions from 1 again, which the
+    cache would take for versions it already has)."""
+    from incidentdesk.core.middleware import FirstRunMiddleware
+
+    FirstRunMiddleware.has_users = False
     if is_transactional(request):
         from incidentdesk.statuspage import public_views
 

@@ -5,21 +5,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from incidentdesk.core.middleware import FirstRunMiddleware
 from incidentdesk.incidents.models import Incident, IncidentRole, TimelineEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def fresh_install(monkeypatch):
-    """A server process that has not yet seen an account (other tests' accounts were flushed,
-    but the live server's process remembers that one existed)."""
-    monkeypatch.setattr(FirstRunMiddleware, "has_users", False)
-
-
 def test_newcomer_creates_admin_declares_takes_lead_and_notes_through_the_command_box(
-    fresh_install, live_server, page, screenshot
+    live_server, page, screenshot
 ):
     page.goto(live_server.url + "/")
     expect(page).to_have_url(re.compile(r"/setup$"))
