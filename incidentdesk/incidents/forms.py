@@ -220,8 +220,11 @@ class LinksEditForm(IncidentEditForm):
     def changes(self) -> dict:
         data = super().changes()
         if "fix_change_urls" in data:
-            lines = data["fix_change_urls"].splitlines()
-            data["fix_change_urls"] = [line.strip() for line in lines if line.strip()]
+            # Lines end at "\n" only: splitlines() also breaks at U+000B, U+000C, U+001C-U+001E,
+            # U+0085 and U+2028/9, which would split one URL holding them into two instead of
+            # letting the text check refuse the character.
+            lines = (line.strip(" \t\r") for line in data["fix_change_urls"].split("\n"))
+            data["fix_change_urls"] = [line for line in lines if line]
         return data
 
 
