@@ -87,12 +87,15 @@ def _location(loc) -> str:
     return ".".join([str(parts[0]), *(str(p) for p in parts[1:] if isinstance(p, int))])
 
 
+def _message(error: dict) -> str:
+    """Pydantic's message, without the "Value error, " it puts before a validator's own words
+    (ours already read as a sentence about the field)."""
+    return str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+
+
 @api.exception_handler(SchemaValidationError)
 def on_schema_error(request, exc: SchemaValidationError):
-    errors = [
-        {"field": _location(e.get("loc", ())), "message": e.get("msg", "is invalid")}
-        for e in exc.errors
-    ]
+    errors = [{"field": _location(e.get("loc", ())), "message": _message(e)} for e in exc.errors]
     first = errors[0] if errors else {"field": "body", "message": "is invalid"}
     detail = f"{first['field']}: {first['message']}"
     return _error(request, 422, detail, first["field"], errors=errors)

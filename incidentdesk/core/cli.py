@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +65,9 @@ class Command(BaseCommand):
 
     # System checks print warnings that would mix with a command's output; `serve` runs them.
     requires_system_checks: Sequence[str] = []
+    # The option a command takes a service's field under, so an error about that field names
+    # what the person typed: {"blocked_until": "--resume-on"}.
+    field_options: Mapping[str, str] = {}
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -77,7 +80,10 @@ class Command(BaseCommand):
         try:
             return super().execute(*args, **options)
         except IncidentDeskError as exc:
-            raise CommandError(exc.detail, returncode=EXIT_BAD_INPUT) from exc
+            named = exc
+            if exc.field in self.field_options:
+                named = type(exc)(exc.message, field=self.field_options[exc.field])
+            raise CommandError(named.detail, returncode=EXIT_BAD_INPUT) from exc
 
     def run_from_argv(self, argv: list[str]) -> None:
         """Parse, run, and turn any failure into one line on stderr and an exit code."""

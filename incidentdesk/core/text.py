@@ -12,17 +12,24 @@ UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\u
 
 
 def unsafe_character(value: str) -> str | None:
-    """How to name the first character of `value` that text may not contain (`U+000B`,
-    `NUL (U+0000)`), or None when there is none."""
+    """How to name the first character of `value` that text may not contain, and what kind it
+    is (`U+000B, a control character`, `NUL (U+0000), a control character`, `U+D800, a lone
+    surrogate`, `U+FFFE, a non-character`), or None when there is none."""
     found = UNSAFE_CHARACTERS.search(value)
     if not found:
         return None
-    code = f"U+{ord(found.group()):04X}"
-    return f"NUL ({code})" if code == "U+0000" else code
+    point = ord(found.group())
+    code = f"U+{point:04X}"
+    if 0xD800 <= point <= 0xDFFF:
+        return f"{code}, a lone surrogate"
+    if point in (0xFFFE, 0xFFFF):
+        return f"{code}, a non-character"
+    return f"{'NUL (U+0000)' if point == 0 else code}, a control character"
 
 
 def unsafe_message(bad: str) -> str:
-    return f"contains the character {bad}, which text cannot carry (a control character); remove it"
+    """The refusal of text holding `bad` (as unsafe_character names it)."""
+    return f"contains the character {bad}, which text cannot carry; remove it"
 
 
 def refuse_unsafe_characters(value: str, *, field: str) -> str:

@@ -23,6 +23,7 @@ class Command(CliCommand):
         "Close a resolved incident for good (managers and admins), or a blocked one until "
         "work resumes (its lead or a manager; --resume-on)."
     )
+    field_options = {"blocked_until": "--resume-on"}
 
     def add_arguments(self, parser):
         parser.add_argument("reference", metavar="REF")
