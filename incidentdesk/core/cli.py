@@ -31,6 +31,7 @@ from django.utils.dateparse import parse_datetime
 from ninja.responses import NinjaJSONEncoder
 
 from incidentdesk.core.errors import IncidentDeskError, NotFound, ValidationError
+from incidentdesk.core.moments import check_moment
 from incidentdesk.core.reporting import report_time
 from incidentdesk.core.sources import ActionSource
 
@@ -225,7 +226,8 @@ def format_when(value: datetime | None) -> str:
 
 def parse_when(value: str | None, option: str) -> datetime | None:
     """An ISO 8601 date and time from the command line; a naive one is read in TIME_ZONE.
-    An empty value means "no time" (to clear one on update)."""
+    An empty value means "no time" (to clear one on update). A time outside the window of
+    core.moments is refused naming `option`."""
     if value is None:
         return None
     text = value.strip()
@@ -240,7 +242,7 @@ def parse_when(value: str | None, option: str) -> datetime | None:
         raise ValidationError(f"{value!r} is not a date and time; {example}", field=option)
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, zoneinfo.ZoneInfo(settings.TIME_ZONE))
-    return parsed
+    return check_moment(parsed, field=option)
 
 
 def split_list(value: str | None) -> list[str]:

@@ -7,7 +7,6 @@ from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.core.text import unsafe_character, unsafe_message
 from incidentdesk.incidents.models import Incident
 from incidentdesk.postmortems.durations import duration_between, format_duration
@@ -63,19 +62,17 @@ Day = Annotated[date, BeforeValidator(_iso_text), Field(strict=False)]
 
 
 def resume_day(value):
-    """The date work resumes on a blocked incident, which is what is stored: a date as given,
-    or the date a moment falls on in the reporting time zone."""
+    """The date work resumes on a blocked incident: a date, or a moment with its time zone,
+    which the service reduces to the date it falls on in the reporting time zone."""
     if isinstance(value, str) and len(value) > len("2026-05-01"):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
             return value  # left for the date parser to refuse, naming the field
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise PydanticCustomError(
-                "naive_time", "give a time zone (e.g. 2026-05-01T10:00:00Z), or just the date"
-            )
-        return value.astimezone(reporting_zone()).date()
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise PydanticCustomError(
+            "naive_time", "give a time zone (e.g. 2026-05-01T10:00:00Z), or just the date"
+        )
     return value
 
 
@@ -122,7 +119,7 @@ class StatusIn(Strict):
     reason: str = ""
     message: str = ""
     resolve_publicly: bool = True
-    # A date, or a moment reduced to its date in the reporting time zone (resume_day).
+    # A date, or a moment the service reduces to its date in the reporting time zone.
     blocked_until: Annotated[Day | Moment | None, BeforeValidator(resume_day)] = None
 
 

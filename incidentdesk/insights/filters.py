@@ -8,11 +8,14 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from incidentdesk.core.errors import ValidationError
+from incidentdesk.core.moments import check_day
 from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.incidents.models import Component, Incident, Severity
 
 DEFAULT_DAYS = 90
-EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)
+# The last day a filter may name: nearer than the window of core.moments, as a series has a
+# point per day, week or month of the range.
+LATEST = date(2100, 12, 31)
 POSTMORTEMS_APP = "incidentdesk.postmortems"
 
 
@@ -63,15 +66,14 @@ class Filters:
 def _parse_day(value, field: str) -> date | None:
     if value in (None, ""):
         return None
-    if isinstance(value, date):
-        return value
-    try:
-        day = date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(f"{value!r} is not a date; write YYYY-MM-DD", field=field) from None
-    if not EARLIEST <= day <= LATEST:
-        raise ValidationError(f"must be between {EARLIEST} and {LATEST}", field=field)
-    return day
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationError(
+                f"{value!r} is not a date; write YYYY-MM-DD", field=field
+            ) from None
+    return check_day(value, field=field, latest=LATEST)
 
 
 def parse_filters(

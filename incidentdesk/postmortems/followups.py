@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, can_see, require
 from incidentdesk.core.errors import ValidationError
+from incidentdesk.core.moments import check_day
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import ActionItem, ActionPhase, ActionStatus
 from incidentdesk.incidents.services import action_item_create
@@ -47,10 +48,12 @@ def followup_create(
     if not owner:
         raise ValidationError("name the one person who owns it", field="owner")
     today = timezone.localdate()
-    if due_date is not None and due_date < today:
-        raise ValidationError("must not be in the past", field="due_date")
-    if due_date is not None and due_date > today + timedelta(days=DUE_AHEAD_DAYS_MAX):
-        raise ValidationError("must be within five years", field="due_date")
+    if due_date is not None:
+        check_day(due_date, field="due_date")
+        if due_date < today:
+            raise ValidationError("must not be in the past", field="due_date")
+        if due_date > today + timedelta(days=DUE_AHEAD_DAYS_MAX):
+            raise ValidationError("must be within five years", field="due_date")
     return action_item_create(
         actor=actor,
         source=source,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.accounts.services import user_by_handle
 from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.moments import in_window
 from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import EntryKind
@@ -88,7 +89,7 @@ def meeting_time(value: Any) -> datetime:
         "must be within a year before and two years after today", field="starts_at"
     )
     now = timezone.now()
-    if abs(value.year - now.year) > 3:  # far dates overflow when moved between zones
+    if not in_window(value):  # checked before it is moved between zones, which could overflow
         raise out_of_range
     if timezone.is_naive(value):
         zone = reporting_zone()

@@ -17,6 +17,7 @@ from incidentdesk.accounts.models import Role, User
 from incidentdesk.accounts.permissions import Perm, can_see, require
 from incidentdesk.core.csv_export import csv_text
 from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.moments import check_day
 from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import ActionItem, ActionPhase, ActionStatus, EntryKind
@@ -182,6 +183,8 @@ def review_report(
     counted without any detail (None: no restricted one is shown)."""
     from incidentdesk.incidents.selectors import hidden_incident_ids
 
+    if since is not None:
+        check_day(since, field="since")
     today = today or timezone.localdate()
     hidden = hidden_incident_ids(viewer)
     items = (

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, require, require_or_system
 from incidentdesk.core.errors import InvalidTransition, ValidationError
+from incidentdesk.core.moments import check_moment
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Component, EntryKind, Incident, Visibility
 from incidentdesk.incidents.rules import check_text
@@ -372,9 +373,8 @@ def maintenance_schedule(
     require(actor, Perm.STATUSPAGE_MANAGE)
     name = check_text(name, field="name", max_length=200, required=True)
     message = check_text(message, field="message", max_length=MESSAGE_MAX, required=True)
-    for field, value in (("scheduled_for", scheduled_for), ("scheduled_until", scheduled_until)):
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            raise ValidationError("give a date and time with a time zone", field=field)
+    check_moment(scheduled_for, field="scheduled_for")
+    check_moment(scheduled_until, field="scheduled_until")
     if scheduled_until <= scheduled_for:
         raise ValidationError("must be after scheduled_for", field="scheduled_until")
     targets = [component_by_key(c) for c in (components or [])]

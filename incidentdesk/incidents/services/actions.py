@@ -1,7 +1,6 @@
 """Action items: things to do during the response and follow-ups after it."""
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -10,6 +9,7 @@ from django.utils import timezone
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.accounts.services import user_by_handle
 from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.moments import check_day
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import rules
 from incidentdesk.incidents.models import (
@@ -56,9 +56,7 @@ def _clean(changes: Mapping[str, Any]) -> dict[str, Any]:
         elif field == "owner":
             clean[field] = None if not value else (value if hasattr(value, "pk") else _owner(value))
         elif field == "due_date":
-            if value is not None and not isinstance(value, date):
-                raise ValidationError("must be a date (YYYY-MM-DD)", field=field)
-            clean[field] = value
+            clean[field] = None if value is None else check_day(value, field=field)
         elif field == "external_url":
             clean[field] = _clean_url(value, field)
         else:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, has_perm, require
 from incidentdesk.core.errors import InvalidTransition, PermissionDenied, ValidationError
+from incidentdesk.core.moments import check_day, check_moment
 from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import rules, selectors
@@ -66,16 +67,12 @@ def _check_may_close_blocked(actor, incident: Incident) -> None:
 
 
 def _resume_date(value, field: str = "blocked_until") -> date | None:
+    """A date as given, or the day a moment falls on where reports are read."""
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):  # the day it falls on where reports are read
-        try:
-            return value.astimezone(reporting_zone()).date() if value.tzinfo else value.date()
-        except OverflowError:
-            raise ValidationError("is out of range", field=field) from None
-    if not isinstance(value, date):
-        raise ValidationError("must be a date (YYYY-MM-DD)", field=field)
-    return value
+    if isinstance(value, datetime):
+        return check_moment(value, field=field).astimezone(reporting_zone()).date()
+    return check_day(value, field=field)
 
 
 def status_before_blocked(incident: Incident) -> str | None:

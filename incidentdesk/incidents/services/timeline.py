@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import InvalidTransition, ValidationError
+from incidentdesk.core.moments import check_moment
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import (
     AUTHORED_KINDS,
@@ -78,8 +79,7 @@ def timeline_entry_add(
         raise ValidationError("use internal or public", field="visibility")
     now = timezone.now()
     if occurred_at is not None:
-        if occurred_at.tzinfo is None:
-            raise ValidationError("give a time zone", field="occurred_at")
+        check_moment(occurred_at, field="occurred_at")
         if occurred_at > now + FUTURE_TOLERANCE:
             raise ValidationError("cannot be in the future", field="occurred_at")
     with transaction.atomic():
