@@ -215,10 +215,16 @@ class IncidentOut(Schema):
         return roles
 
     @staticmethod
-    def resolve_desk(obj: Incident) -> list[dict]:
-        from incidentdesk.incidents.selectors import incident_desk
+    def resolve_desk(obj: Incident, context) -> list[dict]:
+        from incidentdesk.incidents.selectors import incident_desk, responders_desk
 
-        return [{**person(user), "seat": seat} for user, seat in incident_desk(obj)]
+        # The responders desk is the same for every open incident: read it once a request.
+        request = (context or {}).get("request")
+        responders = getattr(request, "responders_desk", None)
+        if request is not None and responders is None:
+            responders = request.responders_desk = responders_desk()
+        desk = incident_desk(obj, responders=responders)
+        return [{**person(user), "seat": seat} for user, seat in desk]
 
     @staticmethod
     def resolve_time_to_detect(obj: Incident) -> dict:

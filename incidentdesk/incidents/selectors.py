@@ -27,6 +27,16 @@ def _current_roles() -> Prefetch:
     )
 
 
+def _open_desk_seats() -> Prefetch:
+    return Prefetch(
+        "desk_seats",
+        queryset=DeskSeat.objects.filter(left_at__isnull=True, user__is_active=True)
+        .select_related("user")
+        .order_by("joined_at", "id"),
+        to_attr="open_desk_seats",
+    )
+
+
 def visible_incidents(viewer) -> QuerySet[Incident]:
     """Every incident `viewer` may see (restricted ones only when they take part, are an
     admin or in the security group). Every read of incidents for a person starts here."""
@@ -59,7 +69,7 @@ def incident_list(
     qs = (
         visible_incidents(viewer)
         .select_related("severity")
-        .prefetch_related(_current_roles(), "components")
+        .prefetch_related(_current_roles(), "components", _open_desk_seats())
     )
     if query:
         qs = qs.filter(
@@ -174,14 +184,20 @@ def responders_desk_emails(incident: Incident | None = None) -> list[str]:
 RESPONDERS_DESK, ASSIGNEE_SEAT = "responders desk", "assignee"
 
 
-def incident_desk(incident: Incident) -> list[tuple[User, str]]:
+def incident_desk(
+    incident: Incident, *, responders: list[User] | None = None
+) -> list[tuple[User, str]]:
     """Who sits at `incident`'s desk now, each once: the responders desk (see
-    `responders_desk`), then the assignees seated at it, as (person, "responders desk" |
-    "assignee")."""
-    desk = [(member, RESPONDERS_DESK) for member in responders_desk(incident)]
+    `responders_desk`; `responders` is its member list when the caller already read it),
+    then the assignees seated at it, as (person, "responders desk" | "assignee")."""
+    if responders is None or incident.restricted:
+        responders = responders_desk(incident)
+    desk = [(member, RESPONDERS_DESK) for member in responders]
     seated = {m.pk for m, _ in desk}
-    seats = DeskSeat.objects.filter(incident=incident, left_at__isnull=True, user__is_active=True)
-    for seat in seats.select_related("user").order_by("joined_at", "id"):
+    seats = getattr(incident, "open_desk_seats", None)
+    if seats is None:
+        seats = _open_desk_seats().queryset.filter(incident=incident)
+    for seat in seats:
         if seat.user_id not in seated:
             seated.add(seat.user_id)
             desk.append((seat.user, ASSIGNEE_SEAT))

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Incident, TimelineEntry
-from incidentdesk.incidents.services import incident_resolve
+from incidentdesk.incidents.services import incident_resolve, role_assign
 from tests.factories import ComponentFactory
 
 
@@ -80,6 +80,26 @@ def test_listing_is_paginated_with_items_and_count(rita, declare):
     assert len(first.json_body["items"]) == 25
     second = rita.call("GET", "/incidents?page=2")
     assert len(second.json_body["items"]) == 2
+
+
+def test_listing_reads_a_fixed_number_of_queries_whatever_the_desk(
+    rita, declare, responder, make_user, django_assert_max_num_queries
+):
+    make_user(username="deskie", on_responders_desk=True)
+    for n in range(12):
+        incident = declare(title=f"Incident {n}")
+        role_assign(
+            actor=responder,
+            source=ActionSource.WEB,
+            incident=incident,
+            role="assignee",
+            user=make_user(username=f"dev{n}"),
+        )
+    with django_assert_max_num_queries(8):
+        listing = rita.call("GET", "/incidents")
+    desks = [item["desk"] for item in listing.json_body["items"]]
+    assert len(desks) == 12
+    assert all([m["username"] for m in desk][0] == "deskie" and len(desk) == 2 for desk in desks)
 
 
 def test_listing_filters_by_status_severity_component_kind_and_text(rita, declare, responder):
