@@ -73,7 +73,7 @@ def list_incidents(request, filters: Query[IncidentFilters]):
         severity=filters.severity,
         component=filters.component,
         kind=filters.kind,
-    )
+    ).prefetch_related(selectors.open_desk_seats())
 
 
 @router.post("/incidents", response={201: IncidentOut}, tags=["incidents"])

@@ -27,7 +27,8 @@ def _current_roles() -> Prefetch:
     )
 
 
-def _open_desk_seats() -> Prefetch:
+def open_desk_seats() -> Prefetch:
+    """Each incident's open desk seats, as `open_desk_seats` (read by incident_desk)."""
     return Prefetch(
         "desk_seats",
         queryset=DeskSeat.objects.filter(left_at__isnull=True, user__is_active=True)
@@ -69,7 +70,7 @@ def incident_list(
     qs = (
         visible_incidents(viewer)
         .select_related("severity")
-        .prefetch_related(_current_roles(), "components", _open_desk_seats())
+        .prefetch_related(_current_roles(), "components")
     )
     if query:
         qs = qs.filter(
@@ -196,7 +197,7 @@ def incident_desk(
     seated = {m.pk for m, _ in desk}
     seats = getattr(incident, "open_desk_seats", None)
     if seats is None:
-        seats = _open_desk_seats().queryset.filter(incident=incident)
+        seats = open_desk_seats().queryset.filter(incident=incident)
     for seat in seats:
         if seat.user_id not in seated:
             seated.add(seat.user_id)
