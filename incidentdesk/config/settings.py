@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "incidentdesk.core.middleware.FirstRunMiddleware",
+    "incidentdesk.core.middleware.ApiJsonErrorsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
