@@ -69,6 +69,21 @@ def test_a_severity_position_clash_is_422(boss):
     assert Severity.objects.get(key="trivial").position == 3
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": "Critical"}, "name"),
+        ({"name": "MAJOR"}, "name"),
+        ({"aliases": "x, critical"}, "aliases"),
+    ],
+)
+def test_a_severity_cannot_take_a_name_another_level_answers_to(boss, changes, field):
+    response = boss.call("PATCH", "/severities/trivial", changes)
+    assert response.status_code == 422
+    assert response.json_body["field"] == field
+    assert Severity.objects.get(key="trivial").name == "Trivial"
+
+
 def test_an_unknown_severity_key_is_404(boss):
     response = boss.call("PATCH", "/severities/nope", {"key": "nope", "name": "Nope"})
     assert response.status_code == 404

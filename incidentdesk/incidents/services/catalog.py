@@ -49,6 +49,19 @@ SEVERITY_NUMBER_LIMITS = {
 }
 
 
+def _refuse_names_of_other_levels(severity: Severity) -> None:
+    """A level's name and aliases must not be another level's key, name or alias: `sev <text>`
+    would no longer say which level it means."""
+    taken = set()
+    for other in Severity.objects.exclude(key=severity.key):
+        taken.update(n.lower() for n in (other.key, other.name, *other.alias_list))
+    if severity.name.lower() in taken:
+        raise ValidationError(f"another level is already called {severity.name!r}", field="name")
+    for alias in severity.alias_list:
+        if alias.lower() in taken:
+            raise ValidationError(f"another level already answers to {alias!r}", field="aliases")
+
+
 def severity_save(
     *, actor, source: ActionSource, key: str, changes: dict, create: bool = False
 ) -> Severity:
@@ -82,6 +95,7 @@ def severity_save(
                 raise NotFound(f"no severity {key!r}", field="severity")
         for field, value in changes.items():
             setattr(severity, field, value)
+        _refuse_names_of_other_levels(severity)
         try:
             with transaction.atomic():
                 severity.save()
