@@ -46,10 +46,11 @@ def _recipients(pi: PublicIncident) -> tuple[list[str], str]:
             emails.setdefault(user.email.lower(), []).append(ROLE_WORDS[assignment.role])
         elif assignment.role == IncidentRole.REPORTER:
             fallback.append(user.email.lower())
+    # One message goes to all of them, so it names the roles, not what each reader holds.
     if not emails:
-        return fallback[:1], "reporter (no lead or comms lead is assigned)"
+        return fallback[:1], "the reporter (no lead or comms lead is assigned)"
     words = sorted({w for roles in emails.values() for w in roles})
-    return list(emails), " and ".join(words)
+    return list(emails), " and ".join(f"the {word}" for word in words)
 
 
 def _remind(pi: PublicIncident, now) -> bool:

@@ -62,7 +62,8 @@ def test_the_lead_and_comms_lead_are_reminded_each_interval_until_resolved(
     # The configured interval, not the 31 minutes that happened to pass.
     assert subject == f"[Reminder] {reference}: no public update for 30 minutes"
     text = sent[0][1].get_content()
-    assert "comms lead and lead" in text and f"/incidents/{reference}" in text
+    assert f"goes to the comms lead and the lead of {reference}" in text
+    assert f"/incidents/{reference}" in text
     # Not again within the interval, but again after it.
     assert run(incident_reminders_send, now=start + timedelta(minutes=50)) == 0
     assert run(incident_reminders_send, now=start + timedelta(minutes=62)) == 1
@@ -117,7 +118,7 @@ def test_without_lead_or_comms_lead_the_reporter_is_reminded(smtp, publish, run,
     assert run(incident_reminders_send, now=publication.last_update_at + timedelta(minutes=11)) == 1
     [(recipients, message)] = reminders(smtp)
     assert recipients == [responder.email]
-    assert "reporter (no lead or comms lead is assigned)" in message.get_content()
+    assert "goes to the reporter (no lead or comms lead is assigned)" in message.get_content()
 
 
 @pytest.fixture
