@@ -6,8 +6,8 @@ from ninja import Router, Schema, Status
 
 from incidentdesk.accounts import services
 from incidentdesk.accounts.models import ApiToken
+from incidentdesk.core.schemas import Strict
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.incidents.schemas import Strict
 
 router = Router(tags=["accounts"])
 

@@ -6,6 +6,7 @@ from ninja.pagination import paginate
 from incidentdesk.accounts.services import user_by_handle
 from incidentdesk.config.pagination import Page
 from incidentdesk.core.errors import NotFound
+from incidentdesk.core.schemas import Clean
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import refuse_unsafe_characters
 from incidentdesk.incidents import selectors, services
@@ -14,7 +15,6 @@ from incidentdesk.incidents.schemas import (
     ActionIn,
     ActionOut,
     ActionPatch,
-    Clean,
     CommandIn,
     CommandOut,
     ComponentIn,

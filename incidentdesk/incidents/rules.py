@@ -1,12 +1,13 @@
-"""Pure incident rules: status transitions, timestamp order, severity input. No ORM here."""
+"""Pure incident rules: status transitions, timestamp order, severity input, and how a
+duration is written (DESIGN.md §3). No ORM here."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from incidentdesk.core.errors import InvalidTransition, ValidationError
 from incidentdesk.core.moments import check_moment
-from incidentdesk.core.text import refuse_unsafe_characters
 
 INVESTIGATING, IDENTIFIED, MONITORING = "investigating", "identified", "monitoring"
 BLOCKED, RESOLVED, CLOSED = "blocked", "resolved", "closed"
@@ -227,26 +228,32 @@ def check_criteria(criteria: Iterable[str], reason: str, known: Iterable[str]) -
     return chosen
 
 
-# The largest value a PositiveIntegerField holds on every supported database (PostgreSQL integer).
-MAX_INTEGER = 2_147_483_647
+# How a duration is written (DESIGN.md §3): one unit chosen by size, at most one decimal.
+UNKNOWN = "unknown"
 
 
-def check_whole_number(value, *, field: str, minimum: int = 0, maximum: int = MAX_INTEGER) -> int:
-    """Refuse anything but a whole number within bounds (booleans are not numbers here)."""
-    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
-        raise ValidationError(f"must be a whole number from {minimum} to {maximum}", field=field)
-    return value
+def duration_between(start: datetime | None, end: datetime | None) -> timedelta | None:
+    if start is None or end is None:
+        return None
+    return end - start
 
 
-def check_text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:
-    """Trim a text input and check its length and characters."""
-    if value is not None and not isinstance(value, str):
-        raise ValidationError("must be text", field=field)
-    value = refuse_unsafe_characters((value or "").strip(), field=field)
-    if required and not value:
-        raise ValidationError("is required", field=field)
-    if len(value) > max_length:
-        raise ValidationError(
-            f"is {len(value)} characters long; the limit is {max_length}", field=field
-        )
-    return value
+def format_duration(value: timedelta | None) -> str:
+    """`45 minutes`, `1.5 hours`, `1 hour`, `1.1 days`; `unknown` when a timestamp is missing.
+
+    The unit is chosen from the exact duration, so rounding never changes it: 59 min 59 s is
+    `60 minutes` and 23 h 59 min 59 s is `24 hours`. The number is rounded half up to one
+    decimal, without a trailing `.0`; the unit is singular only when the number is 1."""
+    if value is None:
+        return UNKNOWN
+    # Exact, microseconds included (a float of the seconds is not).
+    seconds = Decimal(value.days * 86400 + value.seconds) + Decimal(value.microseconds) / 10**6
+    if seconds < 3600:
+        number, unit = seconds / 60, "minute"
+    elif seconds < 86400:
+        number, unit = seconds / 3600, "hour"
+    else:
+        number, unit = seconds / 86400, "day"
+    rounded = number.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    text = f"{rounded:f}".removesuffix(".0")
+    return f"{text} {unit}" if rounded == 1 else f"{text} {unit}s"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.incidents.models import OPEN_STATUSES, ActionItem, ActionStatus, Severity
+from incidentdesk.incidents.rules import format_duration
 from incidentdesk.insights.filters import (
     Filters,
     filtered_incidents,
@@ -17,7 +18,6 @@ from incidentdesk.insights.filters import (
     taxonomy_available,
 )
 from incidentdesk.insights.sql import CURRENT, METRICS, PREVIOUS, Grouping, grouped
-from incidentdesk.postmortems.durations import format_duration
 
 INTERVALS = ("week", "month")
 BREAKDOWNS = ("component", "severity", "detection", "taxonomy")

@@ -14,8 +14,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from incidentdesk.incidents.models import IncidentRole, RoleAssignment
+from incidentdesk.incidents.rules import format_duration
 from incidentdesk.notifications.outbox import emit
-from incidentdesk.postmortems.durations import format_duration
 from incidentdesk.statuspage.models import UNRESOLVED_STATUSES, PageSettings, PublicIncident
 from incidentdesk.statuspage.render import refresh_after_commit
 

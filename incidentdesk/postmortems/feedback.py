@@ -6,10 +6,10 @@ from typing import Any
 from django.db import transaction
 
 from incidentdesk.accounts.permissions import Perm, has_perm, require
+from incidentdesk.core.checks import check_text
 from incidentdesk.core.errors import PermissionDenied, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import EntryKind
-from incidentdesk.incidents.rules import check_text
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.postmortems.models import Feedback, Postmortem, RootCauseMeeting
 

@@ -18,12 +18,12 @@ from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.accounts.services import user_by_handle
+from incidentdesk.core.checks import check_text
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.moments import in_window
 from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import EntryKind
-from incidentdesk.incidents.rules import check_text
 from incidentdesk.incidents.services.access import require_may_see
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit

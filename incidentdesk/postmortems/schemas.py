@@ -4,7 +4,7 @@ from typing import Any
 
 from ninja import Schema
 
-from incidentdesk.incidents.schemas import Day, Strict
+from incidentdesk.core.schemas import Day, Strict
 
 
 class StartIn(Strict):

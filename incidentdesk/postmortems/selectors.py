@@ -7,8 +7,12 @@ from django.db.models import Q
 
 from incidentdesk.core.reporting import report_time, reporting_zone  # noqa: F401 (used as selectors.*)
 from incidentdesk.incidents.models import EntryKind, Incident, TimelineEntry
-from incidentdesk.incidents.rules import REPORTED_MEASURES, TIME_LABELS
-from incidentdesk.postmortems.durations import duration_between, format_duration
+from incidentdesk.incidents.rules import (
+    REPORTED_MEASURES,
+    TIME_LABELS,
+    duration_between,
+    format_duration,
+)
 from incidentdesk.postmortems.models import Postmortem, PostmortemTemplate, TaxonomyTerm
 
 # Timeline entries that draft the postmortem's timeline, besides every pinned one.

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.core.checks import check_text
 from incidentdesk.core.errors import InvalidTransition, NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Component, EntryKind, Incident, IncidentStatus
-from incidentdesk.incidents.rules import check_text
 from incidentdesk.incidents.services.access import require_may_see
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.postmortems import rules, selectors

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ninja import Schema
 
-from incidentdesk.incidents.schemas import Moment, Strict
+from incidentdesk.core.schemas import Moment, Strict
 
 
 class PublicationIn(Strict):

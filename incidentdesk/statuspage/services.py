@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, require, require_or_system
+from incidentdesk.core.checks import check_text
 from incidentdesk.core.errors import InvalidTransition, ValidationError
 from incidentdesk.core.moments import check_moment
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Component, EntryKind, Incident, Visibility
-from incidentdesk.incidents.rules import check_text
 from incidentdesk.incidents.services.incidents import _clean_url
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from incidentdesk.postmortems.durations import duration_between, format_duration
+from incidentdesk.incidents.rules import duration_between, format_duration
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,13 @@ from incidentdesk.core.cli import format_table, format_when
 from incidentdesk.core.errors import NotFound
 from incidentdesk.incidents import selectors
 from incidentdesk.incidents.models import Incident, IncidentRole
-from incidentdesk.incidents.rules import REPORTED_MEASURES, TIMESTAMP_FIELDS
+from incidentdesk.incidents.rules import (
+    REPORTED_MEASURES,
+    TIMESTAMP_FIELDS,
+    duration_between,
+    format_duration,
+)
 from incidentdesk.incidents.schemas import ActionOut, IncidentOut, TimelineOut
-from incidentdesk.postmortems.durations import duration_between, format_duration
 
 ROLE_LABELS = dict(IncidentRole.choices)
 

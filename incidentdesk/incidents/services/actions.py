@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.accounts.services import user_by_handle
+from incidentdesk.core import checks
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.moments import check_day
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.incidents import rules
 from incidentdesk.incidents.models import (
     ActionCategory,
     ActionItem,
@@ -44,9 +44,9 @@ def _clean(changes: Mapping[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for field, value in changes.items():
         if field == "title":
-            clean[field] = rules.check_text(value, field=field, max_length=200, required=True)
+            clean[field] = checks.check_text(value, field=field, max_length=200, required=True)
         elif field in ("description", "wont_do_reason"):
-            clean[field] = rules.check_text(value, field=field, max_length=10_000)
+            clean[field] = checks.check_text(value, field=field, max_length=10_000)
         elif field in _CHOICES:
             value = (value or "").strip().lower()
             if value not in _CHOICES[field].values and not (field == "category" and not value):

@@ -3,17 +3,13 @@
 from django.db import IntegrityError, transaction
 
 from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.core.checks import check_text, check_whole_number
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.ids import new_public_id
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import refuse_unsafe_characters
 from incidentdesk.incidents.models import Component, Severity
-from incidentdesk.incidents.rules import (
-    SeverityName,
-    check_text,
-    check_whole_number,
-    match_severity,
-)
+from incidentdesk.incidents.rules import SeverityName, match_severity
 from incidentdesk.statuspage.render import refresh_after_commit
 
 

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.core import checks
 from incidentdesk.core.errors import InvalidTransition, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import refuse_unsafe_characters
@@ -70,7 +71,7 @@ def _clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
         if field in TEXT_LIMITS:
             if value is not None and not isinstance(value, str):
                 raise ValidationError("must be text", field=field)
-            clean[field] = rules.check_text(
+            clean[field] = checks.check_text(
                 value, field=field, max_length=TEXT_LIMITS[field], required=field == "title"
             )
         elif field in URL_FIELDS:
@@ -92,7 +93,7 @@ def _clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
                 raise ValidationError("must be true or false", field=field)
             clean[field] = value
         elif field == "users_affected_count":
-            clean[field] = None if value is None else rules.check_whole_number(value, field=field)
+            clean[field] = None if value is None else checks.check_whole_number(value, field=field)
         elif field == "components":
             if not isinstance(value, list | tuple):
                 raise ValidationError("must be a list of component names or ids", field=field)
@@ -144,7 +145,7 @@ def incident_declare(
     clean = _clean_changes({"title": title, "severity": severity, **fields})
     restriction_rule(clean, fields)
     clean["criteria"] = rules.check_criteria(criteria or [], criteria_reason, Criterion.values)
-    clean["criteria_reason"] = rules.check_text(
+    clean["criteria_reason"] = checks.check_text(
         criteria_reason, field="criteria_reason", max_length=TEXT_LIMITS["criteria_reason"]
     )
     components = clean.pop("components", [])

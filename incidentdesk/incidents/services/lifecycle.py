@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, has_perm, require
+from incidentdesk.core import checks
 from incidentdesk.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from incidentdesk.core.moments import check_day, check_moment
 from incidentdesk.core.reporting import reporting_zone
@@ -133,8 +134,8 @@ def incident_set_status(
     """
     require(actor, Perm.INCIDENT_UPDATE)
     status = (status or "").strip().lower() if isinstance(status, str) else ""
-    reason = rules.check_text(reason, field="reason", max_length=2_000)
-    message = rules.check_text(message, field="message", max_length=10_000)
+    reason = checks.check_text(reason, field="reason", max_length=2_000)
+    message = checks.check_text(message, field="message", max_length=10_000)
     blocked_until = _resume_date(blocked_until)
     if not isinstance(resolve_publicly, bool):
         raise ValidationError("must be true or false", field="resolve_publicly")

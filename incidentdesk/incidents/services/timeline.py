@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.core.checks import check_text
 from incidentdesk.core.errors import InvalidTransition, ValidationError
 from incidentdesk.core.moments import check_moment
 from incidentdesk.core.sources import ActionSource
@@ -18,7 +19,7 @@ from incidentdesk.incidents.models import (
     TimelineRevision,
     Visibility,
 )
-from incidentdesk.incidents.rules import FUTURE_TOLERANCE, check_text
+from incidentdesk.incidents.rules import FUTURE_TOLERANCE
 
 BODY_MAX = 20_000
 

@@ -28,8 +28,8 @@ from incidentdesk.incidents.models import (
     IncidentStatus,
     TimelineRevision,
 )
+from incidentdesk.incidents.rules import duration_between, format_duration
 from incidentdesk.incidents.services.lifecycle import status_before_blocked
-from incidentdesk.postmortems.durations import duration_between, format_duration
 
 TIME_LABELS = rules.TIME_LABELS
 # (label, from, to, explanation: "started → detected")
