@@ -10,12 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, require, require_or_system
-from incidentdesk.core.checks import check_text
+from incidentdesk.core.checks import check_link_url, check_text
 from incidentdesk.core.errors import InvalidTransition, ValidationError
 from incidentdesk.core.moments import check_moment
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Component, EntryKind, Incident, Visibility
-from incidentdesk.incidents.services.incidents import _clean_url
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit
 from incidentdesk.statuspage import rules, uptime
@@ -225,7 +224,7 @@ def publication_create(
     wanted = _clean_components(components)
     impact = _check_impact(impact)
     workaround = check_text(workaround, field="workaround", max_length=MESSAGE_MAX)
-    workaround_url = _clean_url(workaround_url, "workaround_url")
+    workaround_url = check_link_url(workaround_url, "workaround_url")
     if remind_interval_minutes is None:
         remind_interval_minutes = incident.severity.reminder_interval_minutes
     elif (
@@ -302,7 +301,7 @@ def publication_update(
         if workaround is not None:
             pi.workaround = check_text(workaround, field="workaround", max_length=MESSAGE_MAX)
         if workaround_url is not None:
-            pi.workaround_url = _clean_url(workaround_url, "workaround_url")
+            pi.workaround_url = check_link_url(workaround_url, "workaround_url")
         if impact is not None:
             pi.impact_override = impact
         _set_status_times(pi, status, now)

@@ -22,7 +22,6 @@ from incidentdesk.incidents.models import (
     Incident,
 )
 from incidentdesk.incidents.services.access import require_may_see
-from incidentdesk.incidents.services.incidents import _clean_url
 from incidentdesk.incidents.services.timeline import record_entry
 
 _CHOICES = {
@@ -58,7 +57,7 @@ def _clean(changes: Mapping[str, Any]) -> dict[str, Any]:
         elif field == "due_date":
             clean[field] = None if value is None else check_day(value, field=field)
         elif field == "external_url":
-            clean[field] = _clean_url(value, field)
+            clean[field] = checks.check_link_url(value, field)
         else:
             raise ValidationError("is not a field of an action item", field=field)
     return clean

@@ -4,8 +4,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -14,7 +12,6 @@ from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core import checks
 from incidentdesk.core.errors import InvalidTransition, ValidationError
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.core.text import refuse_unsafe_characters
 from incidentdesk.incidents import rules
 from incidentdesk.incidents.models import (
     Criterion,
@@ -45,23 +42,6 @@ TEXT_LIMITS = {
 }
 URL_FIELDS = ("cause_change_url", "tracker_url", "call_url", "chat_url")
 CHOICE_FIELDS = {"detection": Detection, "report_medium": ReportMedium}
-_url = URLValidator(schemes=["http", "https"])
-
-
-def _clean_url(value: Any, field: str) -> str:
-    value = (value or "").strip() if isinstance(value, str) or value is None else value
-    if not isinstance(value, str):
-        raise ValidationError("must be a text URL", field=field)
-    if not value:
-        return ""
-    if len(value) > 500:
-        raise ValidationError("is longer than 500 characters", field=field)
-    refuse_unsafe_characters(value, field=field)  # URLValidator lets some controls through
-    try:
-        _url(value)
-    except DjangoValidationError:
-        raise ValidationError(f"{value!r} is not an http(s) URL", field=field) from None
-    return value
 
 
 def _clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -75,11 +55,11 @@ def _clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
                 value, field=field, max_length=TEXT_LIMITS[field], required=field == "title"
             )
         elif field in URL_FIELDS:
-            clean[field] = _clean_url(value, field)
+            clean[field] = checks.check_link_url(value, field)
         elif field == "fix_change_urls":
             if not isinstance(value, list | tuple):
                 raise ValidationError("must be a list of URLs", field=field)
-            clean[field] = [_clean_url(v, field) for v in value if v]
+            clean[field] = [checks.check_link_url(v, field) for v in value if v]
         elif field in CHOICE_FIELDS:
             value = (value or "").strip().lower()
             if value and value not in CHOICE_FIELDS[field].values:
