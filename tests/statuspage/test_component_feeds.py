@@ -3,25 +3,14 @@ list only the publications affecting it (for a group, any of its components)."""
 
 import xml.etree.ElementTree as ET
 
-import pytest
 from django.test import Client
 
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.statuspage import public_views, services
 from incidentdesk.statuspage.render import refresh_or_raise
-from tests.statuspage.schemas.sample import build_page
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 WEB = ActionSource.WEB
-
-
-@pytest.fixture
-def page(manager):
-    public_views.cache.reset()
-    built = build_page(manager)
-    refresh_or_raise()
-    yield built
-    public_views.cache.reset()
 
 
 def atom_titles(query: str) -> list[str]:

@@ -4,24 +4,12 @@ publication carrying its updates newest first."""
 import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 
-import pytest
 from django.test import Client
 from django.utils.dateparse import parse_datetime
 
-from incidentdesk.statuspage import public_views
 from incidentdesk.statuspage.render import refresh_or_raise
-from tests.statuspage.schemas.sample import build_page
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-@pytest.fixture
-def page(manager):
-    public_views.cache.reset()
-    built = build_page(manager)
-    refresh_or_raise()
-    yield built
-    public_views.cache.reset()
 
 
 def fetch(path) -> ET.Element:

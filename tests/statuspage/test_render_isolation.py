@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.statuspage import public_views, services
+from incidentdesk.statuspage import services
 from incidentdesk.statuspage.export import file_for
 from incidentdesk.statuspage.models import (
     PublicDocument,
@@ -22,20 +22,10 @@ from incidentdesk.statuspage.models import (
     RenderFailure,
 )
 from incidentdesk.statuspage.render import refresh, refresh_every_minute, refresh_or_raise
-from tests.statuspage.schemas.sample import build_page
 
 WEB = ActionSource.WEB
 ATOM = "{http://www.w3.org/2005/Atom}"
 SUMMARY = "/api/v2/summary.json"
-
-
-@pytest.fixture
-def page(manager):
-    public_views.cache.reset()
-    built = build_page(manager)
-    refresh_or_raise()
-    yield built
-    public_views.cache.reset()
 
 
 class BrokenTemplate:

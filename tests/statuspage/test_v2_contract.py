@@ -7,16 +7,7 @@ import pytest
 
 from incidentdesk.statuspage import public_views
 from incidentdesk.statuspage.render import refresh_or_raise
-from tests.statuspage.schemas.sample import SCHEMA_FOR, build_page, contract_errors
-
-
-@pytest.fixture
-def page(manager):
-    public_views.cache.reset()
-    built = build_page(manager)
-    refresh_or_raise()
-    yield built
-    public_views.cache.reset()
+from tests.statuspage.schemas.sample import SCHEMA_FOR, contract_errors
 
 
 def fetch(client, path) -> dict:
