@@ -29,7 +29,7 @@ from incidentdesk.incidents.models import (
     TimelineRevision,
 )
 from incidentdesk.incidents.rules import duration_between, format_duration
-from incidentdesk.incidents.services.lifecycle import status_before_blocked
+from incidentdesk.incidents.services.lifecycle import PUBLIC_RESOLVE_MESSAGE, status_before_blocked
 
 TIME_LABELS = rules.TIME_LABELS
 # (label, from, to, explanation: "started → detected")
@@ -175,8 +175,6 @@ def _public_resolve(publication) -> dict | None:
     message used when none is written, and the components that go back to operational."""
     if publication is None or publication.is_resolved:
         return None
-    from incidentdesk.incidents.services.lifecycle import PUBLIC_RESOLVE_MESSAGE
-
     return {
         "name": publication.name,
         "default_message": PUBLIC_RESOLVE_MESSAGE,
