@@ -36,6 +36,29 @@ def add_service_error(form, exc: IncidentDeskError) -> None:
         form.add_error(field, message)
 
 
+# Errors about who may do what or whether a thing exists, not about what was typed: never shown
+# next to a form field but answered as a page (or a toast) by `error_response`.
+PAGE_ERRORS = (NotAuthenticated, PermissionDenied, NotFound)
+
+
+def is_page_error(exc: IncidentDeskError) -> bool:
+    """Whether the error is answered as a page (sign-in, 403, 404) rather than on a form."""
+    return isinstance(exc, PAGE_ERRORS)
+
+
+def form_failed(request: HttpRequest, exc: IncidentDeskError, form, rerender) -> HttpResponse:
+    """Answer a service error raised by a form's write.
+
+    For htmx requests and for 401/403/404 errors the error is raised again, so that
+    `web_errors` (or `error_response`) answers it with a toast or a page; otherwise it is put
+    on the bound form, next to the field it names, and `rerender()` shows the form again.
+    """
+    if request.htmx or is_page_error(exc):
+        raise exc
+    add_service_error(form, exc)
+    return rerender()
+
+
 def parsed(form) -> dict:
     """The form's cleaned data, or a service-style error naming the first bad field, so that
     a form's own parse errors take the same road as the services' errors."""
