@@ -12,10 +12,9 @@ from incidentdesk.accounts.models import ApiToken, Role, User
 from incidentdesk.accounts.permissions import Perm, has_perm, require
 from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.core.web import add_service_error, parsed, web_errors
+from incidentdesk.core.web import add_service_error, form_failed, is_page_error, parsed, web_errors
 
 WEB = ActionSource.WEB
-FORBIDDEN = (401, 403)
 
 
 def setup(request):
@@ -36,7 +35,7 @@ def setup(request):
                 full_name=data["full_name"],
             )
         except IncidentDeskError as exc:
-            if exc.status_code in FORBIDDEN:  # someone else finished setup a moment ago
+            if is_page_error(exc):  # someone else finished setup a moment ago
                 return redirect("login")
             add_service_error(form, exc)
         else:
@@ -84,10 +83,7 @@ def user_create(request):
             on_responders_desk=data["on_responders_desk"],
         )
     except IncidentDeskError as exc:
-        if exc.status_code in FORBIDDEN:
-            raise
-        add_service_error(form, exc)
-        return _users_page(request, 422, create_form=form)
+        return form_failed(request, exc, form, lambda: _users_page(request, 422, create_form=form))
     messages.success(request, f"Account {user.username} created.")
     return redirect("user_list")
 
@@ -145,10 +141,7 @@ def token_create(request):
             actor=request.user, source=WEB, user=owner, name=data["name"], scope=data["scope"]
         )
     except IncidentDeskError as exc:
-        if exc.status_code in FORBIDDEN:
-            raise
-        add_service_error(form, exc)
-        return _tokens_page(request, 422, form=form)
+        return form_failed(request, exc, form, lambda: _tokens_page(request, 422, form=form))
     response = _tokens_page(request, new_token={"token": token, "plain": plain})
     response["Cache-Control"] = "no-store"
     return response

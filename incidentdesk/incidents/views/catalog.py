@@ -7,12 +7,10 @@ from django.views.decorators.http import require_POST
 
 from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.core.web import add_service_error, parsed, web_errors
+from incidentdesk.core.web import form_failed, parsed, web_errors
 from incidentdesk.incidents import services
 from incidentdesk.incidents.forms import ComponentForm, SeverityForm
 from incidentdesk.incidents.models import Component, Severity
-
-FORBIDDEN = (401, 403)
 
 
 def _render(request, status: int = 200, **forms):
@@ -44,10 +42,14 @@ def severity_save(request):
             actor=request.user, source=ActionSource.WEB, create=create, **form.service_arguments()
         )
     except IncidentDeskError as exc:
-        if exc.status_code in FORBIDDEN or not create:
+        if not create:  # a change comes from the row's Edit popover: a message answers it
             raise
-        add_service_error(form, exc)
-        return _render(request, 422, severity_form=form, open_form="severity")
+        return form_failed(
+            request,
+            exc,
+            form,
+            lambda: _render(request, 422, severity_form=form, open_form="severity"),
+        )
     messages.success(request, f"Severity {form.cleaned_data['name']} saved.")
     return redirect("catalog")
 
@@ -71,9 +73,13 @@ def component_save(request, component_id: int | None = None):
             position=data["position"],
         )
     except IncidentDeskError as exc:
-        if exc.status_code in FORBIDDEN or component is not None:
+        if component is not None:  # likewise, from the row's Edit popover
             raise
-        add_service_error(form, exc)
-        return _render(request, 422, component_form=form, open_form="component")
+        return form_failed(
+            request,
+            exc,
+            form,
+            lambda: _render(request, 422, component_form=form, open_form="component"),
+        )
     messages.success(request, f"Component {form.cleaned_data['name']} saved.")
     return redirect("catalog")

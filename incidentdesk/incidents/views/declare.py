@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.core.web import add_service_error, web_errors
+from incidentdesk.core.web import form_failed, web_errors
 from incidentdesk.incidents import services
 from incidentdesk.incidents.forms import DeclareForm
 
@@ -23,15 +23,15 @@ def incident_declare(request):
                 actor=request.user, source=ActionSource.WEB, **form.service_arguments()
             )
         except IncidentDeskError as exc:
-            if exc.status_code == 403:
-                raise
-            add_service_error(form, exc)
-        else:
-            return redirect("incident_detail", incident.reference)
-    status = 422 if form.errors else 200
+            return form_failed(request, exc, form, lambda: _page(request, form))
+        return redirect("incident_detail", incident.reference)
+    return _page(request, form)
+
+
+def _page(request, form):
     return render(
         request,
         "incidents/declare.html",
         {"form": form, "time_zone": settings.TIME_ZONE},
-        status=status,
+        status=422 if form.errors else 200,
     )

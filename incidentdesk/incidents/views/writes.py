@@ -11,12 +11,7 @@ from django.views.decorators.http import require_POST
 from incidentdesk.accounts.services import user_by_handle
 from incidentdesk.core.errors import IncidentDeskError, ValidationError
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.core.web import (
-    add_service_error,
-    error_response,
-    parsed,
-    web_errors,
-)
+from incidentdesk.core.web import form_failed, is_page_error, parsed, web_errors
 from incidentdesk.incidents import services
 from incidentdesk.incidents.forms import (
     ActionForm,
@@ -91,10 +86,12 @@ def entry_add(request, reference: str):
         data = parsed(form)
         services.timeline_entry_add(actor=request.user, source=WEB, incident=incident, **data)
     except IncidentDeskError as exc:
-        if request.htmx or exc.status_code in (401, 403, 404):
-            raise
-        add_service_error(form, exc)
-        return render_detail(request, incident, entry_form=form, entry_form_open=True)
+        return form_failed(
+            request,
+            exc,
+            form,
+            lambda: render_detail(request, incident, entry_form=form, entry_form_open=True),
+        )
     return written(request, reference, "Entry added to the timeline.", "timeline")
 
 
@@ -131,10 +128,12 @@ def action_add(request, reference: str):
             actor=request.user, source=WEB, incident=incident, title=args.pop("title"), **args
         )
     except IncidentDeskError as exc:
-        if request.htmx or exc.status_code in (401, 403, 404):
-            raise
-        add_service_error(form, exc)
-        return render_detail(request, incident, action_form=form, action_form_open=True)
+        return form_failed(
+            request,
+            exc,
+            form,
+            lambda: render_detail(request, incident, action_form=form, action_form_open=True),
+        )
     return written(request, reference, f"Action item added: {data['title']}", "actions")
 
 
@@ -167,17 +166,12 @@ def incident_edit(request, reference: str, section: str):
             actor=request.user, source=WEB, incident=incident, changes=form.changes()
         )
     except IncidentDeskError as exc:
-        if request.htmx or exc.status_code in (401, 403, 404):
-            raise
-        add_service_error(form, exc)
-        return render_detail(
-            request, incident, **{f"{section}_form": form, f"{section}_form_open": True}
-        )
+        opened = {f"{section}_form": form, f"{section}_form_open": True}
+        return form_failed(request, exc, form, lambda: render_detail(request, incident, **opened))
     return written(request, reference, "Saved.", section)
 
 
-@login_required
-@require_POST
+@incident_write
 def command(request, reference: str):
     """The command box: one line of the command language, run as the signed-in user."""
     try:
@@ -187,8 +181,8 @@ def command(request, reference: str):
             actor=request.user, source=WEB, incident=incident, text=data["text"]
         )
     except IncidentDeskError as exc:
-        if exc.status_code in (401, 403, 404):
-            return error_response(request, exc)
+        if is_page_error(exc):
+            raise
         if not request.htmx:
             # The message alone: the field is obviously the command box.
             messages.error(request, exc.message)
