@@ -19,7 +19,7 @@ class UserAdmin(BaseUserAdmin):
     )
     list_filter = ("role", "on_responders_desk", "is_active")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("IncidentDesk", {"fields": ("role", "on_responders_desk")}),
     )
 

@@ -1,5 +1,7 @@
 """Web forms for accounts. They parse input; the services check the rules."""
 
+from typing import cast
+
 from django import forms
 
 from incidentdesk.accounts.models import Role, TokenScope, User
@@ -68,6 +70,7 @@ class TokenForm(forms.Form):
             del self.fields["owner"]
             return
         people = User.objects.filter(is_active=True).exclude(pk=user.pk)
-        self.fields["owner"].choices = [("", "Me")] + [
+        owner = cast(forms.ChoiceField, self.fields["owner"])
+        owner.choices = [("", "Me")] + [
             (str(u.pk), f"{u.display_name} ({u.username})") for u in people
         ]

@@ -20,6 +20,10 @@ class User(AbstractUser):
         default=False, help_text="Told about every new incident."
     )
 
+    # Present only on a user authenticated by an API token (accounts.services.token_authenticate):
+    # the token's TokenScope. A class-level default would read as a scope for session users too.
+    token_scope: str
+
     class Meta:
         ordering = ["username"]
 

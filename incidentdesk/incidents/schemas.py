@@ -1,12 +1,13 @@
 """API shapes for incidents. Field names follow DESIGN.md."""
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, overload
 
 from ninja import Schema
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from incidentdesk.accounts.models import User
 from incidentdesk.core.schemas import Day, Moment, Strict
 from incidentdesk.incidents.models import Incident
 from incidentdesk.incidents.rules import duration_between, format_duration
@@ -93,7 +94,13 @@ class DeskMemberOut(PersonOut):
     seat: str  # "responders desk" or "assignee"
 
 
-def person(user) -> dict | None:
+@overload
+def person(user: User) -> dict[str, str]: ...
+@overload
+def person(user: User | None) -> dict[str, str] | None: ...
+
+
+def person(user: User | None) -> dict[str, str] | None:
     if user is None:
         return None
     return {"username": user.username, "name": user.display_name, "email": user.email}

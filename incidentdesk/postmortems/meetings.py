@@ -222,6 +222,6 @@ def meeting_ics(meeting: RootCauseMeeting) -> bytes:
             attendee.params.update(
                 {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}
             )
-            event.add("attendee", attendee, encode=0)
+            event.add("attendee", attendee, encode=False)
     calendar.add_component(event)
     return calendar.to_ical()

@@ -149,19 +149,24 @@ def _wins(since: date | None, hidden: set[int]) -> list[dict[str, Any]]:
         .select_related("postmortem__incident", "action_item__incident")
         .order_by("created_at", "id")
     )
-    return [
-        {
-            "incident": w.postmortem.incident.reference,
-            "text": w.text,
-            "action_item": {
-                "id": w.action_item.pk,
-                "title": w.action_item.title,
-                "incident": w.action_item.incident.reference,
-            },
-        }
-        for w in wins
-        if w.postmortem.incident_id not in hidden and w.action_item.incident_id not in hidden
-    ]
+    found = []
+    for w in wins:
+        item = w.action_item
+        assert item is not None  # the query keeps only wins that name an action item
+        if w.postmortem.incident_id in hidden or item.incident_id in hidden:
+            continue
+        found.append(
+            {
+                "incident": w.postmortem.incident.reference,
+                "text": w.text,
+                "action_item": {
+                    "id": item.pk,
+                    "title": item.title,
+                    "incident": item.incident.reference,
+                },
+            }
+        )
+    return found
 
 
 def _incidents_since(since: date | None) -> Q:

@@ -27,25 +27,33 @@ def leaf_components():
     )
 
 
-class ComponentStatusesMixin:
-    """One select per component (`component_<public id>`): blank = not affected / no change.
-    The choices come from the database when the form is built."""
+class ComponentStatusField(forms.ChoiceField):
+    """The select for one component's status; it keeps the component, whose current status
+    the form shows beside the label."""
+
+    def __init__(self, component: Component, blank_label: str) -> None:
+        super().__init__(
+            required=False,
+            label=str(component),
+            choices=blank_choice(ComponentStatus.choices, blank_label),
+        )
+        self.component = component
+
+
+class ComponentStatusesForm(forms.Form):
+    """A form with one select per component (`component_<public id>`): blank = not affected /
+    no change. The choices come from the database when the form is built."""
 
     blank_label = "Not affected"
 
     def add_component_fields(self) -> None:
-        self.component_names = []
+        self.component_names: list[str] = []
         for component in leaf_components():
             name = f"component_{component.public_id}"
-            self.fields[name] = forms.ChoiceField(
-                required=False,
-                label=str(component),
-                choices=blank_choice(ComponentStatus.choices, self.blank_label),
-            )
-            self.fields[name].component = component
+            self.fields[name] = ComponentStatusField(component, self.blank_label)
             self.component_names.append(name)
 
-    def component_fields(self):
+    def component_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.component_names]
 
     def components(self) -> dict[str, str]:
@@ -57,7 +65,7 @@ class ComponentStatusesMixin:
         }
 
 
-class PublishForm(ComponentStatusesMixin, forms.Form):
+class PublishForm(ComponentStatusesForm):
     # Never prefilled with the internal title: what the public reads is written on purpose.
     name = forms.CharField(
         label="Public name", max_length=200, help_text="What users read; not the internal title."
@@ -100,7 +108,7 @@ class PublishForm(ComponentStatusesMixin, forms.Form):
         }
 
 
-class PublicUpdateForm(ComponentStatusesMixin, forms.Form):
+class PublicUpdateForm(ComponentStatusesForm):
     blank_label = "No change"
     status = forms.ChoiceField(choices=OPEN_STATUSES)
     message = forms.CharField(widget=MESSAGE)

@@ -3,6 +3,7 @@
 Only stored public fields are read here: nothing internal reaches these dictionaries."""
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -42,7 +43,7 @@ def component_json(
     status = component.status
     if children:
         status = rules.worst_status(child.status for child in children)
-    data = {
+    data: dict[str, Any] = {
         "id": component.public_id,
         "name": component.name,
         "status": status,
@@ -52,7 +53,7 @@ def component_json(
         "description": component.description or None,
         "showcase": component.showcase,
         "start_date": timezone.localtime(component.created_at).date().isoformat(),
-        "group_id": component.group.public_id if component.group_id else None,
+        "group_id": component.group.public_id if component.group is not None else None,
         "page_id": page.page_id,
         "group": children is not None,
         "only_show_if_degraded": component.only_show_if_degraded,
@@ -87,7 +88,7 @@ def incident_json(public_incident: PublicIncident, page: PageSettings) -> dict:
     affected = sorted(
         (a.component for a in public_incident.affected.all()), key=lambda c: (c.position, c.id)
     )
-    data = {
+    data: dict[str, Any] = {
         "id": public_incident.public_id,
         "name": public_incident.name,
         "status": public_incident.status,

@@ -161,7 +161,7 @@ def _post_update(
     pi.last_update_at = at
     pi.updated_at = at
     pi.save()
-    if pi.incident_id:
+    if pi.incident is not None:
         entry = record_entry(
             incident=pi.incident,
             kind=EntryKind.PUBLIC_UPDATE,

@@ -1,6 +1,7 @@
 """Action items: things to do during the response and follow-ups after it."""
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -75,7 +76,7 @@ def action_item_create(
         raise ValidationError("say why it won't be done", field="wont_do_reason")
     if clean.get("phase") == ActionPhase.FOLLOW_UP and not clean.get("due_date"):
         days = incident.severity.action_due_days
-        clean["due_date"] = timezone.localdate() + timezone.timedelta(days=days)
+        clean["due_date"] = timezone.localdate() + timedelta(days=days)
     with transaction.atomic():
         item = ActionItem.objects.create(incident=incident, created_by=actor, **clean)
         owner = f" (owner: {item.owner.display_name})" if item.owner else ""
