@@ -1,0 +1,24 @@
+"""The project's own tooling: linters whose verdicts a new release cannot change under us."""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _dev_requirements() -> dict[str, Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    found = (Requirement(line) for line in project["optional-dependencies"]["dev"])
+    return {req.name: req for req in found}
+
+
+@pytest.mark.parametrize("name", ["ruff", "mypy", "django-stubs"])
+def test_each_linter_is_held_below_its_next_minor_release(name):
+    requirement = _dev_requirements()[name]
+    lowest = min(Version(s.version) for s in requirement.specifier if s.operator == ">=")
+    next_minor = Version(f"{lowest.major}.{lowest.minor + 1}")
+    assert not requirement.specifier.contains(next_minor, prereleases=True), requirement
