@@ -29,8 +29,7 @@ from incidentdesk.postmortems.models import TEXT_KINDS
 from incidentdesk.postmortems.present import PUBLIC_LABELS
 from incidentdesk.postmortems.review import review_digest_send, went_well_add
 from incidentdesk.statuspage import services as statuspage
-from tests.api.openapi import operations
-from tests.cli.conftest import cli  # noqa: F401  (the fixture)
+from tests.openapi import operations
 
 WEB = ActionSource.WEB
 CANARY = "qx7CANARYzv"

@@ -4,7 +4,7 @@ are read from the OpenAPI description, so a new one is covered without being lis
 
 import pytest
 
-from tests.api.openapi import paginated_operations
+from tests.openapi import paginated_operations
 
 BAD_PAGES = ["1000000000000000000", str(10**30), "0", "-1", "abc", "1.5", ""]
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.api.openapi import member_types, resolve, write_operations
+from tests.openapi import member_types, resolve, write_operations
 
 PATH_VALUES = {
     "reference": "INC-1999-0001",

@@ -6,7 +6,7 @@ CSRF token."""
 import pytest
 from django.test import Client
 
-from tests.api.openapi import write_operations
+from tests.openapi import write_operations
 
 # A value for each path placeholder. Authentication is decided before the path is looked up,
 # so these need only have the right shape; a new placeholder makes the tests say so.

@@ -15,8 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from incidentdesk.statuspage import public_views
-from tests.cli.conftest import own_env  # noqa: F401 - a fixture: a process's own data dir
-from tests.cli.helpers import free_port, incidentdesk
+from tests.processes import free_port, incidentdesk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

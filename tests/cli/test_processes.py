@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.cli.helpers import free_port, incidentdesk
+from tests.processes import free_port, incidentdesk
 
 PASSWORD = "correct-horse-battery-staple\n"
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import free_port, incidentdesk
 from tests.cli.test_processes import get, wait_for
+from tests.processes import free_port, incidentdesk
 
 
 def environment(data_dir: Path) -> dict[str, str]:

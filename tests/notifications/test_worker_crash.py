@@ -22,8 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from incidentdesk.notifications import delivery as engine
-from tests.cli.conftest import own_env  # noqa: F401 - the fixture, shared with tests/cli
-from tests.cli.helpers import free_port, incidentdesk
+from tests.processes import free_port, incidentdesk
 
 SUBSCRIBERS = 1000
 WORKER_THREADS = 2
@@ -31,7 +30,7 @@ WORKER_THREADS = 2
 SETUP = """
 from incidentdesk.accounts.services import user_create
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.notifications.services import subscriber_import
+from incidentdesk.statuspage.subscribers import subscriber_import
 admin = user_create(actor=None, source=ActionSource.CLI, username="ada",
     email="ada@example.com", password="correct-horse-battery-staple", role="admin")
 result = subscriber_import(actor=admin, source=ActionSource.CLI,

@@ -3,7 +3,6 @@ import pytest
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.services import incident_set_status
 from incidentdesk.postmortems import services
-from tests.cli.conftest import cli  # noqa: F401  (the CLI fixture, shared)
 from tests.conftest import is_transactional
 
 
