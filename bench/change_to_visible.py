@@ -39,7 +39,7 @@ from incidentdesk.core.sources import ActionSource as S
 from incidentdesk.incidents.services import incident_declare
 from incidentdesk.incidents.services.catalog import component_save
 from incidentdesk.statuspage import services
-from incidentdesk.statuspage.render import refresh_or_raise
+from incidentdesk.statuspage.public_site import refresh_or_raise
 user = User.objects.filter(username="bench").first() or user_create(
     actor=None, source=S.CLI, username="bench", email="bench@example.com",
     password="bench-password-123", role="admin")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from incidentdesk.incidents.models import Incident
 from incidentdesk.statuspage import public_views
 from incidentdesk.statuspage.models import PublicIncident
-from incidentdesk.statuspage.render import refresh_or_raise
+from incidentdesk.statuspage.public_site import refresh_or_raise
 
 ZONES = ("America/New_York", "Asia/Tokyo")
 # The reported ones first; then the same ends written with an offset.

@@ -1,9 +1,9 @@
 """The public site as static files, for any web server or CDN to host apart from the app.
 
-`export_site(directory)` writes every rendered document and the assets the pages use;
-with INCIDENTDESK_STATUSPAGE_EXPORT_DIR set, every refresh also writes the documents that
-changed (`write_changes`). Each file is written to a temporary name and renamed into place,
-so a web server never serves half a file.
+`write_site(directory)` writes every stored document and the assets the pages use
+(public_site.export_site renders first, then calls it); with INCIDENTDESK_STATUSPAGE_EXPORT_DIR
+set, every refresh also writes the documents that changed (`write_changes`). Each file is
+written to a temporary name and renamed into place, so a web server never serves half a file.
 
 Paths map to files so that nginx's `try_files $uri $uri/index.html =404;` finds them:
 
@@ -12,7 +12,7 @@ Paths map to files so that nginx's `try_files $uri $uri/index.html =404;` finds 
     /history/page/2         history/page/2/index.html
     /incidents/<id>         incidents/<id>/index.html
     /api/v2/summary.json    api/v2/summary.json          (and the other v2 files)
-    /index.json             index.json                   (the summary again, public_views.ALIASES)
+    /index.json             index.json                   (the summary again, store.ALIASES)
     /history.atom, .rss     history.atom, history.rss
     /404                    404.html                     (when the pages provide one)
     static assets           static/...                   (the pages link /static/...)
@@ -28,7 +28,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 
 from incidentdesk.statuspage.models import PublicDocument
-from incidentdesk.statuspage.public_views import ALIASES
+from incidentdesk.statuspage.store import ALIASES
 
 _FILE_SUFFIXES = (".json", ".atom", ".rss", ".html", ".xml", ".txt")
 _STATIC_REF = re.compile(rb"""(?:href|src)=["']/static/([^"'?#]+)""")
@@ -106,16 +106,12 @@ def _copy_statuspage_assets(root: Path) -> None:
                     )
 
 
-def export_site(directory, render: bool = True) -> int:
-    """Write the whole public site into `directory` (created if needed): every rendered
-    document and the assets they use. Renders first (unless `render` is false), so the files
-    are current. A document that failed to render is written in its last good version (see
-    `render_failures.failing_documents`). Files already up to date are left alone; files of
-    documents that no longer exist are removed. Returns the number of documents."""
-    from incidentdesk.statuspage.render import refresh_or_raise
-
-    if render or not PublicDocument.objects.exists():
-        refresh_or_raise()
+def write_site(directory) -> int:
+    """Write the whole stored public site into `directory` (created if needed): every
+    document and the assets they use. A document that failed to render is written in its
+    last good version (see `render_failures.failing_documents`). Files already up to date are
+    left alone; files of documents that no longer exist are removed. Returns the number of
+    documents."""
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)
     _copy_statuspage_assets(root)

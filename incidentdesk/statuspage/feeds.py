@@ -8,14 +8,12 @@ not break the feed.
 
 `?component=<id or name>` narrows a feed to the publications affecting that component (or,
 for a group, any of its components): rendered when first asked for, then kept in memory until
-the public documents' version moves (`narrowed_feed`)."""
+the public documents' version moves (store.NarrowedFeeds)."""
 
-import threading
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import feedgenerator, timezone
 from django.utils.html import escape
 
@@ -24,6 +22,7 @@ from incidentdesk.core.markdown import render_markdown
 from incidentdesk.core.text import safe_text
 from incidentdesk.incidents.models import Component
 from incidentdesk.statuspage.models import PageSettings, PublicIncident
+from incidentdesk.statuspage.selectors import component_by_key, publications_affecting
 
 
 class _Stable:
@@ -115,47 +114,8 @@ def component_feed(path: str, key: str) -> bytes | None:
     """The feed at `path` narrowed to the component named by `key` (its public id, id or
     name): the publications affecting it or, for a group, any of its components. None when
     there is no such component."""
-    from incidentdesk.statuspage.render import RECENT_LIMIT
-    from incidentdesk.statuspage.services import component_by_key
-
     try:
         component = component_by_key(key)
     except ValidationError:
         return None
-    publications = (
-        PublicIncident.objects.with_details()
-        .filter(
-            Q(affected__component=component) | Q(affected__component__group=component),
-        )
-        .distinct()
-        .order_by("-created_at", "-id")[:RECENT_LIMIT]
-    )
-    return FEEDS[path](PageSettings.load(), list(publications), component)
-
-
-class NarrowedFeeds:
-    """Feeds narrowed to a component, rendered on first request and kept until the public
-    documents' version moves: a spike of readers costs one render per feed and component."""
-
-    MAX_KEPT = 256  # answers kept per version (the component key comes from the reader)
-
-    def __init__(self):
-        self.version: int | None = None
-        self.kept: dict[tuple[str, str], tuple[bytes, str] | None] = {}
-        self._lock = threading.Lock()
-
-    def get(self, path: str, key: str, version: int) -> tuple[bytes, str] | None:
-        """(body, ETag) of the feed at `path` narrowed to component `key`, rendered for the
-        documents at `version`; None when there is no such component."""
-        from incidentdesk.statuspage.render import etag_of
-
-        with self._lock:
-            if version != self.version or len(self.kept) >= self.MAX_KEPT:
-                self.version, self.kept = version, {}
-            if (path, key) not in self.kept:
-                body = component_feed(path, key)
-                self.kept[(path, key)] = None if body is None else (body, etag_of(body))
-            return self.kept[(path, key)]
-
-
-narrowed_feed = NarrowedFeeds()
+    return FEEDS[path](PageSettings.load(), publications_affecting(component), component)

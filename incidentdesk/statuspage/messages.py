@@ -1,5 +1,8 @@
-"""What subscribers are sent: Statuspage's webhook bodies and the matching email text, built
-when the change is made so every retry sends the same thing."""
+"""What the status page tells its subscribers. An event's data is the Statuspage event
+document (`meta`, `page`, then `incident` or `component_update` + `component`), built when the
+change is made; each channel kind words it with its renderer (registered in notices.py): the
+webhook body is the document itself, the email is written from its templates when the event
+is emitted, so every retry sends the same words."""
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -24,7 +27,7 @@ def _meta() -> dict:
 
 
 def _page_status(page: PageSettings) -> dict:
-    from incidentdesk.statuspage.render import page_status
+    from incidentdesk.statuspage.selectors import page_status
 
     indicator, description = page_status()
     return {
@@ -35,6 +38,7 @@ def _page_status(page: PageSettings) -> dict:
 
 
 def incident_payload(pi: PublicIncident, update: PublicUpdate) -> dict:
+    """The data of an event about a publication and one of its updates."""
     page = PageSettings.load()
     incident = incident_json(
         PublicIncident.objects.prefetch_related("updates", "affected__component__group").get(
@@ -42,27 +46,33 @@ def incident_payload(pi: PublicIncident, update: PublicUpdate) -> dict:
         ),
         page,
     )
-    context = {"page": page, "incident": pi, "update": update, "url": incident["shortlink"]}
     return {
         "meta": _meta(),
         "page": _page_status(page),
         "incident": incident,
-        "email": {
-            "subject": render_to_string("statuspage/email/incident_subject.txt", context).strip(),
-            "text": render_to_string("statuspage/email/incident.txt", context),
-        },
+        "publication": pi.pk,
+        "update": update.pk,
+    }
+
+
+def incident_email(data: dict) -> dict:
+    """The email about a publication's update."""
+    update = PublicUpdate.objects.select_related("public_incident").get(pk=data["update"])
+    context = {
+        "page": PageSettings.load(),
+        "incident": update.public_incident,
+        "update": update,
+        "url": data["incident"]["shortlink"],
+    }
+    return {
+        "subject": render_to_string("statuspage/email/incident_subject.txt", context).strip(),
+        "text": render_to_string("statuspage/email/incident.txt", context),
     }
 
 
 def component_payload(component, old_status: str, new_status: str) -> dict:
+    """The data of an event about a component's status change."""
     page = PageSettings.load()
-    context = {
-        "page": page,
-        "component": component,
-        "old": old_status,
-        "new": new_status,
-        "url": settings.BASE_URL,
-    }
     return {
         "meta": _meta(),
         "page": _page_status(page),
@@ -74,8 +84,31 @@ def component_payload(component, old_status: str, new_status: str) -> dict:
             "component_id": component.public_id,
         },
         "component": component_json(component, page),
-        "email": {
-            "subject": f"[{page.name}] {component.name} is {new_status.replace('_', ' ')}",
-            "text": render_to_string("statuspage/email/component.txt", context),
-        },
     }
+
+
+def component_email(data: dict) -> dict:
+    """The email about a component's status change."""
+    page = PageSettings.load()
+    change = data["component_update"]
+    old, new = change["old_status"], change["new_status"]
+    context = {
+        "page": page,
+        "component": data["component"],
+        "old": old,
+        "new": new,
+        "url": settings.BASE_URL,
+    }
+    name = data["component"]["name"]
+    return {
+        "subject": f"[{page.name}] {name} is {new.replace('_', ' ')}",
+        "text": render_to_string("statuspage/email/component.txt", context),
+    }
+
+
+WEBHOOK_KEYS = ("meta", "page", "incident", "component_update", "component")
+
+
+def webhook_body(data: dict) -> dict:
+    """Statuspage's webhook body: the event document without our own references."""
+    return {key: data[key] for key in WEBHOOK_KEYS if key in data}

@@ -1,6 +1,7 @@
-"""The public HTML pages, rendered to strings when data changes (render.py stores and serves
-them). Nothing here may depend on a request: no user, no CSRF token, no host. Links are
-root-relative so the same files work from the app or from a static export.
+"""The public HTML pages, rendered to strings when data changes (render.py renders them with
+the other documents, store.py keeps them). Nothing here may depend on a request: no user, no
+CSRF token, no host. Links are root-relative so the same files work from the app or from a
+static export.
 
 Documents:
   /                       overall status, banner, active incidents, maintenance, components
@@ -9,8 +10,8 @@ Documents:
   /history/page/<n>       further history pages (HISTORY_PAGE_SIZE publications a page)
   /incidents/<public_id>  one publication with all its updates
 
-Only stored public fields are read (statuspage.models and the public fields of Component):
-never an internal incident's title, summary, timeline or people.
+Only stored public fields are read, through selectors.py: never an internal incident's title,
+summary, timeline or people.
 """
 
 from collections.abc import Callable
@@ -20,7 +21,6 @@ from functools import partial
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
@@ -28,11 +28,14 @@ from django.utils import timezone
 from incidentdesk.incidents.models import Component, ComponentStatus
 from incidentdesk.statuspage import rules, uptime
 from incidentdesk.statuspage.forms import SubscribeForm, leaf_components
-from incidentdesk.statuspage.models import (
-    PageSettings,
-    PublicIncident,
+from incidentdesk.statuspage.models import PageSettings, PublicIncident
+from incidentdesk.statuspage.selectors import (
+    every_publication,
+    maintenance_not_done,
+    page_status,
+    published_since,
+    unresolved_incidents,
 )
-from incidentdesk.statuspage.render import page_status
 
 HISTORY_PAGE_SIZE = 20
 RECENT_DAYS = 7
@@ -57,10 +60,6 @@ class ComponentRow:
     @property
     def status_text(self) -> str:
         return STATUS_WORDS.get(self.status, self.status)
-
-
-def _publications():
-    return PublicIncident.objects.with_details()
 
 
 def _visible(component: Component) -> bool:
@@ -108,30 +107,17 @@ def base_context(page: PageSettings) -> dict:
 
 def _home(base: dict) -> str:
     now = timezone.now()
-    maintenance = list(
-        _publications()
-        .maintenances()
-        .filter(status__in=("scheduled", "in_progress", "verifying"))
-        .order_by("scheduled_for", "id")
-    )
+    maintenance = maintenance_not_done()
     week_ago = timezone.localtime(now).date() - timedelta(days=RECENT_DAYS - 1)
-    recent = list(
-        _publications()
-        .filter(
-            Q(is_maintenance=False) | Q(status="completed"),
-            started_at__date__gte=week_ago,
-        )
-        .order_by("-started_at", "-id")
-    )
     days = [timezone.localtime(now).date() - timedelta(days=n) for n in range(RECENT_DAYS)]
     by_day: dict = {d: [] for d in days}
-    for pi in recent:
-        day = timezone.localtime(pi.started_at).date()
+    for publication in published_since(week_ago):
+        day = timezone.localtime(publication.started_at).date()
         if day in by_day:
-            by_day[day].append(pi)
+            by_day[day].append(publication)
     context = {
         **base,
-        "active": list(_publications().unresolved().order_by("-started_at", "-id")),
+        "active": unresolved_incidents(),
         "ongoing": [m for m in maintenance if m.status != "scheduled"],
         "upcoming": [m for m in maintenance if m.status == "scheduled"],
         "components": component_rows(now),
@@ -150,7 +136,7 @@ def _history(base: dict, publications: list[PublicIncident]) -> dict[str, Callab
     """Every page of the history, each rendered when called. Published incidents and finished
     maintenance, newest first (`publications` comes in that order), grouped by month; a month
     that spills over continues on the next page."""
-    items = [pi for pi in publications if not pi.is_maintenance or pi.status == "completed"]
+    items = [p for p in publications if not p.is_maintenance or p.status == "completed"]
     chunks = [items[i : i + HISTORY_PAGE_SIZE] for i in range(0, len(items), HISTORY_PAGE_SIZE)]
     chunks = chunks or [[]]
     documents = {}
@@ -158,7 +144,7 @@ def _history(base: dict, publications: list[PublicIncident]) -> dict[str, Callab
         months = [
             (month, list(group))
             for month, group in groupby(
-                chunk, key=lambda pi: timezone.localtime(pi.started_at).replace(day=1).date()
+                chunk, key=lambda p: timezone.localtime(p.started_at).replace(day=1).date()
             )
         ]
         context = {
@@ -175,8 +161,8 @@ def _history(base: dict, publications: list[PublicIncident]) -> dict[str, Callab
     return documents
 
 
-def _incident(base: dict, pi: PublicIncident) -> str:
-    context = {**base, "incident": pi, "updates": list(pi.updates.all())}
+def _publication_page(base: dict, publication: PublicIncident) -> str:
+    context = {**base, "incident": publication, "updates": list(publication.updates.all())}
     return render_to_string("statuspage/public/incident.html", context)
 
 
@@ -190,12 +176,14 @@ def html_renderers(changed_public_ids: list[str] | None = None) -> dict[str, Cal
     """The pages of `html_documents`, each rendered only when called: the data is read once
     here, and one page that fails to render leaves the others (render.py stores each alone)."""
     base = base_context(PageSettings.load())
-    everything = list(_publications().order_by("-started_at", "-id"))  # read once for all pages
+    everything = every_publication()  # read once for all pages
     documents = {"/": partial(_home, base), **_history(base, everything)}
     publications = everything
     if changed_public_ids is not None:
         changed = set(changed_public_ids)
-        publications = [pi for pi in everything if pi.public_id in changed]
-    for pi in publications:
-        documents[f"/incidents/{pi.public_id}"] = partial(_incident, base, pi)
+        publications = [p for p in everything if p.public_id in changed]
+    for publication in publications:
+        documents[f"/incidents/{publication.public_id}"] = partial(
+            _publication_page, base, publication
+        )
     return documents

@@ -1,10 +1,6 @@
-"""Serving the public site: one view for every rendered document, from memory.
-
-Each web process keeps the rendered documents (`PublicDocument`) in memory. At most every
-CHECK_INTERVAL seconds a request asks the database for the latest version (one indexed
-query) and reloads the documents that changed, so a change is served within about half a
-second of being rendered, while a traffic spike costs no database work at all. If the
-database is unreachable the last documents loaded keep being served.
+"""Serving the public site: one view for every rendered document, from this process's copy
+of the stored documents (public_site.cache, see store.DocumentCache), so a traffic spike
+costs no database work at all.
 
 Every document is answered the same way by the Django view and by the WSGI wrapper below
 (`answer` builds both): a strong ETag and `Last-Modified` (when it was rendered), 304 on
@@ -16,29 +12,20 @@ answered; other methods get 405. No login is needed. `/index.json` is the summar
 many Statuspage consumers look); an unknown address under /api/v2/ gets a JSON 404.
 """
 
-import gzip
 import json
-import logging
-import threading
 import time
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.http import HttpResponse
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.http import parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
 
-from incidentdesk.statuspage.feeds import FEEDS, narrowed_feed
-from incidentdesk.statuspage.models import PublicDocument
+from incidentdesk.statuspage.feeds import FEEDS
+from incidentdesk.statuspage.public_site import cache
+from incidentdesk.statuspage.store import Document, narrowed_feeds
 
-logger = logging.getLogger(__name__)
-
-CHECK_INTERVAL = 0.5  # seconds between version checks, per process
-RENDER_RETRY = 10.0  # seconds between on-demand renders when nothing was rendered yet
 ALLOWED = ("GET", "HEAD", "OPTIONS")
-# Other addresses of a document: consumers poll the page's base URL + index.json.
-ALIASES = {"/index.json": "/api/v2/summary.json"}
 V2_PREFIX = "/api/v2/"
 PREFLIGHT_MAX_AGE = 86400  # seconds a browser may keep a preflight answer (Chromium caps it)
 _CORS = [
@@ -69,104 +56,6 @@ color:#e6edf3;background:#0d1117}a{color:#4493f8}}</style></head>
 NOT_FOUND_JSON = json.dumps(
     {"detail": "Not found: the status page API has no document at this address."}
 ).encode()
-
-
-class Document:
-    """A rendered document as this process serves it: its bytes, validators, and its gzip
-    form, compressed the first time a client asks for it."""
-
-    __slots__ = ("body", "etag", "content_type", "modified_at", "last_modified", "_gzipped")
-
-    def __init__(self, body: bytes, etag: str, content_type: str, modified_at: int) -> None:
-        self.body = body
-        self.etag = etag
-        self.content_type = content_type
-        self.modified_at = modified_at  # seconds since the epoch: HTTP dates count whole ones
-        self.last_modified = http_date(self.modified_at)
-        self._gzipped: bytes | None = None
-
-    def gzipped(self) -> bytes | None:
-        """The body gzip-compressed, or None when that is not smaller. Computed once; two
-        threads racing here compute the same bytes."""
-        if self._gzipped is None:
-            packed = gzip.compress(self.body, compresslevel=9, mtime=0)
-            self._gzipped = packed if len(packed) < len(self.body) else b""
-        return self._gzipped or None
-
-
-class DocumentCache:
-    """The rendered documents of this process, refreshed from the database when their
-    version moves."""
-
-    def __init__(self, check_interval: float = CHECK_INTERVAL):
-        self.check_interval = check_interval
-        self.documents: dict[str, Document] = {}
-        self.version = -1
-        self.checked_at = float("-inf")
-        self.render_tried_at = float("-inf")
-        self._lock = threading.Lock()
-
-    def reset(self) -> None:
-        """Forget everything; the next request loads afresh."""
-        with self._lock:
-            self.documents, self.version = {}, -1
-            self.checked_at = self.render_tried_at = float("-inf")
-
-    def expire(self) -> None:
-        """Check the database at the next request (called after this process rendered)."""
-        self.checked_at = float("-inf")
-
-    def get(self, path: str) -> Document | None:
-        if time.monotonic() - self.checked_at >= self.check_interval:
-            self.sync()
-        return self.documents.get(ALIASES.get(path, path))
-
-    def sync(self, force: bool = False) -> None:
-        with self._lock:
-            now = time.monotonic()
-            if not force and now - self.checked_at < self.check_interval:
-                return  # another thread just did it
-            self.checked_at = now
-            try:
-                self._reload()
-            except DatabaseError:
-                logger.exception("could not check the public documents; serving the last ones")
-
-    def _reload(self) -> None:
-        from incidentdesk.statuspage.render import latest_version
-
-        version = latest_version()
-        if version < self.version:  # the table was emptied or restored: start over
-            self.documents, self.version = {}, -1
-        if version == 0 and not self.documents:
-            version = self._render_first()
-        if version == self.version:
-            return
-        versions = dict(PublicDocument.objects.values_list("path", "version"))
-        fresh = PublicDocument.objects.filter(version__gt=self.version)
-        if self.version < 0:
-            fresh = PublicDocument.objects.all()
-        documents = {p: d for p, d in self.documents.items() if p in versions}
-        rows = fresh.values_list("path", "body", "etag", "content_type", "rendered_at")
-        for path, body, etag, kind, rendered_at in rows:
-            documents[path] = Document(bytes(body), etag, kind, int(rendered_at.timestamp()))
-        self.documents = documents
-        self.version = version
-
-    def _render_first(self) -> int:
-        """A fresh install: nothing rendered yet, so render now (not more often than every
-        RENDER_RETRY seconds if rendering fails)."""
-        from incidentdesk.statuspage.render import latest_version, refresh
-
-        now = time.monotonic()
-        if now - self.render_tried_at < RENDER_RETRY:
-            return 0
-        self.render_tried_at = now
-        refresh()
-        return latest_version()
-
-
-cache = DocumentCache()
 
 
 def _matches(header: str, etag: str) -> bool:
@@ -266,31 +155,6 @@ def not_found(request) -> HttpResponse:
     return response
 
 
-class NarrowedDocuments:
-    """Feeds narrowed to one component (feeds.py renders them) as Documents, kept by ETag so
-    each is gzip-compressed once, like the stored documents."""
-
-    MAX_KEPT = 256
-
-    def __init__(self):
-        self.kept: dict[str, Document] = {}
-
-    def get(self, path: str, feed: Document, key: str) -> Document | None:
-        """The feed at `path` narrowed to component `key`; None for an unknown one."""
-        narrowed = narrowed_feed.get(path, key, cache.version)
-        if narrowed is None:
-            return None
-        body, etag = narrowed
-        if etag not in self.kept:
-            if len(self.kept) >= self.MAX_KEPT:
-                self.kept = {}
-            self.kept[etag] = Document(body, etag, feed.content_type, feed.modified_at)
-        return self.kept[etag]
-
-
-narrowed_documents = NarrowedDocuments()
-
-
 @csrf_exempt  # read-only; other methods are answered 405 rather than a CSRF failure
 def public_document(request, **kwargs) -> HttpResponse:
     """Serve the rendered document at this path (see `answer`)."""
@@ -302,7 +166,7 @@ def public_document(request, **kwargs) -> HttpResponse:
     path = request.path_info
     document = cache.get(path)
     if document is not None and "component" in request.GET and path in FEEDS:
-        document = narrowed_documents.get(path, document, request.GET["component"])
+        document = narrowed_feeds.get(path, document, request.GET["component"], cache.version)
     if document is None:
         return not_found(request)
     status, headers, body = answer(

@@ -30,22 +30,10 @@ from incidentdesk.statuspage.models import (
     PublicIncident,
     PublicUpdate,
 )
-from incidentdesk.statuspage.render import refresh_after_commit
+from incidentdesk.statuspage.public_site import refresh_after_commit
+from incidentdesk.statuspage.selectors import component_by_key
 
 MESSAGE_MAX = 5_000
-
-
-def component_by_key(key) -> Component:
-    """A component by public id, id or name."""
-    text = str(key).strip()
-    component = (
-        Component.objects.filter(public_id=text).first()
-        or (Component.objects.filter(pk=int(text)).first() if text.isdigit() else None)
-        or Component.objects.filter(name__iexact=text).first()
-    )
-    if component is None:
-        raise ValidationError(f"no component {text!r}", field="components")
-    return component
 
 
 def _clean_components(components: Mapping | None) -> dict[Component, str]:

@@ -1,5 +1,6 @@
-"""Status page work for the queue: scheduled maintenance that starts and completes itself at
-its scheduled times, and its "starts soon" reminder to subscribers (every minute)."""
+"""Status page work for the queue: the public site refreshed every minute, scheduled
+maintenance that starts and completes itself at its scheduled times, and its "starts soon"
+reminder to subscribers (every minute)."""
 
 import logging
 
@@ -11,12 +12,19 @@ from huey.contrib.djhuey import db_periodic_task
 from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.statuspage.models import PublicIncident
-from incidentdesk.statuspage.render import refresh_every_minute  # noqa: F401 (registers the task)
+from incidentdesk.statuspage.public_site import refresh
 
 logger = logging.getLogger(__name__)
 
 STARTED = "Scheduled maintenance is now in progress. We will provide updates as necessary."
 COMPLETED = "The scheduled maintenance has been completed."
+
+
+@db_periodic_task(crontab(minute="*"))
+def refresh_every_minute() -> None:
+    """Keep time-based content fresh: today's uptime bar, maintenance about to start; and try
+    documents that failed to render again."""
+    refresh()
 
 
 def _next_step(pi: PublicIncident, now) -> tuple[str, str] | None:
@@ -68,7 +76,18 @@ def maintenance_transitions_run(*, now=None) -> int:
 @db_periodic_task(crontab(), priority=30)
 def maintenance_tick() -> None:
     """Every minute: due maintenance steps, then "starts within the hour" reminders."""
-    from incidentdesk.notifications.reminders import maintenance_reminders_send
+    from incidentdesk.statuspage.reminders import maintenance_reminders_send
 
     maintenance_transitions_run()
     maintenance_reminders_send()
+
+
+@db_periodic_task(crontab(), priority=30)
+def publication_reminders() -> None:
+    """Every minute: remind the people running quiet publications; forget subscription
+    attempts older than the rate limit's memory."""
+    from incidentdesk.statuspage.reminders import incident_reminders_send
+    from incidentdesk.statuspage.subscribers import subscribe_attempts_forget
+
+    incident_reminders_send()
+    subscribe_attempts_forget()

@@ -27,7 +27,7 @@ from incidentdesk.statuspage.models import (
     PageSettings,
     PublicIncident,
 )
-from incidentdesk.statuspage.render import page_status
+from incidentdesk.statuspage.selectors import page_status
 from incidentdesk.statuspage.render_failures import failing_documents
 
 WEB = ActionSource.WEB

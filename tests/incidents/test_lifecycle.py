@@ -21,7 +21,7 @@ from incidentdesk.incidents.services import (
 from incidentdesk.notifications.models import OutboxEvent
 from incidentdesk.statuspage import public_views
 from incidentdesk.statuspage.models import PublicDocument
-from incidentdesk.statuspage.render import refresh_or_raise
+from incidentdesk.statuspage.public_site import refresh_or_raise
 from incidentdesk.statuspage.services import publication_create
 from tests.factories import ComponentFactory
 

@@ -6,7 +6,7 @@ from incidentdesk.core.sources import ActionSource
 from incidentdesk.postmortems import services
 from incidentdesk.statuspage import services as statuspage
 from incidentdesk.statuspage.models import PublicDocument, PublicIncident
-from incidentdesk.statuspage.render import refresh
+from incidentdesk.statuspage.public_site import refresh
 
 WEB = ActionSource.WEB
 CANARY = "canary-7f3d-internal"

@@ -7,7 +7,7 @@ from django.test import Client
 
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.statuspage import public_views, services
-from incidentdesk.statuspage.render import refresh_or_raise
+from incidentdesk.statuspage.public_site import refresh_or_raise
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 WEB = ActionSource.WEB

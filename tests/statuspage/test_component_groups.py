@@ -9,7 +9,7 @@ import pytest
 
 from incidentdesk.statuspage import public_views, rules, services
 from incidentdesk.statuspage.models import PublicDocument
-from incidentdesk.statuspage.render import refresh_or_raise
+from incidentdesk.statuspage.public_site import refresh_or_raise
 from tests.factories import ComponentFactory
 from tests.statuspage.schemas.sample import WEB, build_page
 

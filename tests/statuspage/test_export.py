@@ -9,9 +9,9 @@ import pytest
 
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.statuspage import services
-from incidentdesk.statuspage.export import export_site, file_for
+from incidentdesk.statuspage.export import file_for
 from incidentdesk.statuspage.models import PublicDocument
-from incidentdesk.statuspage.render import refresh
+from incidentdesk.statuspage.public_site import export_site, refresh
 from tests.statuspage.schemas.sample import SCHEMA_FOR, build_page
 
 WEB = ActionSource.WEB

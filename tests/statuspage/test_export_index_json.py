@@ -5,8 +5,7 @@ from pathlib import Path
 
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.statuspage import services
-from incidentdesk.statuspage.export import export_site
-from incidentdesk.statuspage.render import refresh
+from incidentdesk.statuspage.public_site import export_site, refresh
 from tests.statuspage.schemas.sample import build_page
 
 

@@ -7,7 +7,7 @@ from email.utils import parsedate_to_datetime
 from django.test import Client
 from django.utils.dateparse import parse_datetime
 
-from incidentdesk.statuspage.render import refresh_or_raise
+from incidentdesk.statuspage.public_site import refresh_or_raise
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -16,7 +16,7 @@ from incidentdesk.core.text import unsafe_character
 from incidentdesk.incidents.services import incident_declare
 from incidentdesk.statuspage import public_views, services
 from incidentdesk.statuspage.models import PublicDocument, PublicIncident, PublicUpdate
-from incidentdesk.statuspage.render import refresh_or_raise
+from incidentdesk.statuspage.public_site import refresh_or_raise
 from tests.factories import ComponentFactory
 
 WEB = ActionSource.WEB

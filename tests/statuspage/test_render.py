@@ -9,9 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.statuspage import render, services
+from incidentdesk.statuspage import render, selectors, services, store
 from incidentdesk.statuspage.models import PublicDocument, PublicIncident
-from incidentdesk.statuspage.render import refresh, refresh_every_minute, refresh_or_raise
+from incidentdesk.statuspage.public_site import refresh, refresh_or_raise
+from incidentdesk.statuspage.tasks import refresh_every_minute
 from tests.statuspage.schemas.sample import SCHEMA_FOR, build_page
 
 WEB = ActionSource.WEB
@@ -123,8 +124,8 @@ def test_a_render_of_older_data_never_replaces_a_newer_one(page):
     rendered.documents = {
         p: (k, b"old" if p.endswith(".json") else b) for p, (k, b) in rendered.documents.items()
     }
-    expected = render.latest_version() - 1  # someone stored a version since
-    assert render._store(rendered, expected) is None
+    expected = store.latest_version() - 1  # someone stored a version since
+    assert store.store_rendered(rendered, expected) is None
     assert bytes(PublicDocument.objects.get(path="/api/v2/status.json").body) != b"old"
 
 
@@ -157,7 +158,7 @@ def test_the_minute_task_rerenders(page, manager):
 def _v2_and_feed_queries() -> int:
     snap_and_docs = CaptureQueriesContext(connection)
     with snap_and_docs:
-        snap = render.read_snapshot()
+        snap = selectors.read_snapshot()
         render.v2_documents(snap)
         from incidentdesk.statuspage.feeds import atom_feed
 

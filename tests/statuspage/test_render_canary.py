@@ -14,7 +14,7 @@ from incidentdesk.incidents.services.timeline import timeline_entry_add
 from incidentdesk.notifications.models import OutboxEvent
 from incidentdesk.statuspage import public_views, services
 from incidentdesk.statuspage.models import PublicDocument
-from incidentdesk.statuspage.render import refresh_or_raise
+from incidentdesk.statuspage.public_site import refresh_or_raise
 from tests.factories import ComponentFactory
 
 WEB = ActionSource.WEB

@@ -21,7 +21,8 @@ from incidentdesk.statuspage.models import (
     PublicUpdate,
     RenderFailure,
 )
-from incidentdesk.statuspage.render import refresh, refresh_every_minute, refresh_or_raise
+from incidentdesk.statuspage.public_site import refresh, refresh_or_raise
+from incidentdesk.statuspage.tasks import refresh_every_minute
 
 WEB = ActionSource.WEB
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from incidentdesk.statuspage import public_views
-from incidentdesk.statuspage.render import refresh_or_raise
+from incidentdesk.statuspage.public_site import refresh_or_raise
 from tests.statuspage.schemas.sample import SCHEMA_FOR, contract_errors
 
 

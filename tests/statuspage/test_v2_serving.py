@@ -18,7 +18,7 @@ from django.utils.http import http_date
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.statuspage import public_views, services
 from incidentdesk.statuspage.models import PublicDocument
-from incidentdesk.statuspage.render import refresh_or_raise
+from incidentdesk.statuspage.public_site import refresh_or_raise
 from tests.statuspage.schemas.sample import build_page
 
 WEB = ActionSource.WEB
@@ -144,12 +144,12 @@ def test_the_last_documents_are_served_when_the_database_check_fails(anonymous, 
     anonymous.get("/api/v2/status.json")
     from django.db import DatabaseError
 
-    from incidentdesk.statuspage import render
+    from incidentdesk.statuspage import store
 
     def down():
         raise DatabaseError("server closed the connection")
 
-    monkeypatch.setattr(render, "latest_version", down)
+    monkeypatch.setattr(store, "latest_version", down)
     public_views.cache.checked_at = float("-inf")
     response = anonymous.get("/api/v2/status.json")
     assert response.status_code == 200
@@ -214,7 +214,7 @@ class TestServedStraightFromWsgi:
         assert self.call("/dashboard")[0].startswith("418")
 
     def test_before_the_first_account_everything_goes_to_django_for_setup(self, db):
-        from incidentdesk.statuspage.render import refresh
+        from incidentdesk.statuspage.public_site import refresh
 
         refresh()  # documents exist, but nobody has an account yet
         assert PublicDocument.objects.filter(path="/").exists()

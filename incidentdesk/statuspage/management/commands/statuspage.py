@@ -2,8 +2,8 @@ import time
 
 from django.core.management.base import CommandError
 
+from incidentdesk.accounts.cli import Command as CliCommand
 from incidentdesk.core.cli import EXIT_FAILURE, SOURCE
-from incidentdesk.core.cli import Command as CliCommand
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.incidents.management.render import incident_or_error
 from incidentdesk.statuspage import services
@@ -150,8 +150,8 @@ class Command(CliCommand):
         self.stdout.write(f"banner {'shown' if page.banner_active else 'hidden'}")
 
     def _export(self, options):
-        from incidentdesk.statuspage.export import export_site
-        from incidentdesk.statuspage.render import latest_version
+        from incidentdesk.statuspage.public_site import export_site
+        from incidentdesk.statuspage.store import latest_version
 
         export_site(options["directory"])  # renders first, so the files are current
         self.stdout.write(f"exported the public site to {options['directory']}")
