@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_processes import get, wait_for
+from tests.config.test_processes import get, wait_for
 from tests.processes import free_port, incidentdesk
 
 
