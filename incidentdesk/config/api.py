@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -138,6 +139,10 @@ def _register_routers() -> None:
     api.add_router("/", statuspage_router)
     api.add_router("/", insights_router)
     api.add_router("/", postmortems_router)
+    if settings.BENCH_FLOOR:
+        from incidentdesk.config.bench_floor import router as bench_router
+
+        api.add_router("/", bench_router)
 
 
 _register_routers()

@@ -250,6 +250,10 @@ SECURITY_GROUP = env("INCIDENTDESK_SECURITY_GROUP", "security")
 # Bearer token that /metrics requires; when unset, /metrics answers 404.
 METRICS_TOKEN = env("INCIDENTDESK_METRICS_TOKEN")
 
+# Adds POST /api/v1/bench/floor, the write path's floor the benchmark compares against
+# (incidentdesk/config/bench_floor.py). Off in every installation.
+BENCH_FLOOR = env_bool("INCIDENTDESK_BENCH_FLOOR")
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CACHES = {
