@@ -155,11 +155,9 @@ def token_authenticate(plain: str) -> User | None:
     Records when the token was last used (at most once a minute, to spare writes)."""
     if not plain or not plain.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.filter(digest=token_digest(plain), revoked_at__isnull=True)
-        .select_related("user")
-        .first()
-    )
+    # The digest is unique: no ordering to compile (this runs on every API request).
+    found = ApiToken.objects.filter(digest=token_digest(plain), revoked_at__isnull=True)
+    token = next(iter(found.select_related("user").order_by()[:1]), None)
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

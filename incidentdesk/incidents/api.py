@@ -55,12 +55,19 @@ def _refuse_nul(value: str, field: str) -> str:
 
 def _incident(request, reference: str) -> Incident:
     """The incident the caller may see, or 404 (the same for a restricted one they may not)."""
-    incident = selectors.incident_by_reference(
-        _refuse_nul(reference, "reference"), viewer=request.auth
-    )
+    incident = selectors.visible_incident(_refuse_nul(reference, "reference"), viewer=request.auth)
     if incident is None:
         raise NotFound(f"no incident {reference!r}", field="reference")
     return incident
+
+
+def _answer(request, incident: Incident) -> Incident:
+    """`incident` as it is now, with what IncidentOut shows, or 404 when the caller may no
+    longer see it."""
+    fresh = selectors.incident_for_answer(incident.pk, viewer=request.auth)
+    if fresh is None:
+        raise NotFound(f"no incident {incident.reference!r}", field="reference")
+    return fresh
 
 
 @router.get("/incidents", response=list[IncidentOut], tags=["incidents"])
@@ -80,12 +87,12 @@ def list_incidents(request, filters: Query[IncidentFilters]):
 def declare_incident(request, payload: IncidentIn):
     data = payload.dict(exclude_unset=True)
     incident = services.incident_declare(actor=request.auth, source=API, **data)
-    return Status(201, _incident(request, incident.reference))
+    return Status(201, _answer(request, incident))
 
 
 @router.get("/incidents/{reference}", response=IncidentOut, tags=["incidents"])
 def get_incident(request, reference: str):
-    return _incident(request, reference)
+    return _answer(request, _incident(request, reference))
 
 
 @router.patch("/incidents/{reference}", response=IncidentOut, tags=["incidents"])
@@ -94,24 +101,29 @@ def update_incident(request, reference: str, payload: IncidentPatch):
     services.incident_update(
         actor=request.auth, source=API, incident=incident, changes=payload.dict(exclude_unset=True)
     )
-    return _incident(request, reference)
+    return _answer(request, incident)
 
 
 @router.post("/incidents/{reference}/status", response=IncidentOut, tags=["incidents"])
 def change_status(request, reference: str, payload: StatusIn):
+    incident = _incident(request, reference)
     services.incident_set_status(
-        actor=request.auth, source=API, incident=_incident(request, reference), **payload.dict()
+        actor=request.auth, source=API, incident=incident, **payload.dict()
     )
-    return _incident(request, reference)
+    return _answer(request, incident)
 
 
 @router.post("/incidents/{reference}/commands", response=CommandOut, tags=["incidents"])
 def run_command(request, reference: str, payload: CommandIn):
-    result = services.command_run(
-        actor=request.auth, source=API, incident=_incident(request, reference), text=payload.text
-    )
     incident = _incident(request, reference)
-    return {"reply": result.reply, "warnings": result.warnings, "incident": incident}
+    result = services.command_run(
+        actor=request.auth, source=API, incident=incident, text=payload.text
+    )
+    return {
+        "reply": result.reply,
+        "warnings": result.warnings,
+        "incident": _answer(request, incident),
+    }
 
 
 @router.get("/incidents/{reference}/timeline", response=list[TimelineOut], tags=["timeline"])

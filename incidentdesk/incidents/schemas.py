@@ -160,7 +160,10 @@ class IncidentOut(Schema):
 
     @staticmethod
     def resolve_components(obj: Incident) -> list[str]:
-        return [c.name for c in obj.components.all()]
+        components = getattr(obj, "component_list", None)
+        if components is None:
+            components = obj.components.all()
+        return [c.name for c in components]
 
     @staticmethod
     def resolve_roles(obj: Incident) -> dict:

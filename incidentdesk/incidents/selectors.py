@@ -7,6 +7,7 @@ from incidentdesk.accounts.models import User
 from incidentdesk.incidents.models import (
     OPEN_STATUSES,
     ActionItem,
+    Component,
     DeskSeat,
     EntryKind,
     Incident,
@@ -103,6 +104,39 @@ def incident_by_reference(reference: str, *, viewer) -> Incident | None:
         .filter(reference=(reference or "").strip().upper())
         .first()
     )
+
+
+def _only_row(queryset: QuerySet):
+    """The row a lookup by a unique key finds, or None. Unordered: compiling the model's
+    ordering costs more than the query itself, and one row has nothing to order."""
+    rows = list(queryset.order_by()[:1])
+    return rows[0] if rows else None
+
+
+def visible_incident(reference: str, *, viewer) -> Incident | None:
+    """The incident `reference` names, with its severity, or None when there is none or
+    `viewer` may not see it (the two are not told apart). Just the row: what a write is given
+    (the services read what else they need, fresh, inside their transaction)."""
+    reference = (reference or "").strip().upper()
+    return _only_row(
+        visible_incidents(viewer).select_related("severity").filter(reference=reference)
+    )
+
+
+def incident_for_answer(incident_id: int, *, viewer) -> Incident | None:
+    """One incident as the API answers with it, read fresh (after a write, say), or None when
+    `viewer` may not see it: its severity, and as `component_list`, `current_roles` and
+    `open_desk_seats` its components, current role holders and open desk seats. Each is asked
+    for directly: prefetching the relations of a single incident costs more than that."""
+    incident = _only_row(
+        visible_incidents(viewer).select_related("severity").filter(pk=incident_id)
+    )
+    if incident is None:
+        return None
+    incident.component_list = list(Component.objects.filter(incidents=incident))
+    incident.current_roles = list(_current_roles().queryset.filter(incident=incident))
+    incident.open_desk_seats = list(open_desk_seats().queryset.filter(incident=incident))
+    return incident
 
 
 def incident_for_announcement(incident_id: int) -> Incident | None:

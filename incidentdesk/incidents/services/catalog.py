@@ -13,16 +13,19 @@ from incidentdesk.incidents.rules import SeverityName, match_severity
 from incidentdesk.statuspage.render import refresh_after_commit
 
 
+def _named(level: Severity) -> SeverityName:
+    return SeverityName(level.key, level.name, level.position, tuple(level.alias_list))
+
+
 def severity_names() -> list[SeverityName]:
-    return [
-        SeverityName(s.key, s.name, s.position, tuple(s.alias_list)) for s in Severity.objects.all()
-    ]
+    return [_named(level) for level in Severity.objects.all()]
 
 
 def severity_lookup(text: str) -> Severity:
     """The severity `text` names: key, name, alias or position, in any case."""
-    key = match_severity(str(text), severity_names())
-    return Severity.objects.get(key=key)
+    levels = list(Severity.objects.all())
+    key = match_severity(str(text), map(_named, levels))
+    return next(level for level in levels if level.key == key)
 
 
 _SEVERITY_FIELDS = {

@@ -56,7 +56,11 @@ def role_assign(
     now = timezone.now()
     label = ROLE_LABELS[role].lower()
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        incident = (
+            Incident.objects.select_for_update(of=("self",))
+            .select_related("severity")  # the desk's notice names it
+            .get(pk=incident.pk)
+        )
         current = RoleAssignment.objects.filter(incident=incident, role=role, ended_at__isnull=True)
         if role == IncidentRole.ASSIGNEE:
             current = current.filter(user=user)
