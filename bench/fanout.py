@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SETUP = """
 from incidentdesk.accounts.services import user_create
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.notifications.models import Subscriber
-from incidentdesk.notifications.services import subscriber_import
+from incidentdesk.statuspage.models import Subscriber
+from incidentdesk.statuspage.subscribers import subscriber_import
 from django.utils import timezone
 admin = user_create(actor=None, source=ActionSource.CLI, username="bench",
     email="bench@example.com", password="bench-password-123", role="admin")

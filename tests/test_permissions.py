@@ -31,7 +31,7 @@ from incidentdesk.incidents.models import (
     TimelineRevision,
 )
 from incidentdesk.notifications import services as notifications
-from incidentdesk.notifications.models import Delivery, DeliveryStatus, OutboxEvent, Subscriber
+from incidentdesk.notifications.models import Delivery, DeliveryStatus, OutboxEvent
 from incidentdesk.postmortems import services as postmortems
 from incidentdesk.postmortems.feedback import feedback_give
 from incidentdesk.postmortems.followups import followup_create
@@ -45,6 +45,7 @@ from incidentdesk.postmortems.models import (
 )
 from incidentdesk.postmortems.review import went_well_add
 from incidentdesk.statuspage import services as statuspage
+from incidentdesk.statuspage import subscribers
 from incidentdesk.statuspage.models import (
     AffectedComponent,
     ComponentDay,
@@ -52,6 +53,7 @@ from incidentdesk.statuspage.models import (
     PageSettings,
     PublicIncident,
     PublicUpdate,
+    Subscriber,
 )
 from tests.factories import UserFactory
 
@@ -97,6 +99,7 @@ WRITE_MODULES = (
     "incidentdesk.postmortems.feedback",
     "incidentdesk.statuspage.services",
     "incidentdesk.notifications.services",
+    "incidentdesk.statuspage.subscribers",
 )
 NEXT_WEEK = timezone.now() + timedelta(days=7)
 
@@ -366,13 +369,13 @@ CASES: dict[str, Case] = {
     ),
     "subscriber_import": Case(
         Role.MANAGER,
-        lambda a, w: notifications.subscriber_import(
+        lambda a, w: subscribers.subscriber_import(
             actor=a, source=WEB, rows=[{"email": "new@example.com", "components": ["Checkout"]}]
         ),
     ),
     "subscriber_remove": Case(
         Role.MANAGER,
-        lambda a, w: notifications.subscriber_remove(actor=a, source=WEB, subscriber=w.subscriber),
+        lambda a, w: subscribers.subscriber_remove(actor=a, source=WEB, subscriber=w.subscriber),
     ),
     "delivery_retry": Case(
         Role.MANAGER,
@@ -465,14 +468,15 @@ def build_world(actor) -> SimpleNamespace:
         scheduled_until=NEXT_WEEK + timedelta(hours=2),
         components=[component.public_id],
     )
-    notifications.subscriber_import(
+    subscribers.subscriber_import(
         actor=boss, source=WEB, rows=[{"email": "reader@example.com", "components": ["Checkout"]}]
     )
     subscriber = Subscriber.objects.get(email="reader@example.com")
     # Deliveries are made by the notification worker's fan-out; one that gave up is enough here.
     failed_delivery = Delivery.objects.create(
         event=OutboxEvent.objects.filter(to_subscribers=True).first(),
-        subscriber=subscriber,
+        audience=subscribers.AUDIENCE,
+        reference=str(subscriber.pk),
         channel="email",
         recipient=subscriber.email,
         key="permissions:failed",

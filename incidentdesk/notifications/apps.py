@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "incidentdesk.notifications"
     label = "notifications"
+
+    def ready(self) -> None:
+        # The channel kinds the engine brings; other apps register theirs from their ready().
+        from incidentdesk.notifications import registry
+        from incidentdesk.notifications.channels.email import EmailChannel
+        from incidentdesk.notifications.channels.webhook import WebhookChannel
+
+        registry.register_channel_kind("email", EmailChannel)
+        registry.register_channel_kind("webhook", WebhookChannel)

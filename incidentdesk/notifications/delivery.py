@@ -19,17 +19,12 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
-from incidentdesk.notifications.channels import Outcome, channel
-from incidentdesk.notifications.models import (
-    Delivery,
-    DeliveryStatus,
-    OutboxEvent,
-    SubscribeAttempt,
-    Subscriber,
-)
+from incidentdesk.notifications import registry
+from incidentdesk.notifications.channels.base import Outcome
+from incidentdesk.notifications.models import Delivery, DeliveryStatus, OutboxEvent
 
 logger = logging.getLogger(__name__)
 
@@ -61,44 +56,19 @@ def delivery_key(event_id: int, who: str) -> str:
 # -- fan-out ---------------------------------------------------------------------------------
 
 
-def _subscriber_rows(event: OutboxEvent) -> list[tuple]:
-    """(id, kind, address) of every active subscriber who wants this event: those with no
-    components (everything), and, when the event names components, those subscribed to one of
-    them or to their group. A subscriber who chose components hears only about events that
-    name one of them: an incident affecting no component reaches only the subscribers of
-    everything. One row per address."""
-    wanting = Subscriber.objects.active()
-    if not event.component_ids:
-        wanting = wanting.filter(components__isnull=True)
-    else:
-        from incidentdesk.incidents.models import Component
-
-        targets = set(event.component_ids) | set(
-            Component.objects.filter(pk__in=event.component_ids, group__isnull=False).values_list(
-                "group_id", flat=True
-            )
-        )
-        wanting = wanting.filter(Q(components__isnull=True) | Q(components__in=targets)).distinct()
-    rows = wanting.order_by("id").values_list("id", "kind", "email", "url")
+def _audience_rows(event: OutboxEvent) -> tuple[str, list[registry.Recipient]]:
+    """The event's audience (registered for its topic) and its recipients, one per
+    (kind, address), in the audience's order."""
+    audience = registry.audience_of(event.topic)
+    if audience is None:
+        logger.error("event %s (%s): no audience is registered for it", event.pk, event.topic)
+        return "", []
     seen, unique = set(), []
-    for pk, kind, email, url in rows:
-        address = email or url
-        if address and (kind, address) not in seen:
-            seen.add((kind, address))
-            unique.append((pk, kind, address))
-    return unique
-
-
-def _render_late(event: OutboxEvent) -> None:
-    """Some staff events are worded at fan-out, after the change's transaction, so they include
-    what that transaction did after emitting (e.g. roles given while declaring). The words are
-    then stored, and every retry sends the same."""
-    name = event.payload.get("render")
-    if not name or "email" in event.payload:
-        return
-    from incidentdesk.incidents.tasks import LATE_RENDERERS
-
-    event.payload = {**event.payload, "email": LATE_RENDERERS[name](event.payload)}
+    for recipient in audience.recipients(event):
+        if recipient.address and (recipient.kind, recipient.address) not in seen:
+            seen.add((recipient.kind, recipient.address))
+            unique.append(recipient)
+    return audience.name, unique
 
 
 def fan_out_event(event_id: int) -> int:
@@ -108,21 +78,24 @@ def fan_out_event(event_id: int) -> int:
         event = OutboxEvent.objects.select_for_update().filter(pk=event_id).first()
         if event is None or event.fanned_out_at is not None:
             return 0
-        _render_late(event)
+        # Words written after the change committed (they see all it did) are fixed now.
+        event.payload = registry.word(event.topic, event.payload, "fan_out")
         now = timezone.now()
         deliveries = []
         if event.to_subscribers:
+            name, recipients = _audience_rows(event)
             deliveries += [
                 Delivery(
                     event=event,
-                    subscriber_id=pk,
-                    channel=kind,
-                    recipient=address,
-                    key=delivery_key(event.pk, str(pk)),
+                    audience=name,
+                    reference=recipient.reference,
+                    channel=recipient.kind,
+                    recipient=recipient.address,
+                    key=delivery_key(event.pk, recipient.reference or recipient.address),
                     next_attempt_at=now,
                     created_at=now,
                 )
-                for pk, kind, address in _subscriber_rows(event)
+                for recipient in recipients
             ]
         for address in dict.fromkeys(a.strip().lower() for a in event.staff_emails if a):
             deliveries.append(
@@ -162,7 +135,7 @@ def claim(limit: int = BATCH) -> list[Delivery]:
         Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING).update(
             status=DeliveryStatus.SENDING, claimed_at=now
         )
-    batch = list(Delivery.objects.filter(pk__in=ids).select_related("subscriber"))
+    batch = list(Delivery.objects.filter(pk__in=ids))
     events = OutboxEvent.objects.in_bulk({d.event_id for d in batch})
     for delivery in batch:
         delivery.event = events[delivery.event_id]
@@ -216,19 +189,42 @@ class Recorder:
         self.flushed_at = time.monotonic()
 
 
+GONE = registry.Standing(skip="skipped: the recipient no longer exists")
+
+
+def _with_standing(batch: list[Delivery]) -> list[Delivery]:
+    """Each delivery with `standing`: what its audience says about the recipient now (plain
+    addresses stand as they are)."""
+    references = defaultdict(set)
+    for delivery in batch:
+        if delivery.audience:
+            references[delivery.audience].add(delivery.reference)
+    standings = {}
+    for name, refs in references.items():
+        audience = registry.audience(name)
+        found = audience.standing(sorted(refs)) if audience else {}
+        standings.update({(name, ref): found.get(ref, GONE) for ref in refs})
+    for delivery in batch:
+        delivery.standing = standings.get(
+            (delivery.audience, delivery.reference), registry.Standing()
+        )
+    return batch
+
+
 def send_batch(batch: list[Delivery]) -> dict[str, int]:
     """Send claimed deliveries through their channels and record each outcome."""
     recorder = Recorder()
     by_channel = defaultdict(list)
-    for delivery in batch:
-        subscriber = delivery.subscriber
-        if subscriber is not None and (subscriber.unsubscribed_at or not subscriber.confirmed_at):
-            recorder.add(Outcome(delivery, "skipped: unsubscribed", permanent=True))
+    for delivery in _with_standing(batch):
+        if delivery.standing.skip:
+            recorder.add(Outcome(delivery, delivery.standing.skip, permanent=True))
+        elif delivery.channel not in registry.channel_kinds():
+            recorder.add(Outcome(delivery, f"no channel kind {delivery.channel!r}"))
         else:
             by_channel[delivery.channel].append(delivery)
     try:
         for name, deliveries in by_channel.items():
-            for outcome in channel(name).send(deliveries):
+            for outcome in registry.channel(name).send(deliveries):
                 recorder.add(outcome)
     finally:
         recorder.flush()
@@ -254,7 +250,7 @@ def deliver_due(*, seconds: float = 20.0) -> tuple[dict[str, int], bool]:
 
 def sweep() -> dict[str, int]:
     """Repair after crashes and outages: fan out events nobody fanned out, put deliveries a
-    dead worker left `sending` back to pending, forget old rate-limit rows. Returns counts,
+    dead worker left `sending` back to pending. Returns counts,
     including how many deliveries are due now."""
     now = timezone.now()
     stuck_events = list(
@@ -272,7 +268,6 @@ def sweep() -> dict[str, int]:
         next_attempt_at=now,
         last_error="the worker sending it stopped; sending again",
     )
-    SubscribeAttempt.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
     due = Delivery.objects.filter(
         status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now()
     ).count()

@@ -1,4 +1,4 @@
-"""Subscribers, and the outbox every notification goes through.
+"""The outbox every notification goes through.
 
 A change writes an OutboxEvent in its own transaction. Workers turn each event into one
 Delivery per recipient (unique delivery key, so fanning out twice adds nothing) and deliver
@@ -8,52 +8,17 @@ stay in the database and a periodic sweep picks them up again."""
 from django.db import models
 from django.utils import timezone
 
-from incidentdesk.incidents.models import Component
-
-
-class SubscriberKind(models.TextChoices):
-    EMAIL = "email", "Email"
-    WEBHOOK = "webhook", "Webhook"
-
-
-class SubscriberQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
-
-
-class Subscriber(models.Model):
-    """Someone outside the team who asked to be told about the status page's changes.
-    With no components chosen they hear about everything."""
-
-    kind = models.CharField(max_length=8, choices=SubscriberKind.choices)
-    email = models.EmailField(max_length=254, blank=True)
-    url = models.URLField(max_length=500, blank=True)
-    components = models.ManyToManyField(Component, blank=True, related_name="subscribers")
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    unsubscribed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    created_ip = models.GenericIPAddressField(null=True, blank=True)
-
-    objects = SubscriberQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["kind", "confirmed_at"])]
-
-    def __str__(self) -> str:
-        return self.email or self.url
-
-    @property
-    def address(self) -> str:
-        return self.email or self.url
-
 
 class OutboxEvent(models.Model):
-    """Something to tell people about, recorded in the same transaction as the change."""
+    """Something to tell people about, recorded in the same transaction as the change.
+
+    `payload` is the event's structured data; the words a channel kind fixed for it (when it
+    was emitted or fanned out) are stored in it under that kind's name (`payload["email"]`)."""
 
     topic = models.CharField(max_length=50)
     payload = models.JSONField(default=dict)
-    # Who is told: subscribers (filtered by components) and/or named staff addresses.
+    # Who is told: the audience registered for the topic (narrowed by the subjects it names in
+    # `component_ids`), and/or named staff addresses (by email).
     to_subscribers = models.BooleanField(default=False)
     component_ids = models.JSONField(default=list, blank=True)
     staff_emails = models.JSONField(default=list, blank=True)
@@ -78,11 +43,13 @@ class Delivery(models.Model):
     """One message to one recipient for one event."""
 
     event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
-    subscriber = models.ForeignKey(
-        Subscriber, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
-    )
+    # The channel kind (email, webhook, …) and the address it sends to.
     channel = models.CharField(max_length=16)
     recipient = models.CharField(max_length=500)
+    # Which registered audience the recipient came from, and that audience's own reference to
+    # them (opaque to the engine; blank for a plain address).
+    audience = models.CharField(max_length=50, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
     key = models.CharField(max_length=120, unique=True, help_text="Idempotency key.")
     status = models.CharField(
         max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
@@ -96,18 +63,11 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["audience", "reference"]),
+        ]
         verbose_name_plural = "deliveries"
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient}: {self.status}"
-
-
-class SubscribeAttempt(models.Model):
-    """Recent self-service subscriptions by address, for the per-IP rate limit."""
-
-    ip = models.GenericIPAddressField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.ip} at {self.created_at}"

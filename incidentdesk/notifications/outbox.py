@@ -1,13 +1,15 @@
 """The one way to notify anyone: `emit` an event inside the writing transaction.
 
-The event stores what to say (a snapshot built now, so a later retry sends the same words) and
-to whom; after commit a worker fans it out into deliveries. If the transaction rolls back, the
-event vanishes with it and nobody is told about a change that did not happen."""
+The event stores its data, the words each channel kind's renderer fixed for it now (so a later
+retry sends the same words; see registry.py) and to whom; after commit a worker fans it out
+into deliveries. If the transaction rolls back, the event vanishes with it and nobody is told
+about a change that did not happen."""
 
 import logging
 
 from django.db import transaction
 
+from incidentdesk.notifications import registry
 from incidentdesk.notifications.models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -21,15 +23,16 @@ def emit(
     component_ids: list[int] | None = None,
     staff_emails: list[str] | None = None,
 ) -> OutboxEvent:
-    """Record an event to tell subscribers (all of them, or those of `component_ids` plus
-    everyone subscribed to everything) and/or the given staff addresses.
+    """Record an event of `topic` with its structured data (`payload`) to tell the audience
+    registered for the topic (`to_subscribers`; `component_ids` are the subjects it narrows
+    by) and/or the given staff addresses, by email.
 
-    `payload` holds the message snapshot: for subscriber topics the Statuspage webhook body
-    (`meta`, `page`, then `incident` or `component_update` + `component`) plus `email`
-    (`subject`, `text`); for staff topics `email` only."""
+    The renderers registered for the topic with when="emit" word it now, inside the caller's
+    transaction; a payload may also carry its words already, under a channel kind's name
+    (`{"email": {"subject", "text"}}`)."""
     event = OutboxEvent.objects.create(
         topic=topic,
-        payload=payload,
+        payload=registry.word(topic, payload, "emit"),
         to_subscribers=to_subscribers,
         component_ids=component_ids or [],
         staff_emails=staff_emails or [],

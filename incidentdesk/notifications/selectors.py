@@ -1,8 +1,8 @@
-"""Reads for the notification admin pages."""
+"""Reads for the deliveries page."""
 
 from django.db.models import Count, Q, QuerySet
 
-from incidentdesk.notifications.models import Delivery, DeliveryStatus, Subscriber
+from incidentdesk.notifications.models import Delivery, DeliveryStatus
 
 PAGE_SIZE = 50
 
@@ -23,30 +23,3 @@ def delivery_counts() -> dict[str, int]:
     for row in Delivery.objects.values("status").annotate(n=Count("id")).order_by():
         counts[row["status"]] = row["n"]
     return counts
-
-
-def subscriber_list(*, kind: str = "", state: str = "", query: str = "") -> QuerySet[Subscriber]:
-    """Subscribers, newest first, with their components; `state` is confirmed, unconfirmed
-    or unsubscribed."""
-    qs = Subscriber.objects.prefetch_related("components")
-    if kind in ("email", "webhook"):
-        qs = qs.filter(kind=kind)
-    if state == "confirmed":
-        qs = qs.active()
-    elif state == "unconfirmed":
-        qs = qs.filter(confirmed_at__isnull=True, unsubscribed_at__isnull=True)
-    elif state == "unsubscribed":
-        qs = qs.filter(unsubscribed_at__isnull=False)
-    if query:
-        qs = qs.filter(Q(email__icontains=query) | Q(url__icontains=query))
-    return qs
-
-
-def subscriber_counts() -> dict[str, int]:
-    return {
-        "confirmed": Subscriber.objects.active().count(),
-        "unconfirmed": Subscriber.objects.filter(
-            confirmed_at__isnull=True, unsubscribed_at__isnull=True
-        ).count(),
-        "unsubscribed": Subscriber.objects.filter(unsubscribed_at__isnull=False).count(),
-    }

@@ -4,7 +4,7 @@
 - deliver(): claim due deliveries batch by batch for up to ~20 s, then hand over to a fresh
   task if work remains (so other tasks get their turn).
 - every minute, and again 20 and 40 seconds later: the sweep (retries that came due, work a
-  dead worker left, events never fanned out) and the incident reminders."""
+  dead worker left, events never fanned out)."""
 
 import logging
 import math
@@ -57,11 +57,8 @@ def sweep() -> None:
 
 @db_periodic_task(crontab(), priority=30)
 def notifications_tick() -> None:
-    """Every minute: sweep now, at +20 s and at +40 s; send the reminders that are due."""
-    from incidentdesk.notifications.reminders import incident_reminders_send
-
+    """Every minute: sweep now, at +20 s and at +40 s."""
     sweep.call_local()
     if not HUEY.immediate:
         for delay in (SWEEP_EVERY, 2 * SWEEP_EVERY):
             sweep.schedule(delay=delay)
-    incident_reminders_send()

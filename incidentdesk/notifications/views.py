@@ -1,8 +1,5 @@
-"""Managers' pages: deliveries (status, failures, retry) and subscribers (list, import,
-remove). Thin adapters: parse, call the service, render."""
-
-import csv
-import io
+"""Managers' page of deliveries (status, failures, retry). Thin adapters: parse, call the
+service, render."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,15 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from incidentdesk.accounts.permissions import Perm, require
-from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.core.web import back, describe, web_errors
-from incidentdesk.incidents.models import Component
+from incidentdesk.core.web import back, web_errors
 from incidentdesk.notifications import selectors, services
-from incidentdesk.notifications.models import Delivery, DeliveryStatus, Subscriber
+from incidentdesk.notifications.models import Delivery, DeliveryStatus
 
 WEB = ActionSource.WEB
-IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 
 def _page(request, qs):
@@ -59,81 +53,3 @@ def delivery_retry_failed(request):
     count = services.delivery_retry_failed(actor=request.user, source=WEB)
     messages.success(request, f"{count} failed deliver{'y' if count == 1 else 'ies'} queued again.")
     return redirect("notification_deliveries")
-
-
-def _subscribers_page(request, *, rows_text: str = "", error: str = "", status: int = 200):
-    filters = {
-        "kind": request.GET.get("kind", ""),
-        "state": request.GET.get("state", ""),
-        "q": request.GET.get("q", "").strip(),
-    }
-    qs = selectors.subscriber_list(kind=filters["kind"], state=filters["state"], query=filters["q"])
-    context = {
-        "page": _page(request, qs),
-        "filters": filters,
-        "counts": selectors.subscriber_counts(),
-        "components": Component.objects.all(),
-        "rows_text": rows_text,
-        "import_error": error,
-    }
-    return render(request, "notifications/subscribers.html", context, status=status)
-
-
-@login_required
-@web_errors
-def subscriber_list(request):
-    require(request.user, Perm.SUBSCRIBER_MANAGE)
-    return _subscribers_page(request)
-
-
-@login_required
-@require_POST
-@web_errors
-def subscriber_remove(request, pk: int):
-    require(request.user, Perm.SUBSCRIBER_MANAGE)
-    subscriber = get_object_or_404(Subscriber, pk=pk)
-    services.subscriber_remove(actor=request.user, source=WEB, subscriber=subscriber)
-    messages.success(request, f"Removed {subscriber.address}.")
-    return redirect("notification_subscribers")
-
-
-def parse_import(text: str) -> list[dict]:
-    """Rows from pasted lines or CSV: the first cell is the email address, further cells (or
-    `;`-separated names in them) are components. A header row starting `email` is skipped."""
-    rows: list[dict] = []
-    for cells in csv.reader(io.StringIO(text)):
-        cells = [c.strip() for c in cells]
-        if not cells or not any(cells):
-            continue
-        if not rows and cells[0].lower() in ("email", "email address", "e-mail"):
-            continue
-        components = [name.strip() for cell in cells[1:] for name in cell.split(";")]
-        rows.append({"email": cells[0], "components": [c for c in components if c] or None})
-    return rows
-
-
-def _import_text(request) -> str:
-    upload = request.FILES.get("file")
-    if upload is None:
-        return request.POST.get("rows", "")
-    if upload.size > IMPORT_MAX_BYTES:
-        raise ValidationError("is larger than 5 MB", field="file")
-    try:
-        return upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError("is not UTF-8 text (save the CSV as UTF-8)", field="file") from None
-
-
-@login_required
-@require_POST
-@web_errors
-def subscriber_import(request):
-    require(request.user, Perm.SUBSCRIBER_MANAGE)
-    text = request.POST.get("rows", "")
-    try:
-        text = _import_text(request)
-        result = services.subscriber_import(actor=request.user, source=WEB, rows=parse_import(text))
-    except ValidationError as exc:
-        return _subscribers_page(request, rows_text=text, error=describe(exc), status=422)
-    messages.success(request, f"Import done: {result.summary}.")
-    return redirect("notification_subscribers")

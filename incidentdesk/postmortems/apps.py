@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class PostmortemsConfig(AppConfig):
     name = "incidentdesk.postmortems"
     label = "postmortems"
+
+    def ready(self) -> None:
+        # How follow-up reminders are worded.
+        from incidentdesk.postmortems import notices
+
+        notices.register()

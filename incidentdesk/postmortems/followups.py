@@ -3,7 +3,8 @@
 A follow-up is an incident action item in the `follow_up` phase with exactly one owner; the
 write goes through `action_item_create`, which also defaults the due date from the
 severity's `action_due_days`. Reminders are emailed through the outbox: REMIND_BEFORE_DAYS
-before the due date, on the first day overdue, then weekly while it stays open."""
+before the due date, on the first day overdue, then weekly while it stays open; their words
+are `reminder_email`, registered with the notification engine from PostmortemsConfig.ready()."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, QuerySet, Value, When
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, can_see, require
@@ -90,29 +92,24 @@ def reminder_step(due_date: date, today: date) -> str | None:
     return f"{due_date.isoformat()}:overdue:{weeks}"
 
 
-def _reminder_email(item: ActionItem, today: date) -> dict[str, str]:
-    days_left = (item.due_date - today).days
-    url = f"{settings.BASE_URL}/incidents/{item.incident.reference}/postmortem"
-    if days_left >= 0:
-        when = "today" if days_left == 0 else f"in {days_left} day{'s' if days_left != 1 else ''}"
-        subject = f"[{item.incident.reference}] Action due {when}: {item.title}"
-        first = f"The improvement action you own is due {when} ({item.due_date.isoformat()})."
-    else:
-        late = -days_left
-        subject = f"[{item.incident.reference}] Action overdue: {item.title}"
-        first = (
-            f"The improvement action you own is overdue by {late} day{'s' if late != 1 else ''} "
-            f"(it was due {item.due_date.isoformat()})."
-        )
-    text = (
-        f"{first}\n\n"
-        f"  {item.title}\n"
-        f"  Incident: {item.incident.reference} {item.incident.title}\n"
-        f"  Priority: {item.priority}  Status: {item.status}\n"
-        + (f"  Ticket: {item.external_url}\n" if item.external_url else "")
-        + f"\nMark it done, move the due date, or say why it won't be done:\n{url}\n"
-    )
-    return {"subject": subject, "text": text}
+def reminder_email(data: dict) -> dict[str, str]:
+    """The reminder to a follow-up's owner (registered renderer of REMINDER_TOPIC): due soon
+    or overdue, as of `data["today"]`."""
+    item = ActionItem.objects.select_related("incident").get(pk=data["action_item"])
+    assert item.due_date is not None  # only dated actions are reminded of
+    days_left = (item.due_date - date.fromisoformat(data["today"])).days
+    context = {
+        "item": item,
+        "due": item.due_date.isoformat(),
+        "overdue": days_left < 0,
+        "late": -days_left,
+        "when": "today" if days_left == 0 else f"in {days_left} day{'s' if days_left != 1 else ''}",
+        "url": f"{settings.BASE_URL}/incidents/{item.incident.reference}/postmortem",
+    }
+    return {
+        "subject": render_to_string("postmortems/email/action_reminder_subject.txt", context),
+        "text": render_to_string("postmortems/email/action_reminder.txt", context),
+    }
 
 
 def _remind(pk: int, today: date, now) -> bool:
@@ -134,7 +131,7 @@ def _remind(pk: int, today: date, now) -> bool:
         )
         emit(
             topic=REMINDER_TOPIC,
-            payload={"email": _reminder_email(item, today), "action_item": item.pk},
+            payload={"action_item": item.pk, "today": today.isoformat()},
             staff_emails=[item.owner.email],
         )
     return True

@@ -281,3 +281,52 @@ class RenderFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.error}"
+
+
+class SubscriberKind(models.TextChoices):
+    EMAIL = "email", "Email"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class SubscriberQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+
+
+class Subscriber(models.Model):
+    """Someone outside the team who asked to be told about the status page's changes.
+    With no components chosen they hear about everything. Their kind is the notification
+    channel kind their messages travel by."""
+
+    kind = models.CharField(max_length=8, choices=SubscriberKind.choices)
+    email = models.EmailField(max_length=254, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    components = models.ManyToManyField(Component, blank=True, related_name="subscribers")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = SubscriberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        # The name it had when subscribers lived in `notifications`.
+        indexes = [models.Index(fields=["kind", "confirmed_at"], name="notificatio_kind_426078_idx")]
+
+    def __str__(self) -> str:
+        return self.email or self.url
+
+    @property
+    def address(self) -> str:
+        return self.email or self.url
+
+
+class SubscribeAttempt(models.Model):
+    """Recent self-service subscriptions by address, for the per-IP rate limit."""
+
+    ip = models.GenericIPAddressField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.ip} at {self.created_at}"

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.web import add_service_error
-from incidentdesk.notifications import services
+from incidentdesk.statuspage import subscribers as services
 from incidentdesk.statuspage.forms import SubscribeForm, leaf_components
 from incidentdesk.statuspage.models import PageSettings
 from incidentdesk.statuspage.pages import base_context

@@ -13,9 +13,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.notifications import tokens
-from incidentdesk.notifications.services import subscriber_confirm, subscriber_subscribe
+from incidentdesk.statuspage import subscriber_tokens as tokens
 from incidentdesk.statuspage.services import publication_create
+from incidentdesk.statuspage.subscribers import subscriber_confirm, subscriber_subscribe
 from tests.factories import ComponentFactory
 from tests.processes import free_port
 

@@ -9,13 +9,10 @@ from incidentdesk.core.errors import InvalidTransition, PermissionDenied
 from incidentdesk.notifications import delivery as engine
 from incidentdesk.notifications import tasks
 from incidentdesk.notifications.models import Delivery, DeliveryStatus, OutboxEvent
-from incidentdesk.notifications.services import (
-    delivery_retry,
-    delivery_retry_failed,
-    subscriber_unsubscribe,
-)
-from incidentdesk.notifications.tokens import UNSUBSCRIBE, make_token
+from incidentdesk.notifications.services import delivery_retry, delivery_retry_failed
 from incidentdesk.statuspage.services import component_status_change
+from incidentdesk.statuspage.subscriber_tokens import UNSUBSCRIBE, make_token
+from incidentdesk.statuspage.subscribers import subscriber_unsubscribe
 from tests.notifications.conftest import WEB, body, start_smtp
 
 
@@ -117,7 +114,7 @@ def test_a_message_id_is_derived_from_the_delivery_key(smtp, subscribe, publish)
     from incidentdesk.notifications.channels.email import message_id
 
     assert message["Message-ID"] == message_id(row.key)
-    assert row.key == f"{row.event_id}:{row.subscriber_id}"
+    assert row.key == f"{row.event_id}:{row.reference}"
 
 
 def test_webhooks_are_signed_and_shaped_like_statuspage(
@@ -141,7 +138,7 @@ def test_webhooks_are_signed_and_shaped_like_statuspage(
     assert "email" not in incident_body
     headers = receiver.requests[1]["headers"]
     assert headers["Content-Type"] == "application/json"
-    row = Delivery.objects.get(subscriber=subscriber, event__topic="incident.updated")
+    row = Delivery.objects.get(reference=str(subscriber.pk), event__topic="incident.updated")
     assert headers["X-IncidentDesk-Delivery"] == row.key
     assert row.status == DeliveryStatus.SENT and row.attempts == 1
 

@@ -3,8 +3,9 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from incidentdesk.notifications.models import Delivery, Subscriber
-from incidentdesk.notifications.services import subscriber_import
+from incidentdesk.notifications.models import Delivery
+from incidentdesk.statuspage.models import Subscriber
+from incidentdesk.statuspage.subscribers import subscriber_import
 from tests.notifications.conftest import WEB
 
 

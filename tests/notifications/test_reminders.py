@@ -7,11 +7,11 @@ import pytest
 from django.utils import timezone
 
 from incidentdesk.incidents.services import role_assign
-from incidentdesk.notifications.reminders import (
+from incidentdesk.statuspage.models import PublicIncident
+from incidentdesk.statuspage.reminders import (
     incident_reminders_send,
     maintenance_reminders_send,
 )
-from incidentdesk.statuspage.models import PublicIncident
 from incidentdesk.statuspage.services import (
     maintenance_schedule,
     publication_create,

@@ -11,10 +11,11 @@ from incidentdesk.core.errors import (
     PermissionDenied,
     ValidationError,
 )
-from incidentdesk.notifications import tokens
 from incidentdesk.notifications.addresses import AddressRefused, resolve_webhook
-from incidentdesk.notifications.models import OutboxEvent, SubscribeAttempt, Subscriber
-from incidentdesk.notifications.services import (
+from incidentdesk.notifications.models import OutboxEvent
+from incidentdesk.statuspage import subscriber_tokens as tokens
+from incidentdesk.statuspage.models import SubscribeAttempt, Subscriber
+from incidentdesk.statuspage.subscribers import (
     RateLimited,
     subscriber_confirm,
     subscriber_import,

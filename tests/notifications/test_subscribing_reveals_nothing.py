@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import include, path
 
 from incidentdesk.core.errors import ValidationError
-from incidentdesk.notifications import tokens
 from incidentdesk.notifications.addresses import CANNOT_RECEIVE, embedded_ipv4, refusal
-from incidentdesk.notifications.models import SubscribeAttempt, Subscriber
-from incidentdesk.notifications.services import (
+from incidentdesk.statuspage import subscriber_tokens as tokens
+from incidentdesk.statuspage.models import SubscribeAttempt, Subscriber
+from incidentdesk.statuspage.subscribers import (
     RateLimited,
     subscriber_confirm,
     subscriber_subscribe,

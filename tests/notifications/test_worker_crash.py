@@ -30,7 +30,7 @@ WORKER_THREADS = 2
 SETUP = """
 from incidentdesk.accounts.services import user_create
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.notifications.services import subscriber_import
+from incidentdesk.statuspage.subscribers import subscriber_import
 admin = user_create(actor=None, source=ActionSource.CLI, username="ada",
     email="ada@example.com", password="correct-horse-battery-staple", role="admin")
 result = subscriber_import(actor=admin, source=ActionSource.CLI,

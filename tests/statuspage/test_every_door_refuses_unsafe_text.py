@@ -28,7 +28,7 @@ OUR_APPS = ("accounts", "incidents", "statuspage", "postmortems", "notifications
 
 VOLATILE = {"last_login", "last_used_at"}  # touched by signing in, not by the write
 # Every subscribe attempt is counted for the rate limit, refused ones included, by design.
-COUNTERS = {"notifications.SubscribeAttempt"}
+COUNTERS = {"statuspage.SubscribeAttempt"}
 
 
 def stored_rows() -> dict:

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 from django.urls import include, path
 
-from incidentdesk.notifications import tokens
-from incidentdesk.notifications.models import Subscriber
+from incidentdesk.statuspage import subscriber_tokens as tokens
+from incidentdesk.statuspage.models import Subscriber
 from tests.factories import ComponentFactory
 
 # Until config/urls.py mounts them, these tests mount the subscription pages themselves.

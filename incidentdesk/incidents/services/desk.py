@@ -12,11 +12,10 @@ from django.template.loader import render_to_string
 
 from incidentdesk.incidents import selectors
 from incidentdesk.incidents.models import Incident
-from incidentdesk.incidents.tasks import DESK_ANNOUNCEMENT, DESK_WELCOME
+from incidentdesk.incidents.notices import DESK_JOINED_TOPIC, DESK_WELCOME
 from incidentdesk.notifications.outbox import emit
 
 DESK_CHANGE_TOPIC = "incident.desk_change"
-DESK_JOINED_TOPIC = "incident.desk_joined"
 
 
 def desk_welcome(*, incident: Incident, user) -> None:
@@ -27,7 +26,7 @@ def desk_welcome(*, incident: Incident, user) -> None:
         return
     emit(
         topic=DESK_JOINED_TOPIC,
-        payload={"render": DESK_ANNOUNCEMENT, "incident_id": incident.pk, "for": DESK_WELCOME},
+        payload={"incident_id": incident.pk, "for": DESK_WELCOME},
         staff_emails=[user.email],
     )
 

@@ -29,7 +29,7 @@ from incidentdesk.incidents.services.access import restriction_rule
 from incidentdesk.incidents.services.catalog import component_lookup, severity_lookup
 from incidentdesk.incidents.services.desk import desk_tell_change
 from incidentdesk.incidents.services.timeline import record_entry
-from incidentdesk.incidents.tasks import desk_announcement_payload, desk_announcement_recipients
+from incidentdesk.incidents.notices import desk_announcement_payload, desk_announcement_recipients
 from incidentdesk.notifications.outbox import emit
 
 TEXT_LIMITS = {

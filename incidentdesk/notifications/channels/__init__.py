@@ -1,44 +1,4 @@
-"""Notification channels: each one a plugin with one small protocol.
-
-A channel is made for one batch of deliveries (so it can keep one SMTP connection or one HTTP
-connection per host for the whole batch) and yields an `Outcome` for each delivery as soon as
-it knows it, so the caller can record progress while the batch is still being sent."""
-
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Protocol
-
-from incidentdesk.notifications.models import Delivery
-
-
-@dataclass
-class Outcome:
-    delivery: Delivery
-    error: str = ""  # empty: delivered
-    permanent: bool = False  # retrying cannot help (e.g. a refused address)
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
-
-class Channel(Protocol):
-    """Deliver a batch. Every delivery has `event` (with its payload) and `subscriber`
-    (None for staff) loaded. Must yield exactly one Outcome per delivery and never raise for
-    one recipient's failure."""
-
-    def send(self, batch: list[Delivery]) -> Iterator[Outcome]: ...
-
-
-def channel(name: str) -> Channel:
-    from incidentdesk.notifications.channels.email import EmailChannel
-    from incidentdesk.notifications.channels.webhook import WebhookChannel
-
-    kinds: dict[str, type] = {"email": EmailChannel, "webhook": WebhookChannel}
-    return kinds[name]()
-
-
-def describe(exc: BaseException) -> str:
-    """An exception as one short line for `last_error`."""
-    text = str(exc).strip() or exc.__class__.__name__
-    return f"{exc.__class__.__name__}: {text}"[:500]
+"""Notification channel kinds, one folder each (`email/`, `webhook/`; chat and others add their
+own): the class that sends a batch of deliveries, and what that kind adds to every message
+(footers, headers, signatures). The protocol is in `base.py`; kinds are registered in
+`notifications/apps.py` (the built-in ones) or by the app that brings them."""

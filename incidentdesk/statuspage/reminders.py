@@ -1,10 +1,14 @@
-"""Reminders the system sends on its own (source SYSTEM, no actor), run by periodic tasks.
+"""Reminders the status page sends on its own (source SYSTEM, no actor), run by periodic
+tasks (statuspage/tasks.py).
 
 - A published incident with reminders on that has had no public update for its interval (by
   default its severity's reminder interval): its lead and comms lead are emailed, again every
   interval, until it is resolved. The email names the interval, not the time elapsed.
 - Scheduled maintenance with "remind prior" on: subscribers are told once, an hour before it
-  starts (when it was announced earlier than that)."""
+  starts (when it was announced earlier than that).
+
+Their words are the renderers `publication_reminder_email` and `maintenance_reminder_email`,
+registered with the notification engine in statuspage/notices.py."""
 
 from datetime import timedelta
 
@@ -16,10 +20,18 @@ from django.utils import timezone
 from incidentdesk.incidents.models import IncidentRole, RoleAssignment
 from incidentdesk.incidents.rules import format_duration
 from incidentdesk.notifications.outbox import emit
-from incidentdesk.statuspage.models import UNRESOLVED_STATUSES, PageSettings, PublicIncident
-from incidentdesk.statuspage.render import refresh_after_commit
+from incidentdesk.statuspage.messages import incident_payload
+from incidentdesk.statuspage.models import (
+    UNRESOLVED_STATUSES,
+    PageSettings,
+    PublicIncident,
+    PublicUpdate,
+)
+from incidentdesk.statuspage.public_site import refresh_after_commit
 
 MAINTENANCE_REMIND_BEFORE = timedelta(hours=1)
+PUBLICATION_REMINDER = "incident.reminder"
+MAINTENANCE_REMINDER = "maintenance.reminder"
 ROLE_WORDS: dict[str, str] = {IncidentRole.LEAD: "lead", IncidentRole.COMMS_LEAD: "comms lead"}
 
 
@@ -53,6 +65,27 @@ def _recipients(pi: PublicIncident) -> tuple[list[str], str]:
     return list(emails), " and ".join(f"the {word}" for word in words)
 
 
+def publication_reminder_email(data: dict) -> dict:
+    """The email reminding the people running an incident that its publication is quiet."""
+    pi = PublicIncident.objects.select_related("incident").get(pk=data["publication"])
+    assert pi.incident is not None  # only publications of incidents are reminded of
+    context = {
+        "incident": pi.incident,
+        "publication": pi,
+        "last_update": pi.updates.order_by("-display_at", "-id").first(),
+        # The configured interval, not the time elapsed: the reminder says which rule fired.
+        "interval": format_duration(timedelta(minutes=pi.remind_interval_minutes)),
+        "roles": data["roles"],
+        "url": f"{settings.BASE_URL}/incidents/{pi.incident.reference}",
+    }
+    return {
+        "subject": render_to_string(
+            "statuspage/email/publication_reminder_subject.txt", context
+        ).strip(),
+        "text": render_to_string("statuspage/email/publication_reminder.txt", context),
+    }
+
+
 def _remind(pi: PublicIncident, now) -> bool:
     assert pi.incident is not None  # only publications of incidents are candidates
     recipients, roles = _recipients(pi)
@@ -60,25 +93,9 @@ def _remind(pi: PublicIncident, now) -> bool:
     pi.save(update_fields=["last_reminded_at"])
     if not recipients:
         return False
-    context = {
-        "incident": pi.incident,
-        "publication": pi,
-        "last_update": pi.updates.order_by("-display_at", "-id").first(),
-        # The configured interval, not the time elapsed: the reminder says which rule fired.
-        "interval": format_duration(timedelta(minutes=pi.remind_interval_minutes)),
-        "roles": roles,
-        "url": f"{settings.BASE_URL}/incidents/{pi.incident.reference}",
-    }
     emit(
-        topic="incident.reminder",
-        payload={
-            "email": {
-                "subject": render_to_string(
-                    "notifications/email/reminder_subject.txt", context
-                ).strip(),
-                "text": render_to_string("notifications/email/reminder.txt", context),
-            }
-        },
+        topic=PUBLICATION_REMINDER,
+        payload={"publication": pi.pk, "roles": roles},
         staff_emails=recipients,
     )
     return True
@@ -111,28 +128,30 @@ def incident_reminders_send(*, now=None) -> int:
     return sent
 
 
-def _maintenance_reminder(pi: PublicIncident, now) -> None:
-    from incidentdesk.statuspage.messages import incident_payload
-
-    update = pi.updates.order_by("-display_at", "-id").first()
-    if update is None:  # every publication starts with an update; nothing to repeat without
-        return
-    payload = incident_payload(pi, update)
+def maintenance_reminder_email(data: dict) -> dict:
+    """The email telling subscribers that scheduled maintenance starts within the hour."""
+    pi = PublicIncident.objects.get(pk=data["publication"])
     context = {
         "page": PageSettings.load(),
         "maintenance": pi,
-        "update": update,
+        "update": PublicUpdate.objects.get(pk=data["update"]),
         "components": [a.component for a in pi.affected.select_related("component")],
-        "url": payload["incident"]["shortlink"],
+        "url": data["incident"]["shortlink"],
     }
-    subject = render_to_string("notifications/email/maintenance_reminder_subject.txt", context)
-    payload["email"] = {
+    subject = render_to_string("statuspage/email/maintenance_reminder_subject.txt", context)
+    return {
         "subject": subject.strip(),
-        "text": render_to_string("notifications/email/maintenance_reminder.txt", context),
+        "text": render_to_string("statuspage/email/maintenance_reminder.txt", context),
     }
+
+
+def _maintenance_reminder(pi: PublicIncident, now) -> None:
+    update = pi.updates.order_by("-display_at", "-id").first()
+    if update is None:  # every publication starts with an update; nothing to repeat without
+        return
     emit(
-        topic="maintenance.reminder",
-        payload=payload,
+        topic=MAINTENANCE_REMINDER,
+        payload=incident_payload(pi, update),
         to_subscribers=True,
         component_ids=[a.component_id for a in pi.affected.all()],
     )

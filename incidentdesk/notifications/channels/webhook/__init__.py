@@ -1,4 +1,5 @@
-"""Webhooks: Statuspage-shaped JSON bodies, signed, POSTed with one kept-alive connection per
+"""Webhooks: Statuspage-shaped JSON bodies (from the renderer the topic registered for the
+`webhook` kind, else the event's data as it is), signed, POSTed with one kept-alive connection per
 host for the whole batch.
 
 Each request carries
@@ -9,22 +10,32 @@ Any 2xx is delivered; redirects are not followed; WEBHOOK_TIMEOUT_SECONDS bounds
 The URL is checked again before sending (addresses.resolve_webhook) and the connection goes to
 exactly the addresses that passed the check."""
 
+import hashlib
+import hmac
 import http.client
 import json
 import socket
 import ssl
+import time
 from collections.abc import Iterator
 
 from django.conf import settings
 
 from incidentdesk.core.errors import ValidationError
+from incidentdesk.notifications import registry
 from incidentdesk.notifications.addresses import AddressRefused, Target, resolve_webhook
-from incidentdesk.notifications.channels import Outcome, describe
+from incidentdesk.notifications.channels.base import Outcome, describe
 from incidentdesk.notifications.models import Delivery
-from incidentdesk.notifications.tokens import signature_header, unsubscribe_url, webhook_secret
 
 RESPONSE_READ_LIMIT = 64 * 1024
 USER_AGENT = "IncidentDesk-Webhooks/1"
+
+
+def signature_header(secret: str, body: bytes, timestamp: int | None = None) -> str:
+    """`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`."""
+    t = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={digest}"
 
 
 def _connect(target: Target, timeout: float) -> socket.socket:
@@ -63,12 +74,20 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+def _standing(delivery: Delivery) -> registry.Standing:
+    return getattr(delivery, "standing", registry.Standing())
+
+
 def body_for(delivery: Delivery) -> bytes:
-    """The payload without its email part; `meta.unsubscribe` is this subscriber's own link."""
-    payload = {k: v for k, v in delivery.event.payload.items() if k != "email"}
-    if isinstance(payload.get("meta"), dict) and delivery.subscriber_id:
-        payload["meta"] = {**payload["meta"], "unsubscribe": unsubscribe_url(delivery.subscriber)}
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    """The event's webhook body; `meta.unsubscribe` is this recipient's own link."""
+    event = delivery.event
+    body = registry.words_for(event.topic, event.payload, "webhook")
+    if body is None:
+        body = registry.data_of(event.payload)
+    url = _standing(delivery).unsubscribe_url
+    if isinstance(body.get("meta"), dict) and url:
+        body = {**body, "meta": {**body["meta"], "unsubscribe": url}}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class WebhookChannel:
@@ -109,7 +128,7 @@ class WebhookChannel:
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             "X-IncidentDesk-Delivery": delivery.key,
-            "X-IncidentDesk-Signature": signature_header(webhook_secret(delivery.subscriber), body),
+            "X-IncidentDesk-Signature": signature_header(_standing(delivery).signing_secret, body),
         }
         try:
             status, reason, location = self._post(target, body, headers)

@@ -1,4 +1,4 @@
-"""Links and secrets for subscribers, derived from SECRET_KEY so nothing needs storing.
+"""Links and secrets for status page subscribers, derived from SECRET_KEY so nothing needs storing.
 
 - confirm and unsubscribe links carry a signed subscriber id; the purpose is part of the
   signature's salt, so one kind of link never works as the other. Confirm links expire after
@@ -8,7 +8,6 @@
 
 import hashlib
 import hmac
-import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -58,10 +57,3 @@ def webhook_secret(subscriber) -> str:
     """The key a webhook subscriber verifies our signatures with (hex)."""
     key = settings.SECRET_KEY.encode()
     return hmac.new(key, f"webhook:{subscriber.pk}".encode(), hashlib.sha256).hexdigest()
-
-
-def signature_header(secret: str, body: bytes, timestamp: int | None = None) -> str:
-    """`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`."""
-    t = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={t},v1={digest}"

@@ -1,6 +1,10 @@
 """Email: one SMTP connection (Django's configured backend) per batch.
 
-Subscribers' emails carry a one-click unsubscribe link in the text and in the
+What an email says comes from the renderer its topic registered for the `email` kind:
+`{"subject", "text"}`, and optionally `"html"`, an HTML alternative the renderer wrote with an
+autoescaping template (this channel adds nothing that loads: no images, no files, no links
+other than the recipient's unsubscribe link). Recipients with an unsubscribe link (an
+audience's subscribers) carry a one-click unsubscribe link in the text and in the
 `List-Unsubscribe` / `List-Unsubscribe-Post` headers (RFC 8058). Every message's Message-ID
 is derived from its delivery key, so a message re-sent after a worker died mid-batch is
 recognisably the same message (mail clients and our tests fold such copies into one)."""
@@ -10,13 +14,15 @@ import smtplib
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+import nh3
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils.html import format_html
 
 from incidentdesk.core.markdown import markdown_for_readers
-from incidentdesk.notifications.channels import Outcome, describe
+from incidentdesk.notifications import registry
+from incidentdesk.notifications.channels.base import Outcome, describe
 from incidentdesk.notifications.models import Delivery
-from incidentdesk.notifications.tokens import unsubscribe_url
 
 # Errors about one message; anything else means the connection itself is in trouble.
 _MESSAGE_ERRORS = (
@@ -26,13 +32,24 @@ _MESSAGE_ERRORS = (
 )
 
 
+# An HTML alternative keeps text, structure and links; nothing in it may load anything
+# (no images, frames, media, styles or scripts), whatever a renderer wrote.
+_HTML_TAGS = nh3.ALLOWED_TAGS - {"img"}
+_HTML_SCHEMES = {"http", "https", "mailto"}
+
+
+def html_that_loads_nothing(html: str) -> str:
+    return nh3.clean(html, tags=_HTML_TAGS, url_schemes=_HTML_SCHEMES)
+
+
 def message_id(key: str) -> str:
     domain = urlsplit(settings.BASE_URL).hostname or "incidentdesk.invalid"
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
-def build_message(delivery: Delivery, connection) -> EmailMessage:
-    email = delivery.event.payload.get("email") or {}
+def build_message(delivery: Delivery, connection) -> EmailMultiAlternatives:
+    event = delivery.event
+    email = registry.words_for(event.topic, event.payload, "email") or {}
     subject = " ".join(str(email.get("subject") or "Status update").split())
     # Text written as markdown may hold an image or raw HTML: a mail reader is given a link
     # and the HTML as text, never anything it loads.
@@ -42,15 +59,22 @@ def build_message(delivery: Delivery, connection) -> EmailMessage:
         "Auto-Submitted": "auto-generated",
         "X-IncidentDesk-Delivery": delivery.key,
     }
-    if delivery.subscriber_id:
-        url = unsubscribe_url(delivery.subscriber)
+    html = html_that_loads_nothing(str(email.get("html") or ""))
+    url = getattr(delivery, "standing", registry.Standing()).unsubscribe_url
+    if url:
         text = (
             f"{text.rstrip()}\n\n--\nYou receive this because you subscribed to these "
             f"status updates.\nUnsubscribe with one click: {url}\n"
         )
         headers["List-Unsubscribe"] = f"<{url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message = EmailMessage(
+        if html:
+            html += format_html(
+                "<hr><p>You receive this because you subscribed to these status updates. "
+                '<a href="{}">Unsubscribe with one click</a>.</p>',
+                url,
+            )
+    message = EmailMultiAlternatives(
         subject,
         text,
         settings.DEFAULT_FROM_EMAIL,
@@ -58,7 +82,9 @@ def build_message(delivery: Delivery, connection) -> EmailMessage:
         headers=headers,
         connection=connection,
     )
-    invite = delivery.event.payload.get("ics")
+    if html:
+        message.attach_alternative(html, "text/html")
+    invite = event.payload.get("ics")
     if invite:
         # A calendar invite (e.g. a root-cause meeting) travels as an attachment too.
         message.attach("invite.ics", invite, "text/calendar; method=REQUEST; charset=utf-8")
