@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--profile", choices=("declare", "command", "floor"), default="")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--dump", default="", help="write the cProfile stats to this file")
     parser.add_argument("--queries", action="store_true", help="print the SQL of one round")
     args = parser.parse_args()
 
@@ -143,6 +144,8 @@ def main() -> None:
     if args.profile:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
+        if args.dump:
+            profiler.dump_stats(args.dump)
         print(out.getvalue())
 
 
