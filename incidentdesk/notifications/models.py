@@ -5,8 +5,13 @@ Delivery per recipient (unique delivery key, so fanning out twice adds nothing) 
 them with retries and backoff. A worker killed at any moment loses nothing: undelivered rows
 stay in the database and a periodic sweep picks them up again."""
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from incidentdesk.notifications.registry import Standing
 
 
 class OutboxEvent(models.Model):
@@ -60,6 +65,9 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    # Not stored: set on a claimed batch just before sending (what its audience says now).
+    standing: "Standing"
 
     class Meta:
         ordering = ["id"]

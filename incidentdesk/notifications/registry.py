@@ -9,9 +9,9 @@ The engine knows no domain. Each domain registers, from its own `AppConfig.ready
   under the kind's name, so every retry sends the same words — or "send" (at each attempt; it
   must then be a pure function of the stored data);
 - an **audience**: who hears an event emitted with `to_subscribers` (the audience registered
-  for its topic, else the one registered as the default: today the status page's
-  subscribers), and, at send time, whether each of them still wants it and what their message carries for them
-  (an unsubscribe link, a signing secret).
+  for its topic, else the one registered as the default), and, at send time, whether each of
+  them still wants it and what their message carries for them (an unsubscribe link, a
+  signing secret).
 
 Channel kinds (email, webhook; chat and others later) register here too: each is a class that
 sends a batch of deliveries (see `channels.Channel`)."""
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
-    from incidentdesk.notifications.channels import Channel
+    from incidentdesk.notifications.channels.base import Channel
     from incidentdesk.notifications.models import OutboxEvent
 
 When = Literal["emit", "fan_out", "send"]
