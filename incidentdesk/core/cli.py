@@ -11,7 +11,6 @@ No traceback is printed unless `--traceback` is given.
 """
 
 import json
-import os
 import sys
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,14 +29,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from ninja.responses import NinjaJSONEncoder
 
-from incidentdesk.core.errors import IncidentDeskError, NotFound, ValidationError
+from incidentdesk.core.errors import IncidentDeskError, ValidationError
 from incidentdesk.core.moments import check_moment
 from incidentdesk.core.reporting import report_time
 from incidentdesk.core.sources import ActionSource
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
-ACTOR_ENV = "INCIDENTDESK_USER"
 SOURCE = ActionSource.CLI
 
 
@@ -62,7 +60,8 @@ class OneLineParser(CommandParser):
 
 
 class Command(BaseCommand):
-    """Base of IncidentDesk's commands: one error mapping, tables, JSON and the acting user."""
+    """Base of IncidentDesk's commands: one error mapping, tables and JSON (a command that acts
+    as someone subclasses accounts.cli.Command, which adds `--as`)."""
 
     # System checks print warnings that would mix with a command's output; `serve` runs them.
     requires_system_checks: Sequence[str] = []
@@ -123,57 +122,6 @@ class Command(BaseCommand):
 
     def print_table(self, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         self.stdout.write(format_table(headers, rows))
-
-    # The acting user --------------------------------------------------------------------
-
-    def add_actor_argument(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--as",
-            dest="as_user",
-            metavar="USERNAME",
-            help=f"who is acting (username or email); default: ${ACTOR_ENV}",
-        )
-
-    def actor(self, options: dict[str, Any]):
-        """The user named by --as or $INCIDENTDESK_USER; exits 2 saying how to set it."""
-        return resolve_actor(options.get("as_user"))
-
-    def viewer(self, options: dict[str, Any]):
-        """Who is reading: the user named by --as or $INCIDENTDESK_USER, or None when neither
-        is given. Reads show restricted incidents only to a user allowed to see them, so
-        without one they are left out (as they are for someone not signed in)."""
-        if not (options.get("as_user") or os.environ.get(ACTOR_ENV, "").strip()):
-            return None
-        return resolve_actor(options.get("as_user"))
-
-
-def resolve_actor(handle: str | None):
-    from incidentdesk.accounts.services import user_by_handle
-
-    handle = (handle or os.environ.get(ACTOR_ENV, "")).strip()
-    how = f"pass --as USERNAME or set {ACTOR_ENV}"
-    if not handle:
-        raise ValidationError(f"say who is acting: {how}", field="--as")
-    try:
-        return user_by_handle(handle)
-    except NotFound:
-        raise ValidationError(
-            f"no active user {handle!r}; {how} to an existing account "
-            "(see 'incidentdesk user list')",
-            field="--as",
-        ) from None
-
-
-def find_user(handle: str):
-    """Any account, active or not, by username or email."""
-    from incidentdesk.accounts.models import User
-
-    handle = (handle or "").strip().lstrip("@")
-    lookup = {"email__iexact": handle} if "@" in handle else {"username__iexact": handle}
-    user = User.objects.filter(**lookup).first()
-    if user is None:
-        raise NotFound(f"no user {handle!r} (see 'incidentdesk user list')", field="user")
-    return user
 
 
 def describe_failure(exc: BaseException) -> tuple[int, str]:

@@ -1,9 +1,10 @@
 import os
 
 from incidentdesk.accounts import services
+from incidentdesk.accounts.cli import ACTOR_ENV, find_user, resolve_actor
+from incidentdesk.accounts.cli import Command as CliCommand
 from incidentdesk.accounts.models import ApiToken, Role, TokenScope, User
-from incidentdesk.core.cli import ACTOR_ENV, SOURCE, find_user, format_when, resolve_actor
-from incidentdesk.core.cli import Command as CliCommand
+from incidentdesk.core.cli import SOURCE, format_when
 
 
 class Command(CliCommand):

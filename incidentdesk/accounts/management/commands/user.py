@@ -2,9 +2,10 @@ import getpass
 import sys
 
 from incidentdesk.accounts import services
+from incidentdesk.accounts.cli import Command as CliCommand
+from incidentdesk.accounts.cli import find_user, resolve_actor
 from incidentdesk.accounts.models import Role, User
-from incidentdesk.core.cli import SOURCE, find_user, format_when, resolve_actor
-from incidentdesk.core.cli import Command as CliCommand
+from incidentdesk.core.cli import SOURCE, format_when
 from incidentdesk.core.errors import ValidationError
 
 

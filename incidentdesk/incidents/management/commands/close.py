@@ -1,7 +1,7 @@
 from datetime import date
 
+from incidentdesk.accounts.cli import Command as CliCommand
 from incidentdesk.core.cli import SOURCE
-from incidentdesk.core.cli import Command as CliCommand
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.incidents import services
 from incidentdesk.incidents.management.render import incident_json, incident_or_error

@@ -1,5 +1,5 @@
+from incidentdesk.accounts.cli import Command as CliCommand
 from incidentdesk.core.cli import SOURCE
-from incidentdesk.core.cli import Command as CliCommand
 from incidentdesk.incidents import services
 from incidentdesk.incidents.management.fields import add_field_options, given_fields
 from incidentdesk.incidents.management.render import incident_json, incident_or_error

@@ -1,6 +1,6 @@
+from incidentdesk.accounts.cli import Command as CliCommand
 from incidentdesk.accounts.services import user_by_handle
 from incidentdesk.core.cli import SOURCE
-from incidentdesk.core.cli import Command as CliCommand
 from incidentdesk.incidents import services
 from incidentdesk.incidents.management.render import incident_or_error
 

@@ -1,4 +1,4 @@
-from incidentdesk.core.cli import Command as CliCommand
+from incidentdesk.accounts.cli import Command as CliCommand
 from incidentdesk.core.cli import format_when
 from incidentdesk.incidents import selectors
 from incidentdesk.incidents.management.render import incident_json

@@ -1,7 +1,7 @@
 import sys
 
+from incidentdesk.accounts.cli import Command as CliCommand
 from incidentdesk.core.cli import EXIT_BAD_INPUT, SOURCE
-from incidentdesk.core.cli import Command as CliCommand
 from incidentdesk.incidents import services
 from incidentdesk.incidents.commands import UnknownCommand
 from incidentdesk.incidents.management.render import incident_json, incident_or_error

@@ -1,4 +1,4 @@
-from incidentdesk.core.cli import Command as CliCommand
+from incidentdesk.accounts.cli import Command as CliCommand
 from incidentdesk.incidents.management.render import (
     actions_json,
     incident_json,

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from incidentdesk.accounts.cli import Command as CliCommand
 from incidentdesk.core.cli import SOURCE, format_when
-from incidentdesk.core.cli import Command as CliCommand
 from incidentdesk.core.errors import IncidentDeskError, NotFound, ValidationError
 from incidentdesk.incidents.management.render import incident_or_error
 from incidentdesk.incidents.models import ActionCategory, ActionPriority

@@ -1,6 +1,6 @@
 from datetime import date
 
-from incidentdesk.core.cli import Command as CliCommand
+from incidentdesk.accounts.cli import Command as CliCommand
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.postmortems.review import review_csv, review_report, review_text
 
