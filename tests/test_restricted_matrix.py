@@ -6,10 +6,10 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from incidentdesk.accounts.models import Role
-from incidentdesk.accounts.permissions import can_see
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import services
 from incidentdesk.incidents.models import DeskSeat, Incident
+from incidentdesk.incidents.permissions import can_see
 
 WEB = ActionSource.WEB
 ROLES = (Role.VIEWER, Role.RESPONDER, Role.MANAGER, Role.ADMIN)

@@ -85,7 +85,8 @@ def require_or_system(actor, source, perm: Perm) -> None:
 
 # Restricted incidents ---------------------------------------------------------------------
 # One rule, used by every surface: `Incident.objects.visible_to(user)` for lists and lookups,
-# `can_see` for one incident already loaded.
+# `incidents.permissions.can_see` for one incident already loaded. The parts about the user
+# (admin, the security group) are here.
 
 
 def in_security_group(user) -> bool:
@@ -124,17 +125,3 @@ def sees_every_incident(user, *, ask_groups: bool = True) -> bool:
     if user.effective_role == Role.ADMIN:
         return True
     return ask_groups and in_security_group(user)
-
-
-def can_see(user, incident) -> bool:
-    """Whether `user` may see `incident` at all (see `IncidentQuerySet.visible_to`)."""
-    if not incident.restricted or sees_every_incident(user):
-        return True
-    from incidentdesk.incidents.models import Incident
-
-    return Incident.objects.visible_to(user).filter(pk=incident.pk).exists()
-
-
-def may_write(user, incident, perm: Perm) -> bool:
-    """Whether `user` may make a change needing `perm` to `incident`: see it, and hold it."""
-    return can_see(user, incident) and has_perm(user, perm)

@@ -206,7 +206,7 @@ def responders_desk(incident: Incident | None = None) -> list[User]:
     )
     if incident is None or not incident.restricted:
         return members
-    from incidentdesk.accounts.permissions import can_see
+    from incidentdesk.incidents.permissions import can_see
 
     return [member for member in members if can_see(member, incident)]
 

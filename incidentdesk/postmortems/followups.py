@@ -15,11 +15,12 @@ from django.db.models import Case, F, QuerySet, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from incidentdesk.accounts.permissions import Perm, can_see, require
+from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.moments import check_day
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import ActionItem, ActionPhase, ActionStatus
+from incidentdesk.incidents.permissions import can_see
 from incidentdesk.incidents.services import action_item_create
 from incidentdesk.notifications.outbox import emit
 from incidentdesk.postmortems.models import FollowUpReminder, Postmortem

@@ -14,7 +14,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from incidentdesk.accounts.models import Role, User
-from incidentdesk.accounts.permissions import Perm, can_see, require
+from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.checks import check_text
 from incidentdesk.core.csv_export import csv_text
 from incidentdesk.core.errors import NotFound, ValidationError
@@ -22,6 +22,7 @@ from incidentdesk.core.moments import check_day
 from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import ActionItem, ActionPhase, ActionStatus, EntryKind
+from incidentdesk.incidents.permissions import can_see
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit
 from incidentdesk.postmortems.models import Feedback, Postmortem, ReviewDigest, WentWell

@@ -1,6 +1,6 @@
 """Who may see a restricted incident: inviting people in and withdrawing the invitation.
 
-The rule itself is `Incident.objects.visible_to(user)` and `accounts.permissions.can_see`;
+The rule itself is `Incident.objects.visible_to(user)` and `incidents.permissions.can_see`;
 these services change who takes part."""
 
 from collections.abc import Mapping
@@ -9,10 +9,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from incidentdesk.accounts.permissions import Perm, can_see, require
+from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import InvalidTransition, NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import EntryKind, Incident, IncidentStatus, Invitation
+from incidentdesk.incidents.permissions import can_see
 from incidentdesk.incidents.services.timeline import record_entry
 
 
