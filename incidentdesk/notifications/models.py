@@ -5,13 +5,10 @@ Delivery per recipient (unique delivery key, so fanning out twice adds nothing) 
 them with retries and backoff. A worker killed at any moment loses nothing: undelivered rows
 stay in the database and a periodic sweep picks them up again."""
 
-from typing import TYPE_CHECKING
-
 from django.db import models
 from django.utils import timezone
 
-if TYPE_CHECKING:
-    from incidentdesk.notifications.registry import Standing
+from incidentdesk.notifications.recipients import Standing
 
 
 class OutboxEvent(models.Model):
@@ -67,7 +64,7 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     # Not stored: set on a claimed batch just before sending (what its audience says now).
-    standing: "Standing"
+    standing: Standing
 
     class Meta:
         ordering = ["id"]

@@ -17,8 +17,10 @@ Channel kinds (email, webhook; chat and others later) register here too: each is
 sends a batch of deliveries (see `channels.Channel`)."""
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
+
+# Audiences build their answers from these (registry.Recipient, registry.Standing).
+from incidentdesk.notifications.recipients import Recipient, Standing
 
 if TYPE_CHECKING:
     from incidentdesk.notifications.channels.base import Channel
@@ -26,26 +28,6 @@ if TYPE_CHECKING:
 
 When = Literal["emit", "fan_out", "send"]
 Render = Callable[[dict], dict]
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Someone an audience says should hear an event: the channel kind their messages go by,
-    the address that kind sends to, and the audience's own reference to them."""
-
-    kind: str
-    address: str
-    reference: str = ""
-
-
-@dataclass(frozen=True)
-class Standing:
-    """What an audience says about one of its recipients when a message is about to go.
-    `skip` (a reason) stops it; the rest is carried in the message."""
-
-    skip: str = ""
-    unsubscribe_url: str = ""
-    signing_secret: str = ""
 
 
 class Audience(Protocol):
