@@ -10,3 +10,6 @@ class IncidentsConfig(AppConfig):
         from incidentdesk.incidents import notices
 
         notices.register()
+
+        # The incident page's own panels (facts, command box, timeline, times, roles, actions).
+        from incidentdesk.incidents import page  # noqa: F401

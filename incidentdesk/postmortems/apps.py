@@ -10,3 +10,6 @@ class PostmortemsConfig(AppConfig):
         from incidentdesk.postmortems import notices
 
         notices.register()
+
+        # The "Postmortem" panel of the incident page.
+        from incidentdesk.postmortems import incident_panel  # noqa: F401

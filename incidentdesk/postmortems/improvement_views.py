@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.web import web_errors
-from incidentdesk.incidents.views.detail import load_incident
+from incidentdesk.incidents.page import load_incident
 from incidentdesk.postmortems import services
 from incidentdesk.postmortems.feedback import feedback_give
 from incidentdesk.postmortems.followups import followup_create

@@ -21,7 +21,7 @@ from incidentdesk.incidents.models import (
     Incident,
     IncidentStatus,
 )
-from incidentdesk.incidents.views.detail import load_incident
+from incidentdesk.incidents.page import load_incident
 from incidentdesk.postmortems import present, selectors, services
 from incidentdesk.postmortems.feedback import feedback_of, may_give_feedback
 from incidentdesk.postmortems.meetings import meeting_of

@@ -10,3 +10,6 @@ class StatuspageConfig(AppConfig):
         from incidentdesk.statuspage import notices
 
         notices.register()
+
+        # The "Status page" panel of the incident page.
+        from incidentdesk.statuspage import incident_panel  # noqa: F401

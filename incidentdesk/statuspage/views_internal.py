@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from incidentdesk.core.errors import IncidentDeskError, NotFound
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.core.web import add_service_error, parsed, web_errors
+from incidentdesk.core.web import form_failed, parsed, web_errors
 from incidentdesk.incidents.models import Component, Incident
-from incidentdesk.incidents.views.detail import load_incident, render_detail
+from incidentdesk.incidents.page import load_incident, render_incident_page
 from incidentdesk.statuspage import services
 from incidentdesk.statuspage.forms import (
     BannerForm,
@@ -27,45 +27,31 @@ from incidentdesk.statuspage.models import (
     PageSettings,
     PublicIncident,
 )
-from incidentdesk.statuspage.selectors import page_status
 from incidentdesk.statuspage.render_failures import failing_documents
+from incidentdesk.statuspage.selectors import page_status
 
 WEB = ActionSource.WEB
-# Errors about who or what, rather than about a field: answered by web_errors as a page.
-NOT_FIELD_ERRORS = (401, 403, 404)
 
 
-def statuspage_panel(incident: Incident) -> dict:
-    """What the incident page's "Status page" panel shows: the publication (if any) and the
-    forms to publish, update and resolve it. The incident page's context includes this."""
-    publication = PublicIncident.objects.filter(incident=incident).with_details().first()
-    panel = {"publication": publication}
-    if publication is None:
-        panel["publish_form"] = PublishForm()
-    elif not publication.is_resolved:
-        panel["public_update_form"] = PublicUpdateForm(initial={"status": publication.status})
-        panel["resolve_form"] = ResolveForm()
-    return panel
-
-
-def _add_error(form, exc: IncidentDeskError) -> None:
-    """Like add_service_error, with `components.<id>` mapped to that component's select."""
+def _on_form(form, exc: IncidentDeskError) -> IncidentDeskError:
+    """`exc` with a `components.<id>` field named as that component's select on `form`."""
     if exc.field and exc.field.startswith("components."):
         name = "component_" + exc.field.removeprefix("components.")
         if name in form.fields:
-            exc = type(exc)(exc.message, field=name)
-    add_service_error(form, exc)
+            return type(exc)(exc.message, field=name)
+    return exc
 
 
 def _panel_failed(request, incident, form_key: str, form, exc: IncidentDeskError):
-    """The incident page again, the failed form bound with its errors next to the fields."""
-
-    if exc.status_code in NOT_FIELD_ERRORS:
-        raise exc
-    _add_error(form, exc)
-    # render_detail builds the status page panel with the page; only the bound form is new.
-    return render_detail(
-        request, incident, status=422, **{form_key: form}, statuspage_open=form_key
+    """The incident page again, the failed form bound with its errors next to the fields (the
+    status page panel is built with the page; only the bound form is new)."""
+    return form_failed(
+        request,
+        _on_form(form, exc),
+        form,
+        lambda: render_incident_page(
+            request, incident, status=422, **{form_key: form}, statuspage_open=form_key
+        ),
     )
 
 
@@ -220,10 +206,9 @@ def maintenance_create(request):
             notify_subscribers=data["notify_subscribers"],
         )
     except IncidentDeskError as exc:
-        if exc.status_code in NOT_FIELD_ERRORS:
-            raise
-        add_service_error(form, exc)
-        return _overview(request, 422, maintenance_form=form)
+        return form_failed(
+            request, exc, form, lambda: _overview(request, 422, maintenance_form=form)
+        )
     return _back_to_overview(request, f"Maintenance scheduled: {data['name']}.", "maintenance")
 
 
@@ -256,10 +241,7 @@ def banner(request):
             message=data["message"],
         )
     except IncidentDeskError as exc:
-        if exc.status_code in NOT_FIELD_ERRORS:
-            raise
-        add_service_error(form, exc)
-        return _overview(request, 422, banner_form=form)
+        return form_failed(request, exc, form, lambda: _overview(request, 422, banner_form=form))
     return _back_to_overview(
         request, "Banner shown." if data["active"] else "Banner hidden.", "banner"
     )
