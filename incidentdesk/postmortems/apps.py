@@ -11,5 +11,5 @@ class PostmortemsConfig(AppConfig):
 
         notices.register()
 
-        # The "Postmortem" panel of the incident page.
-        from incidentdesk.postmortems import incident_panel  # noqa: F401
+        # Closing an incident needs its postmortem published, or a waiver.
+        from incidentdesk.postmortems import incident_hooks  # noqa: F401

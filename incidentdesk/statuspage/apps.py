@@ -11,5 +11,6 @@ class StatuspageConfig(AppConfig):
 
         notices.register()
 
-        # The "Status page" panel of the incident page.
-        from incidentdesk.statuspage import incident_panel  # noqa: F401
+        # Resolving an incident resolves its open publication; a component change re-renders
+        # the public documents.
+        from incidentdesk.statuspage import incident_hooks  # noqa: F401

@@ -8,9 +8,9 @@ from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.ids import new_public_id
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import refuse_unsafe_characters
+from incidentdesk.incidents import hooks
 from incidentdesk.incidents.models import Component, Severity
 from incidentdesk.incidents.rules import SeverityName, match_severity
-from incidentdesk.statuspage.render import refresh_after_commit
 
 
 def _named(level: Severity) -> SeverityName:
@@ -167,5 +167,6 @@ def component_save(
         except IntegrityError:
             # Someone saved the same name between our check and this insert.
             raise ValidationError(f"{name!r} already exists", field="name") from None
-        refresh_after_commit()
+        for hook in hooks.after_catalog_change:  # the status page re-renders after commit
+            hook()
     return target

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, has_perm, require
 from incidentdesk.core import checks
-from incidentdesk.core.errors import InvalidTransition, PermissionDenied, ValidationError
+from incidentdesk.core.errors import PermissionDenied, ValidationError
 from incidentdesk.core.moments import check_day, check_moment
 from incidentdesk.core.reporting import reporting_zone
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.incidents import rules, selectors
+from incidentdesk.incidents import hooks, rules, selectors
 from incidentdesk.incidents.models import (
     DeskSeat,
     EntryKind,
@@ -29,31 +29,11 @@ from incidentdesk.incidents.services.desk import desk_tell_change
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit
 
-# What the status page says when an incident is resolved without a closing message.
+# What the status page says when an incident is resolved without a closing message (the status
+# page's after_resolve hook publishes it; the resolve form shows it).
 PUBLIC_RESOLVE_MESSAGE = "This incident has been resolved."
 RESUME_REMINDER = "resume_reminder"
 ON_HOLD = (IncidentStatus.BLOCKED, IncidentStatus.CLOSED_BLOCKED)
-
-
-def _check_postmortem_for_close(incident: Incident, reason: str) -> None:
-    """Closing needs the postmortem published, or a waiver where the severity allows one."""
-    from incidentdesk.postmortems.models import Postmortem, PostmortemStatus
-
-    published = Postmortem.objects.filter(
-        incident=incident, status=PostmortemStatus.PUBLISHED
-    ).exists()
-    if published:
-        incident.postmortem_waiver_reason = ""
-        return
-    if incident.severity.postmortem_required:
-        raise InvalidTransition(
-            f"a {incident.severity.name} incident needs its postmortem published before "
-            "it can be closed",
-            field="status",
-        )
-    incident.postmortem_waiver_reason = reason or (
-        f"postmortem not required for {incident.severity.name} incidents"
-    )
 
 
 def _check_may_close_blocked(actor, incident: Incident) -> None:
@@ -86,13 +66,6 @@ def status_before_blocked(incident: Incident) -> str | None:
         .first()
     )
     return entry.data.get("from") if entry else None
-
-
-def open_publication(incident: Incident):
-    """The incident's publication on the status page when it is not resolved yet, else None."""
-    from incidentdesk.statuspage.models import PublicIncident
-
-    return PublicIncident.objects.unresolved().filter(incident=incident).first()
 
 
 def _body(event: str, current: str, target: str, reason: str, message: str, resume_on) -> str:
@@ -152,7 +125,8 @@ def incident_set_status(
         rules.check_resume_date(status, resume_on, timezone.localdate())
         if status == IncidentStatus.CLOSED:
             require(actor, Perm.INCIDENT_CLOSE)
-            _check_postmortem_for_close(incident, reason)
+            for check in hooks.before_close:  # the postmortem published, or a waiver
+                check(incident, reason)
         if status == IncidentStatus.CLOSED_BLOCKED:
             _check_may_close_blocked(actor, incident)
         now = timezone.now()
@@ -178,16 +152,15 @@ def incident_set_status(
             data=data,
             pinned=status in (IncidentStatus.RESOLVED,),
         )
-        publication = open_publication(incident) if status == IncidentStatus.RESOLVED else None
-        if publication is not None and resolve_publicly:
-            from incidentdesk.statuspage.services import publication_resolve
-
-            publication_resolve(
-                actor=actor,
-                source=source,
-                public_incident=publication,
-                message=message or PUBLIC_RESOLVE_MESSAGE,
-            )
+        if status == IncidentStatus.RESOLVED:
+            for hook in hooks.after_resolve:  # the open publication is resolved too
+                hook(
+                    actor=actor,
+                    source=source,
+                    incident=incident,
+                    message=message,
+                    publicly=resolve_publicly,
+                )
         label = IncidentStatus(status).label.lower()
         line = f"Status: {current} → {status}" + (f" ({reason})" if reason else "")
         desk_tell_change(incident=incident, actor=actor, what=f"is {label}", lines=[line])
