@@ -64,9 +64,9 @@ def _fresh_process_state(request):
 
     FirstRunMiddleware.has_users = False
     if is_transactional(request):
-        from incidentdesk.statuspage import public_views
+        from incidentdesk.statuspage import public_site
 
-        public_views.cache.reset()
+        public_site.cache.reset()
 
 
 @pytest.fixture

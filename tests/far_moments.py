@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from incidentdesk.incidents.models import Incident
-from incidentdesk.statuspage import public_views
+from incidentdesk.statuspage import public_site
 from incidentdesk.statuspage.models import PublicIncident
 from incidentdesk.statuspage.public_site import refresh_or_raise
 
@@ -44,7 +44,7 @@ def in_each_zone(request, settings) -> str:
 def assert_site_renders(user) -> None:
     """Every public document renders, is served, and so are the status page overview and
     every incident's page for `user`."""
-    public_views.cache.reset()
+    public_site.cache.reset()
     stored = refresh_or_raise()
     assert not stored.failures, stored.failures
     public = Client()
@@ -57,4 +57,4 @@ def assert_site_renders(user) -> None:
     for incident in Incident.objects.all():
         page = reverse("incident_detail", args=[incident.reference])
         assert inside.get(page).status_code == 200, page
-    public_views.cache.reset()
+    public_site.cache.reset()

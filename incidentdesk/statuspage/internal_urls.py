@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from incidentdesk.statuspage import views_internal as views
+from incidentdesk.statuspage.views import team as views
 
 urlpatterns = [
     path("", views.overview, name="statuspage_overview"),

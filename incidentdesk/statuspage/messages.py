@@ -14,7 +14,7 @@ from incidentdesk.statuspage.serializers import component_json, incident_json, i
 
 
 def webhook_documentation_url() -> str:
-    """The public page describing webhook bodies, headers and signatures (views_docs)."""
+    """The public page describing webhook bodies, headers and signatures (views/docs.py)."""
     return f"{settings.BASE_URL}{reverse('webhook_documentation')}"
 
 

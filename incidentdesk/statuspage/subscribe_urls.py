@@ -3,11 +3,11 @@ webhook subscribers are pointed to."""
 
 from django.urls import path
 
-from incidentdesk.statuspage import views_docs
-from incidentdesk.statuspage import views_subscribe as views
+from incidentdesk.statuspage.views import docs
+from incidentdesk.statuspage.views import subscribe as views
 
 urlpatterns = [
-    path("docs/webhooks", views_docs.webhook_documentation, name="webhook_documentation"),
+    path("docs/webhooks", docs.webhook_documentation, name="webhook_documentation"),
     path("subscribe", views.subscribe, name="status_subscribe"),
     path("subscribe/confirm/<str:token>", views.confirm, name="status_subscribe_confirm"),
     path("unsubscribe/<str:token>", views.unsubscribe, name="status_unsubscribe"),

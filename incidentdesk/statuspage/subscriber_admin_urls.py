@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from incidentdesk.statuspage import views_subscribers as views
+from incidentdesk.statuspage.views import subscribers as views
 
 urlpatterns = [
     path("subscribers", views.subscriber_list, name="notification_subscribers"),

@@ -5,7 +5,7 @@ Included last by config/urls.py, so internal pages (the dashboard, /incidents, a
 
 from django.urls import path, re_path
 
-from incidentdesk.statuspage.public_views import public_document
+from incidentdesk.statuspage.views.public import public_document
 
 V2_FILES = (
     r"summary|status|components|incidents|incidents/unresolved"

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from incidentdesk.statuspage import public_views
+from incidentdesk.statuspage import public_site
 from tests.processes import free_port, incidentdesk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -105,7 +105,7 @@ def served(request, tmp_path):
 
 @pytest.fixture(params=["incidentdesk serve", "django view"])
 def status_site(request):
-    public_views.cache.reset()  # this process's documents belong to earlier tests' data
+    public_site.cache.reset()  # this process's documents belong to earlier tests' data
     if request.param == "incidentdesk serve":
         return request.getfixturevalue("served")
     request.getfixturevalue("manager")  # an account, as on any installed desk

@@ -19,7 +19,7 @@ from incidentdesk.incidents.services import (
     role_assign,
 )
 from incidentdesk.notifications.models import OutboxEvent
-from incidentdesk.statuspage import public_views
+from incidentdesk.statuspage import public_site
 from incidentdesk.statuspage.models import PublicDocument
 from incidentdesk.statuspage.public_site import refresh_or_raise
 from incidentdesk.statuspage.services import publication_create
@@ -31,7 +31,7 @@ WEB = ActionSource.WEB
 @pytest.fixture
 def published(declare, responder, django_capture_on_commit_callbacks):
     """A live incident published with its API component in a partial outage."""
-    public_views.cache.reset()
+    public_site.cache.reset()
     api = ComponentFactory(name="API")
     with django_capture_on_commit_callbacks(execute=True):
         incident = declare()

@@ -6,8 +6,9 @@ import xml.etree.ElementTree as ET
 from django.test import Client
 
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.statuspage import public_views, services
+from incidentdesk.statuspage import services
 from incidentdesk.statuspage.public_site import refresh_or_raise
+from incidentdesk.statuspage.views.public import serve_public_documents
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 WEB = ActionSource.WEB
@@ -83,7 +84,7 @@ def test_the_fast_path_hands_a_narrowed_feed_to_django(page):
         start_response("200 OK", [])
         return [b""]
 
-    app = public_views.serve_public_documents(django)
+    app = serve_public_documents(django)
     environ = {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": "/history.rss",

@@ -7,7 +7,7 @@ from itertools import permutations
 
 import pytest
 
-from incidentdesk.statuspage import public_views, rules, services
+from incidentdesk.statuspage import public_site, rules, services
 from incidentdesk.statuspage.models import PublicDocument
 from incidentdesk.statuspage.public_site import refresh_or_raise
 from tests.factories import ComponentFactory
@@ -24,9 +24,9 @@ LEAST_TO_MOST_SEVERE = [
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    public_views.cache.reset()
+    public_site.cache.reset()
     yield
-    public_views.cache.reset()
+    public_site.cache.reset()
 
 
 def stored_json(path: str) -> dict:

@@ -14,7 +14,7 @@ from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import unsafe_character
 from incidentdesk.incidents.services import incident_declare
-from incidentdesk.statuspage import public_views, services
+from incidentdesk.statuspage import public_site, services
 from incidentdesk.statuspage.models import PublicDocument, PublicIncident, PublicUpdate
 from incidentdesk.statuspage.public_site import refresh_or_raise
 from tests.factories import ComponentFactory
@@ -37,11 +37,11 @@ FAST = settings(
 
 @pytest.fixture
 def setup(manager):
-    public_views.cache.reset()
+    public_site.cache.reset()
     ComponentFactory(name="API")
     refresh_or_raise()
     yield manager
-    public_views.cache.reset()
+    public_site.cache.reset()
 
 
 def committed(write):

@@ -12,7 +12,7 @@ from incidentdesk.incidents.services.catalog import severity_save
 from incidentdesk.incidents.services.roles import role_assign
 from incidentdesk.incidents.services.timeline import timeline_entry_add
 from incidentdesk.notifications.models import OutboxEvent
-from incidentdesk.statuspage import public_views, services
+from incidentdesk.statuspage import public_site, services
 from incidentdesk.statuspage.models import PublicDocument
 from incidentdesk.statuspage.public_site import refresh_or_raise
 from tests.factories import ComponentFactory
@@ -71,7 +71,7 @@ def leaky_incident(admin, make_user):
 
 @pytest.fixture
 def published(leaky_incident, admin, django_capture_on_commit_callbacks):
-    public_views.cache.reset()
+    public_site.cache.reset()
     with django_capture_on_commit_callbacks(execute=True):
         pi = services.publication_create(
             actor=admin,
@@ -93,7 +93,7 @@ def published(leaky_incident, admin, django_capture_on_commit_callbacks):
         )
     refresh_or_raise()
     yield pi
-    public_views.cache.reset()
+    public_site.cache.reset()
 
 
 def test_the_incident_really_carries_the_canary_internally(leaky_incident):

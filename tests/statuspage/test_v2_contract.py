@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from incidentdesk.statuspage import public_views
+from incidentdesk.statuspage import public_site
 from incidentdesk.statuspage.public_site import refresh_or_raise
 from tests.statuspage.schemas.sample import SCHEMA_FOR, contract_errors
 
@@ -24,7 +24,7 @@ def test_every_v2_endpoint_matches_its_documented_schema(client, page, path):
 
 @pytest.mark.parametrize("path", sorted(SCHEMA_FOR))
 def test_every_v2_endpoint_matches_its_schema_on_an_empty_page(client, db, path):
-    public_views.cache.reset()
+    public_site.cache.reset()
     refresh_or_raise()
     assert contract_errors(path, fetch(client, path)) == []
 

@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.statuspage import public_views, services
+from incidentdesk.statuspage import public_site, services
 from incidentdesk.statuspage.models import PublicDocument
 from incidentdesk.statuspage.public_site import refresh_or_raise
+from incidentdesk.statuspage.views.public import serve_public_documents
 from tests.statuspage.schemas.sample import build_page
 
 WEB = ActionSource.WEB
@@ -26,9 +27,9 @@ WEB = ActionSource.WEB
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    public_views.cache.reset()
+    public_site.cache.reset()
     yield
-    public_views.cache.reset()
+    public_site.cache.reset()
 
 
 @pytest.fixture
@@ -150,7 +151,7 @@ def test_the_last_documents_are_served_when_the_database_check_fails(anonymous, 
         raise DatabaseError("server closed the connection")
 
     monkeypatch.setattr(store, "latest_version", down)
-    public_views.cache.checked_at = float("-inf")
+    public_site.cache.checked_at = float("-inf")
     response = anonymous.get("/api/v2/status.json")
     assert response.status_code == 200
 
@@ -164,7 +165,7 @@ def passed_on(environ, start_response):
 
 def wsgi_call(path, method="GET", **headers):
     """(status line, headers, body) from the WSGI wrapper `incidentdesk serve` runs."""
-    app = public_views.serve_public_documents(passed_on)
+    app = serve_public_documents(passed_on)
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
@@ -411,7 +412,7 @@ def test_last_modified_is_when_the_document_was_rendered(fetch):
 def test_last_modified_stays_while_the_document_is_unchanged(anonymous, page):
     an_hour_ago = timezone.now() - timedelta(hours=1)
     PublicDocument.objects.update(rendered_at=an_hour_ago)
-    public_views.cache.reset()
+    public_site.cache.reset()
     refresh_or_raise()  # nothing changed: nothing is stored again
     assert anonymous.get("/api/v2/status.json")["Last-Modified"] == http_date(
         an_hour_ago.timestamp()
@@ -421,7 +422,7 @@ def test_last_modified_stays_while_the_document_is_unchanged(anonymous, page):
 def test_if_modified_since_is_honoured(fetch):
     path = "/api/v2/summary.json"
     PublicDocument.objects.update(rendered_at=timezone.now() - timedelta(hours=1))
-    public_views.cache.reset()
+    public_site.cache.reset()
     last_modified = fetch("GET", path).headers["last-modified"]
     stored = PublicDocument.objects.get(path=path)
     earlier = http_date(stored.rendered_at.timestamp() - 60)
