@@ -43,15 +43,15 @@ class RssFeed(_Stable, feedgenerator.Rss201rev2Feed):
     pass
 
 
-def _entry_id(pi: PublicIncident) -> str:
+def _entry_id(publication: PublicIncident) -> str:
     host = urlsplit(settings.BASE_URL).hostname or "localhost"
-    kind = "Maintenance" if pi.is_maintenance else "Incident"
-    return f"tag:{host},2005:{kind}/{pi.public_id}"
+    kind = "Maintenance" if publication.is_maintenance else "Incident"
+    return f"tag:{host},2005:{kind}/{publication.public_id}"
 
 
-def _content(pi: PublicIncident) -> str:
+def _content(publication: PublicIncident) -> str:
     parts = []
-    for update in pi.updates.all():  # prefetched newest first
+    for update in publication.updates.all():  # prefetched newest first
         when = timezone.localtime(update.display_at).strftime("%b %d, %H:%M %Z")
         parts.append(
             f"<p><small>{escape(when)}</small><br><strong>{escape(update.get_status_display())}"
@@ -80,15 +80,15 @@ def _build(
         language="en",
     )
     feed.stable_date = page.updated_at
-    for pi in publications:
+    for publication in publications:
         feed.add_item(
-            title=safe_text(pi.name),
-            link=f"{settings.BASE_URL}/incidents/{pi.public_id}",
-            description=safe_text(_content(pi)),
-            unique_id=_entry_id(pi),
+            title=safe_text(publication.name),
+            link=f"{settings.BASE_URL}/incidents/{publication.public_id}",
+            description=safe_text(_content(publication)),
+            unique_id=_entry_id(publication),
             unique_id_is_permalink=False,
-            pubdate=pi.created_at,
-            updateddate=pi.updated_at,
+            pubdate=publication.created_at,
+            updateddate=publication.updated_at,
         )
     return feed.writeString("utf-8").encode()
 

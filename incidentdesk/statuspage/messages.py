@@ -37,12 +37,12 @@ def _page_status(page: PageSettings) -> dict:
     }
 
 
-def incident_payload(pi: PublicIncident, update: PublicUpdate) -> dict:
+def incident_payload(published: PublicIncident, update: PublicUpdate) -> dict:
     """The data of an event about a publication and one of its updates."""
     page = PageSettings.load()
     incident = incident_json(
         PublicIncident.objects.prefetch_related("updates", "affected__component__group").get(
-            pk=pi.pk
+            pk=published.pk
         ),
         page,
     )
@@ -50,7 +50,7 @@ def incident_payload(pi: PublicIncident, update: PublicUpdate) -> dict:
         "meta": _meta(),
         "page": _page_status(page),
         "incident": incident,
-        "publication": pi.pk,
+        "publication": published.pk,
         "update": update.pk,
     }
 

@@ -113,14 +113,19 @@ def _add_to_days(component, status, start, end, public_incident) -> None:
         row.save()
 
 
-def _apply_components(pi: PublicIncident, wanted: dict[Component, str], at) -> list[dict]:
+# `published` below: an incident's publication or a maintenance (both PublicIncident rows).
+
+
+def _apply_components(published: PublicIncident, wanted: dict[Component, str], at) -> list[dict]:
     """Set the affected components' statuses; return Statuspage's `affected_components`."""
     changes = []
     for component, status in wanted.items():
         AffectedComponent.objects.update_or_create(
-            public_incident=pi, component=component, defaults={"status": status}
+            public_incident=published, component=component, defaults={"status": status}
         )
-        moved = component_status_set(component=component, status=status, at=at, public_incident=pi)
+        moved = component_status_set(
+            component=component, status=status, at=at, public_incident=published
+        )
         old = moved[0] if moved else status
         changes.append(
             {
@@ -134,10 +139,10 @@ def _apply_components(pi: PublicIncident, wanted: dict[Component, str], at) -> l
 
 
 def _post_update(
-    *, actor, source, pi: PublicIncident, status, message, changes, notify, at
+    *, actor, source, published: PublicIncident, status, message, changes, notify, at
 ) -> PublicUpdate:
     update = PublicUpdate.objects.create(
-        public_incident=pi,
+        public_incident=published,
         status=status,
         body=message,
         affected_components=changes,
@@ -146,39 +151,43 @@ def _post_update(
         created_at=at,
         display_at=at,
     )
-    pi.last_update_at = at
-    pi.updated_at = at
-    pi.save()
-    if pi.incident is not None:
+    published.last_update_at = at
+    published.updated_at = at
+    published.save()
+    if published.incident is not None:
         entry = record_entry(
-            incident=pi.incident,
+            incident=published.incident,
             kind=EntryKind.PUBLIC_UPDATE,
             body=f"Published ({status}): {message}",
             actor=actor,
             source=source,
-            data={"public_incident": pi.public_id, "update": update.public_id, "status": status},
+            data={
+                "public_incident": published.public_id,
+                "update": update.public_id,
+                "status": status,
+            },
         )
         entry.visibility = Visibility.PUBLIC
         entry.save(update_fields=["visibility"])
-    if notify and pi.notify_subscribers:
+    if notify and published.notify_subscribers:
         emit(
             topic="incident.updated",
-            payload=incident_payload(pi, update),
+            payload=incident_payload(published, update),
             to_subscribers=True,
-            component_ids=[a.component_id for a in pi.affected.all()],
+            component_ids=[a.component_id for a in published.affected.all()],
         )
     refresh_after_commit()
     return update
 
 
-def _set_status_times(pi: PublicIncident, status: str, at) -> None:
-    pi.status = status
-    if status == "monitoring" and pi.monitoring_at is None:
-        pi.monitoring_at = at
+def _set_status_times(published: PublicIncident, status: str, at) -> None:
+    published.status = status
+    if status == "monitoring" and published.monitoring_at is None:
+        published.monitoring_at = at
     if status in ("resolved", "completed"):
-        pi.resolved_at = at
+        published.resolved_at = at
     elif status not in ("postmortem",):
-        pi.resolved_at = None
+        published.resolved_at = None
 
 
 def publication_create(
@@ -223,7 +232,7 @@ def publication_create(
         raise ValidationError("give 5 to 1440 minutes", field="remind_interval_minutes")
     now = timezone.now()
     with transaction.atomic():
-        pi = PublicIncident.objects.create(
+        publication = PublicIncident.objects.create(
             incident=incident,
             name=name,
             status=status,
@@ -238,19 +247,19 @@ def publication_create(
             created_at=now,
             started_at=incident.started_at or incident.detected_at or now,
         )
-        _set_status_times(pi, status, now)
-        changes = _apply_components(pi, wanted, now)
+        _set_status_times(publication, status, now)
+        changes = _apply_components(publication, wanted, now)
         _post_update(
             actor=actor,
             source=source,
-            pi=pi,
+            published=publication,
             status=status,
             message=message,
             changes=changes,
             notify=notify_subscribers,
             at=now,
         )
-    return pi
+    return publication
 
 
 def publication_update(
@@ -269,8 +278,8 @@ def publication_update(
     """Post an update to a published incident: a message, optionally a new public status,
     component statuses, impact or workaround. Resolving goes through `publication_resolve`."""
     require(actor, Perm.STATUSPAGE_PUBLISH)
-    pi = public_incident
-    if pi.is_maintenance:
+    publication = public_incident
+    if publication.is_maintenance:
         raise InvalidTransition(
             "use the maintenance update for scheduled maintenance", field="status"
         )
@@ -282,25 +291,27 @@ def publication_update(
     now = timezone.now()
     with transaction.atomic():
         # Decide on the row as it is now, not as the caller last saw it.
-        pi = PublicIncident.objects.select_for_update().get(pk=pi.pk)
-        status = status or pi.status
-        if pi.is_resolved and status != "postmortem":
+        publication = PublicIncident.objects.select_for_update().get(pk=publication.pk)
+        status = status or publication.status
+        if publication.is_resolved and status != "postmortem":
             raise InvalidTransition("this publication is resolved", field="status")
         if workaround is not None:
-            pi.workaround = check_text(workaround, field="workaround", max_length=MESSAGE_MAX)
+            publication.workaround = check_text(
+                workaround, field="workaround", max_length=MESSAGE_MAX
+            )
         if workaround_url is not None:
-            pi.workaround_url = check_link_url(workaround_url, "workaround_url")
+            publication.workaround_url = check_link_url(workaround_url, "workaround_url")
         if impact is not None:
-            pi.impact_override = impact
-        _set_status_times(pi, status, now)
-        changes = _apply_components(pi, wanted, now)
-        pi.impact = rules.worse_impact(
-            pi.impact, rules.derive_impact(a.status for a in pi.affected.all())
+            publication.impact_override = impact
+        _set_status_times(publication, status, now)
+        changes = _apply_components(publication, wanted, now)
+        publication.impact = rules.worse_impact(
+            publication.impact, rules.derive_impact(a.status for a in publication.affected.all())
         )
         return _post_update(
             actor=actor,
             source=source,
-            pi=pi,
+            published=publication,
             status=status,
             message=message,
             changes=changes,
@@ -367,7 +378,7 @@ def maintenance_schedule(
     targets = [component_by_key(c) for c in (components or [])]
     now = timezone.now()
     with transaction.atomic():
-        pi = PublicIncident.objects.create(
+        maintenance = PublicIncident.objects.create(
             is_maintenance=True,
             name=name,
             status="scheduled",
@@ -384,19 +395,19 @@ def maintenance_schedule(
         )
         for component in targets:
             AffectedComponent.objects.create(
-                public_incident=pi, component=component, status="under_maintenance"
+                public_incident=maintenance, component=component, status="under_maintenance"
             )
         _post_update(
             actor=actor,
             source=source,
-            pi=pi,
+            published=maintenance,
             status="scheduled",
             message=message,
             changes=[],
             notify=notify_subscribers,
             at=now,
         )
-    return pi
+    return maintenance
 
 
 def maintenance_update(
@@ -417,8 +428,8 @@ def maintenance_update(
     message = check_text(message, field="message", max_length=MESSAGE_MAX, required=True)
     now = timezone.now()
     with transaction.atomic():
-        pi = PublicIncident.objects.select_for_update().get(pk=maintenance.pk)
-        current = pi.status
+        maintenance = PublicIncident.objects.select_for_update().get(pk=maintenance.pk)
+        current = maintenance.status
         order = MAINTENANCE_STATUSES.index
         if order(status) <= order(current):
             raise InvalidTransition(
@@ -426,16 +437,16 @@ def maintenance_update(
                 + " → ".join(MAINTENANCE_STATUSES),
                 field="status",
             )
-        _set_status_times(pi, status, now)
+        _set_status_times(maintenance, status, now)
         target = {"in_progress": "under_maintenance", "completed": "operational"}.get(status)
         changes = []
         if target:
-            wanted = {a.component: target for a in pi.affected.select_related("component")}
-            changes = _apply_components(pi, wanted, now)
+            wanted = {a.component: target for a in maintenance.affected.select_related("component")}
+            changes = _apply_components(maintenance, wanted, now)
         return _post_update(
             actor=actor,
             source=source,
-            pi=pi,
+            published=maintenance,
             status=status,
             message=message,
             changes=changes,
@@ -466,14 +477,18 @@ def postmortem_publish_public(
     require_or_system(actor, source, Perm.POSTMORTEM_PUBLISH)
     body = check_text(body, field="postmortem_body", max_length=50_000, required=True)
     with transaction.atomic():
-        pi = PublicIncident.objects.select_for_update().get(pk=public_incident.pk)
+        publication = PublicIncident.objects.select_for_update().get(pk=public_incident.pk)
         now = timezone.now()
-        pi.postmortem_body, pi.postmortem_published_at, pi.updated_at = body, now, now
-        if pi.status == "resolved":
-            pi.status = "postmortem"
-        pi.save()
+        publication.postmortem_body, publication.postmortem_published_at, publication.updated_at = (
+            body,
+            now,
+            now,
+        )
+        if publication.status == "resolved":
+            publication.status = "postmortem"
+        publication.save()
         refresh_after_commit()
-    return pi
+    return publication
 
 
 def banner_set(

@@ -27,12 +27,20 @@ def refresh_every_minute() -> None:
     refresh()
 
 
-def _next_step(pi: PublicIncident, now) -> tuple[str, str] | None:
+def _next_step(maintenance: PublicIncident, now) -> tuple[str, str] | None:
     """Where auto-transitioning maintenance should be now, if it is not there yet. Past its
     end (e.g. the workers were down through the window) it completes directly."""
-    if pi.scheduled_until and now >= pi.scheduled_until and pi.status != "completed":
+    if (
+        maintenance.scheduled_until
+        and now >= maintenance.scheduled_until
+        and maintenance.status != "completed"
+    ):
         return "completed", COMPLETED
-    if pi.scheduled_for and now >= pi.scheduled_for and pi.status == "scheduled":
+    if (
+        maintenance.scheduled_for
+        and now >= maintenance.scheduled_for
+        and maintenance.status == "scheduled"
+    ):
         return "in_progress", STARTED
     return None
 
@@ -55,17 +63,19 @@ def maintenance_transitions_run(*, now=None) -> int:
         try:
             with transaction.atomic():
                 # Locked and read again: two workers never post the same step twice.
-                pi = PublicIncident.objects.select_for_update().get(pk=pk)
-                step = _next_step(pi, now) if pi.scheduled_auto_transition else None
+                maintenance = PublicIncident.objects.select_for_update().get(pk=pk)
+                step = (
+                    _next_step(maintenance, now) if maintenance.scheduled_auto_transition else None
+                )
                 if step is None:
                     continue
                 maintenance_update(
                     actor=None,
                     source=ActionSource.SYSTEM,
-                    maintenance=pi,
+                    maintenance=maintenance,
                     status=step[0],
                     message=step[1],
-                    notify=pi.notify_subscribers,
+                    notify=maintenance.notify_subscribers,
                 )
                 steps += 1
         except IncidentDeskError as exc:  # one bad row must not stop the others
