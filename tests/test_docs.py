@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from incidentdesk.incidents.commands import SPECS
+from incidentdesk.incidents.commands import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -51,7 +51,7 @@ def test_every_api_endpoint_is_documented(client):
 
 def test_every_chat_command_is_documented():
     documented = _read("commands.md")
-    missing = [s.keyword for s in SPECS if f"`{s.keyword}" not in documented]
+    missing = [s.keyword for s in registry.specs() if f"`{s.keyword}" not in documented]
     assert not missing, f"commands missing from docs/commands.md: {missing}"
 
 

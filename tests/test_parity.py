@@ -7,22 +7,12 @@ import pytest
 from django.core.management import call_command
 
 from incidentdesk.accounts.models import Role
+from incidentdesk.incidents.commands import parse, registry
 from incidentdesk.incidents.models import TimelineEntry
 
-COMMANDS = [
-    "note Primary failed over to the replica",
-    "decision Roll back release 2026.11.3",
-    "sev critical",
-    "status identified",
-    "lead bob",
-    "scribe bob",
-    "assign bob",
-    "action Add an alert on replication lag",
-    "summary Writes fail since the failover",
-    "impact Checkout is unavailable",
-    "resolve Error rate back to normal",
-    "statuspage Checkout errors | We are investigating failed checkouts",
-]
+# Every registered command that gives an example (commands that need a particular setup, such
+# as `close` or `invite`, give none), so a new command is compared as soon as it registers.
+COMMANDS = [spec.example for spec in registry.specs() if spec.example]
 # Keys whose values are row ids or random public ids, which differ between the incidents.
 ID_KEYS = {"action_item", "public_incident", "update"}
 
@@ -76,3 +66,10 @@ def test_a_command_leaves_the_same_entry_through_web_api_and_cli(
         assert {e.source for e in new} == {source}
         shapes[source] = [_shape(e) for e in new]
     assert shapes["web"] == shapes["api"] == shapes["cli"]
+
+
+def test_each_example_runs_the_command_it_is_given_for():
+    assert COMMANDS, "no registered command gives an example: nothing would be compared"
+    for spec in registry.specs():
+        if spec.example:
+            assert parse(spec.example).keyword == spec.keyword

@@ -13,3 +13,6 @@ class IncidentsConfig(AppConfig):
 
         # The incident page's own panels (facts, command box, timeline, times, roles, actions).
         from incidentdesk.incidents import page  # noqa: F401
+
+        # The incidents' own commands of the command language register as it is imported.
+        from incidentdesk.incidents.services import commands  # noqa: F401

@@ -11,6 +11,6 @@ class StatuspageConfig(AppConfig):
 
         notices.register()
 
-        # Resolving an incident resolves its open publication; a component change re-renders
-        # the public documents.
-        from incidentdesk.statuspage import incident_hooks  # noqa: F401
+        # Resolving an incident resolves its open publication and a component change re-renders
+        # the public documents; `statuspage <message>` joins the command language.
+        from incidentdesk.statuspage import commands, incident_hooks  # noqa: F401

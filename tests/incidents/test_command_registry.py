@@ -1,0 +1,97 @@
+"""A domain adds a command by registering it: the parser, the help and every door take it
+without a central list being edited."""
+
+import pytest
+
+from incidentdesk.accounts.permissions import Perm
+from incidentdesk.core.errors import PermissionDenied
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.commands import (
+    CommandCall,
+    CommandResult,
+    CommandSpec,
+    help_text,
+    parse,
+    register,
+    registry,
+)
+from incidentdesk.incidents.models import EntryKind, TimelineEntry
+from incidentdesk.incidents.services import command_run, timeline_entry_add
+
+CHAT = ActionSource.CHAT
+
+
+def _checkin(call: CommandCall) -> CommandResult:
+    timeline_entry_add(
+        actor=call.actor,
+        source=call.source,
+        incident=call.incident,
+        kind=EntryKind.EVENT,
+        body=f"Checked in: {call.argument}",
+    )
+    return CommandResult(f"{call.actor.display_name} checked in.", call.incident)
+
+
+CHECKIN = CommandSpec(
+    "checkin",
+    "place",
+    True,
+    "say you are working on it, and from where",
+    _checkin,
+    Perm.TIMELINE_WRITE,
+    aliases=("here",),
+    order=135,
+)
+
+
+@pytest.fixture
+def checkin():
+    register(CHECKIN)
+    yield CHECKIN
+    registry.unregister("checkin")
+
+
+def test_a_registered_command_is_parsed_by_keyword_and_alias_in_any_case(checkin):
+    assert parse("CheckIn the office").keyword == "checkin"
+    assert parse("HERE home").argument == "home"
+
+
+def test_a_registered_command_takes_its_place_in_the_help(checkin):
+    lines = help_text().splitlines()
+    words = [line.split()[0] for line in lines[1:]]
+    assert words.index("note") < words.index("checkin") < words.index("statuspage")
+    assert "say you are working on it, and from where" in lines[words.index("checkin") + 1]
+
+
+def test_a_registered_command_runs_its_handler(checkin, declare, responder):
+    incident = declare(severity="major")
+    result = command_run(actor=responder, source=CHAT, incident=incident, text="checkin home")
+    assert result.reply == f"{responder.display_name} checked in."
+    entry = TimelineEntry.objects.filter(incident=incident, kind="event").last()
+    assert (entry.body, entry.source) == ("Checked in: home", "chat")
+
+
+def test_a_registered_permission_is_checked_before_the_handler_runs(checkin, declare, viewer):
+    incident = declare(severity="major")
+    before = TimelineEntry.objects.count()
+    with pytest.raises(PermissionDenied):
+        command_run(actor=viewer, source=CHAT, incident=incident, text="checkin home")
+    assert TimelineEntry.objects.count() == before
+
+
+def test_a_removed_command_is_unknown_again():
+    register(CHECKIN)
+    registry.unregister("checkin")
+    assert registry.find("checkin") is None and registry.find("here") is None
+    assert "checkin" not in help_text()
+
+
+@pytest.mark.parametrize("word", ["note", "commander", "?"])
+def test_a_word_another_command_answers_to_cannot_be_registered_again(word):
+    with pytest.raises(ValueError, match="is already the command"):
+        register(CommandSpec(word, "", False, "clash", _checkin, None))
+
+
+def test_the_statuspage_command_is_registered_by_the_status_page():
+    spec = registry.find("statuspage")
+    assert spec is not None and spec.handler.__module__ == "incidentdesk.statuspage.commands"
