@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
@@ -18,9 +19,7 @@ class FirstRunMiddleware:
 
     def __call__(self, request):
         if not FirstRunMiddleware.has_users and not request.path.startswith(_EXEMPT_PREFIXES):
-            from incidentdesk.accounts.models import User
-
-            if User.objects.exists():
+            if get_user_model()._default_manager.exists():
                 FirstRunMiddleware.has_users = True
             else:
                 return redirect("setup")

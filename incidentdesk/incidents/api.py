@@ -4,8 +4,8 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from incidentdesk.accounts.services import user_by_handle
-from incidentdesk.config.pagination import Page
 from incidentdesk.core.errors import NotFound
+from incidentdesk.core.pagination import Page
 from incidentdesk.core.schemas import Clean
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import refuse_unsafe_characters
