@@ -68,7 +68,7 @@ def test_the_demo_records_as_an_existing_admin(cli, admin):
 
 
 def test_the_demo_fills_the_public_status_page_without_internal_words(db):
-    from incidentdesk.incidents.demo import load_demo
+    from incidentdesk.config.demo import load_demo
     from incidentdesk.statuspage.models import PublicIncident
 
     load_demo()

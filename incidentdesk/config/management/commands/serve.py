@@ -73,7 +73,7 @@ class Command(CliCommand):
             sys.exit(code)
 
     def _load_demo(self):
-        from incidentdesk.incidents.demo import DemoRefused, load_demo
+        from incidentdesk.config.demo import DemoRefused, load_demo
 
         try:
             result = load_demo()

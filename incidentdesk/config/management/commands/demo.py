@@ -1,5 +1,5 @@
+from incidentdesk.config.demo import load_demo
 from incidentdesk.core.cli import Command as CliCommand
-from incidentdesk.incidents.demo import load_demo
 
 
 class Command(CliCommand):
