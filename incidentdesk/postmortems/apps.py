@@ -13,3 +13,6 @@ class PostmortemsConfig(AppConfig):
 
         # Closing an incident needs its postmortem published, or a waiver.
         from incidentdesk.postmortems import incident_hooks  # noqa: F401
+
+        # The "Postmortem" panel of the incident page.
+        from incidentdesk.postmortems import incident_panel  # noqa: F401
