@@ -11,8 +11,6 @@ class PostmortemsConfig(AppConfig):
 
         notices.register()
 
-        # Closing an incident needs its postmortem published, or a waiver.
-        from incidentdesk.postmortems import incident_hooks  # noqa: F401
-
-        # The "Postmortem" panel of the incident page.
-        from incidentdesk.postmortems import incident_panel  # noqa: F401
+        # Closing an incident needs its postmortem published, or a waiver; the "Postmortem"
+        # panel joins the incident page.
+        from incidentdesk.postmortems import incident_hooks, incident_panel  # noqa: F401

@@ -12,8 +12,6 @@ class StatuspageConfig(AppConfig):
         notices.register()
 
         # Resolving an incident resolves its open publication and a component change re-renders
-        # the public documents; `statuspage <message>` joins the command language.
-        from incidentdesk.statuspage import commands, incident_hooks  # noqa: F401
-
-        # The "Status page" panel of the incident page.
-        from incidentdesk.statuspage import incident_panel  # noqa: F401
+        # the public documents; `statuspage <message>` joins the command language; the "Status
+        # page" panel joins the incident page.
+        from incidentdesk.statuspage import commands, incident_hooks, incident_panel  # noqa: F401
