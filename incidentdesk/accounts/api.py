@@ -65,8 +65,8 @@ def create_token(request, payload: TokenIn):
         name=payload.name,
         scope=payload.scope,
     )
-    token.token = plain
-    return Status(201, token)
+    shown = TokenOut.model_validate(token).model_dump()
+    return Status(201, NewTokenOut(**shown, token=plain))
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut)

@@ -136,11 +136,11 @@ def _postmortem(people: dict[str, User], reference: str, source: ActionSource) -
     from incidentdesk.postmortems.review import went_well_add
 
     sam = people["sam"]
-    common = {"actor": sam, "source": source}
     incident = Incident.objects.get(reference=reference)
-    postmortem = postmortems.postmortem_start(**common, incident=incident)
+    postmortem = postmortems.postmortem_start(actor=sam, source=source, incident=incident)
     postmortems.postmortem_edit(
-        **common,
+        actor=sam,
+        source=source,
         postmortem=postmortem,
         sections={
             "summary": "For about an hour the public API answered a share of requests with "
@@ -172,7 +172,8 @@ def _postmortem(people: dict[str, User], reference: str, source: ActionSource) -
         "production first.",
     )
     followup_create(
-        **common,
+        actor=sam,
+        source=source,
         postmortem=postmortem,
         title="Enforce health checks in staging with two servers",
         owner=people["priya"],
@@ -180,12 +181,13 @@ def _postmortem(people: dict[str, User], reference: str, source: ActionSource) -
         priority="high",
     )
     went_well_add(
-        **common,
+        actor=sam,
+        source=source,
         postmortem=postmortem,
         text="The uptime check paged within ten minutes of the first errors.",
     )
     postmortems.postmortem_review(
-        **common, postmortem=postmortem, status="in_review", reviewers=["marco"]
+        actor=sam, source=source, postmortem=postmortem, status="in_review", reviewers=["marco"]
     )
 
 
@@ -275,12 +277,20 @@ class _Replay:
 
     def respond(self, story: Story, actor: User, incident: Incident) -> None:
         """Roles, timeline entries (back-dated) and action items."""
-        common = {"actor": actor, "source": self.source, "incident": incident}
+        source = self.source
         for role, username in story.roles:
-            services.role_assign(**common, role=role, user=self.people[username])
+            services.role_assign(
+                actor=actor,
+                source=source,
+                incident=incident,
+                role=role,
+                user=self.people[username],
+            )
         for minutes, kind, body in story.entries:
             services.timeline_entry_add(
-                **common,
+                actor=actor,
+                source=source,
+                incident=incident,
                 kind=kind,
                 body=body,
                 occurred_at=self.ago(minutes),
@@ -293,21 +303,27 @@ class _Replay:
                 action["due_date"] = timezone.localdate(self.now) + days
             if "owner" in action:
                 action["owner"] = self.people[action["owner"]]
-            services.action_item_create(**common, **action)
+            services.action_item_create(actor=actor, source=source, incident=incident, **action)
 
     def conclude(self, story: Story, actor: User, incident: Incident, times: dict) -> None:
         """The status it reached, its corrected times, and closing."""
-        common = {"source": self.source, "incident": incident}
+        source = self.source
         if story.status:
             services.incident_set_status(
-                **common, actor=actor, status=story.status, message=story.status_message
+                actor=actor,
+                source=source,
+                incident=incident,
+                status=story.status,
+                message=story.status_message,
             )
         if times:
             changes = {name: self.ago(minutes) for name, minutes in times.items()}
-            services.incident_update(**common, actor=actor, changes=changes)
+            services.incident_update(actor=actor, source=source, incident=incident, changes=changes)
         if story.close_by:
             closer = self.people[story.close_by]
-            services.incident_close(**common, actor=closer, reason=story.close_reason)
+            services.incident_close(
+                actor=closer, source=source, incident=incident, reason=story.close_reason
+            )
 
 
 HOUR, DAY = 60, 24 * 60

@@ -15,7 +15,7 @@ import sys
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.management.base import (
@@ -64,7 +64,7 @@ class Command(BaseCommand):
     as someone subclasses accounts.cli.Command, which adds `--as`)."""
 
     # System checks print warnings that would mix with a command's output; `serve` runs them.
-    requires_system_checks: Sequence[str] = []
+    requires_system_checks: list[str] | tuple[str, ...] | Literal["__all__"] = []
     # The option a command takes a service's field under, so an error about that field names
     # what the person typed: {"blocked_until": "--resume-on"}.
     field_options: Mapping[str, str] = {}
@@ -81,7 +81,7 @@ class Command(BaseCommand):
             return super().execute(*args, **options)
         except IncidentDeskError as exc:
             named = exc
-            if exc.field in self.field_options:
+            if exc.field and exc.field in self.field_options:
                 named = type(exc)(exc.message, field=self.field_options[exc.field])
             raise CommandError(named.detail, returncode=EXIT_BAD_INPUT) from exc
 

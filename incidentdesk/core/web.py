@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.middleware import HtmxDetails
 
 from incidentdesk.core.errors import (
     IncidentDeskError,
@@ -26,6 +27,12 @@ from incidentdesk.core.errors import (
 
 TOAST_TEMPLATE = "incidents/_toast.html"
 FIELD_WORDS = {"wont_do_reason": "reason", "text": "command", "fix_change_urls": "fixing changes"}
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware (installed for the whole site)."""
+
+    htmx: HtmxDetails
 
 
 def add_service_error(form, exc: IncidentDeskError) -> None:
@@ -46,7 +53,7 @@ def is_page_error(exc: IncidentDeskError) -> bool:
     return isinstance(exc, PAGE_ERRORS)
 
 
-def form_failed(request: HttpRequest, exc: IncidentDeskError, form, rerender) -> HttpResponse:
+def form_failed(request: HtmxHttpRequest, exc: IncidentDeskError, form, rerender) -> HttpResponse:
     """Answer a service error raised by a form's write.
 
     For htmx requests and for 401/403/404 errors the error is raised again, so that
@@ -96,7 +103,7 @@ def describe(exc: IncidentDeskError) -> str:
 
 
 def error_response(
-    request: HttpRequest, exc: IncidentDeskError, fallback: str = "dashboard"
+    request: HtmxHttpRequest, exc: IncidentDeskError, fallback: str = "dashboard"
 ) -> HttpResponse:
     if isinstance(exc, NotAuthenticated):
         return redirect_to_login(request.get_full_path())

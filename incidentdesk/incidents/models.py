@@ -195,6 +195,9 @@ class Incident(models.Model):
 
     objects = IncidentQuerySet.as_manager()
 
+    # Present only where the selectors prefetched it (`to_attr`): the roles not yet ended.
+    current_roles: list["RoleAssignment"]
+
     class Meta:
         ordering = ["-declared_at", "-id"]
         constraints = [

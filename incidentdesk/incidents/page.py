@@ -7,6 +7,7 @@ Views of any domain that answer with the incident page use `load_incident` and
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -164,8 +165,8 @@ def times_context(request, incident: Incident) -> dict:
     }
 
 
-def role_rows(holders: dict[str, list]) -> list[dict]:
-    rows = [
+def role_rows(holders: dict[str, list]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
         {"role": r.value, "label": r.label, "holders": holders.get(r, [])} for r in SINGLE_ROLES
     ]
     assignees = holders.get(IncidentRole.ASSIGNEE, [])

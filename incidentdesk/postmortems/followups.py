@@ -125,7 +125,10 @@ def _remind(pk: int, today: date, now) -> bool:
         # Checked again under the lock: another worker may have just sent this step.
         if step is None or (record and record.step == step):
             return False
-        if not can_see(item.owner, item.incident):  # restricted since; never told about it
+        owner = item.owner
+        if owner is None:  # taken off the follow-up since it was picked
+            return False
+        if not can_see(owner, item.incident):  # restricted since; never told about it
             return False
         FollowUpReminder.objects.update_or_create(
             action_item=item, defaults={"step": step, "sent_at": now}
@@ -133,7 +136,7 @@ def _remind(pk: int, today: date, now) -> bool:
         emit(
             topic=REMINDER_TOPIC,
             payload={"action_item": item.pk, "today": today.isoformat()},
-            staff_emails=[item.owner.email],
+            staff_emails=[owner.email],
         )
     return True
 
@@ -148,7 +151,7 @@ def followup_reminders_send(*, now=None) -> int:
         .filter(
             phase=ActionPhase.FOLLOW_UP,
             due_date__isnull=False,
-            due_date__lte=today + timezone.timedelta(days=REMIND_BEFORE_DAYS),
+            due_date__lte=today + timedelta(days=REMIND_BEFORE_DAYS),
             owner__is_active=True,
         )
         .exclude(owner__email="")

@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -68,7 +69,7 @@ def _write_atomically(target: Path, body: bytes) -> bool:
     return True
 
 
-def write_changes(directory, changed: dict[str, bytes], removed: list[str] = ()) -> None:
+def write_changes(directory, changed: dict[str, bytes], removed: Sequence[str] = ()) -> None:
     """Write the changed documents ({path: body}) and delete the removed ones; copy any
     asset the changed pages link that is not there yet. A document's other addresses
     (ALIASES) get the same file."""

@@ -312,7 +312,9 @@ class Subscriber(models.Model):
     class Meta:
         ordering = ["-created_at"]
         # The name it had when subscribers lived in `notifications`.
-        indexes = [models.Index(fields=["kind", "confirmed_at"], name="notificatio_kind_426078_idx")]
+        indexes = [
+            models.Index(fields=["kind", "confirmed_at"], name="notificatio_kind_426078_idx")
+        ]
 
     def __str__(self) -> str:
         return self.email or self.url

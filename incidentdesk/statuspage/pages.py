@@ -139,7 +139,7 @@ def _history(base: dict, publications: list[PublicIncident]) -> dict[str, Callab
     items = [p for p in publications if not p.is_maintenance or p.status == "completed"]
     chunks = [items[i : i + HISTORY_PAGE_SIZE] for i in range(0, len(items), HISTORY_PAGE_SIZE)]
     chunks = chunks or [[]]
-    documents = {}
+    documents: dict[str, Callable[[], str]] = {}
     for number, chunk in enumerate(chunks, start=1):
         months = [
             (month, list(group))
@@ -177,7 +177,10 @@ def html_renderers(changed_public_ids: list[str] | None = None) -> dict[str, Cal
     here, and one page that fails to render leaves the others (render.py stores each alone)."""
     base = base_context(PageSettings.load())
     everything = every_publication()  # read once for all pages
-    documents = {"/": partial(_home, base), **_history(base, everything)}
+    documents: dict[str, Callable[[], str]] = {
+        "/": partial(_home, base),
+        **_history(base, everything),
+    }
     publications = everything
     if changed_public_ids is not None:
         changed = set(changed_public_ids)

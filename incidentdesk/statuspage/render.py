@@ -181,7 +181,7 @@ def _one_line(exc: Exception) -> str:
 
 
 def _renderers(snap: Snapshot) -> dict[str, tuple[str, Callable[[], bytes]]]:
-    renderers = {
+    renderers: dict[str, tuple[str, Callable[[], bytes]]] = {
         path: (JSON_TYPE, partial(lambda build: _json_bytes(build()), build))
         for path, build in v2_builders(snap).items()
     }

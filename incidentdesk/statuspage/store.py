@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import overload
 
 from django.db import DatabaseError, transaction
 from django.db.models import Max
@@ -56,6 +57,10 @@ class Stored:
     failures: dict[str, str] = field(default_factory=dict)
 
 
+@overload
+def store_rendered(rendered: Rendered, expected_version: None) -> Stored: ...
+@overload
+def store_rendered(rendered: Rendered, expected_version: int) -> Stored | None: ...
 def store_rendered(rendered: Rendered, expected_version: int | None) -> Stored | None:
     """Write the documents whose bytes changed under one new version number, and note which
     failed. A document that failed keeps its stored version. Returns None (writing nothing)

@@ -31,8 +31,11 @@ class _HandedSocketServer(MPServer):
         # What granian's own shared-socket path sets up (a holder for the Rust workers, and a
         # Python socket that the worker processes inherit), from our descriptor.
         self._ssp = None
-        self._shd = SocketHolder(self.listen_fd, False, self.backlog)
-        self._sfd = self._shd.get_fd()
+        # granian's stub declares no constructor for SocketHolder (its own mp.py calls one),
+        # and its base class leaves `_shd` typed as the None it starts as.
+        holder = SocketHolder(self.listen_fd, False, self.backlog)  # type: ignore[call-arg]
+        self._shd = holder  # type: ignore[assignment]
+        self._sfd = holder.get_fd()
         self._sso = socket.socket(fileno=self._sfd)
         self._sso.set_inheritable(True)
 

@@ -2,8 +2,11 @@
 an update, resolve) and the /statuspage/ overview (component statuses, maintenance, banner).
 Views parse a form, call one service, and answer; errors go through core/web.py."""
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import ChoiceField
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -146,7 +149,7 @@ def _overview(request, status: int = 200, **forms):
         "maintenance_form": forms.get("maintenance_form") or MaintenanceForm(),
         "maintenance_update_form": MaintenanceUpdateForm(),
         "banner_form": forms.get("banner_form") or _banner_form(page),
-        "component_statuses": ComponentStatusForm.base_fields["status"].choices,
+        "component_statuses": cast(ChoiceField, ComponentStatusForm.base_fields["status"]).choices,
         "render_failures": failing_documents(),
     }
     return render(request, "statuspage/internal/overview.html", context, status=status)
