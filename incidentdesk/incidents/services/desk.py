@@ -7,15 +7,15 @@ incident) plus the assignees seated at it (they sit while assigned and leave whe
 resolved). Every message goes through the outbox inside the change's transaction, so a change
 that rolls back tells nobody."""
 
-from django.conf import settings
-from django.template.loader import render_to_string
-
 from incidentdesk.incidents import selectors
 from incidentdesk.incidents.models import Incident
-from incidentdesk.incidents.notices import DESK_JOINED_TOPIC, DESK_WELCOME
+from incidentdesk.incidents.notices import (
+    DESK_CHANGE_TOPIC,
+    DESK_JOINED_TOPIC,
+    DESK_WELCOME,
+    incident_facts,
+)
 from incidentdesk.notifications.outbox import emit
-
-DESK_CHANGE_TOPIC = "incident.desk_change"
 
 
 def desk_welcome(*, incident: Incident, user) -> None:
@@ -31,9 +31,12 @@ def desk_welcome(*, incident: Incident, user) -> None:
     )
 
 
-def desk_tell_change(*, incident: Incident, actor, what: str, lines: list[str]) -> None:
-    """Tell the incident's desk (but not the person who made it) about a change of lead,
-    severity or status. `what` is the subject's few words; `lines` say what changed."""
+def desk_tell_change(
+    *, incident: Incident, actor, field: str, old: str | None, new: str | None, reason: str = ""
+) -> None:
+    """Tell the incident's desk (but not the person who made it) that `field` ("lead",
+    "severity" or "status") changed from `old` to `new` (a lead of None is nobody), with the
+    reason given for a status change; worded by incidents.notices.desk_change_email."""
     recipients = [
         member.email
         for member, _ in selectors.incident_desk(incident)
@@ -41,20 +44,15 @@ def desk_tell_change(*, incident: Incident, actor, what: str, lines: list[str]) 
     ]
     if not recipients:
         return
-    context = {
-        "incident": incident,
-        "lines": lines,
-        "actor": getattr(actor, "display_name", "") or "the system",
-        "url": f"{settings.BASE_URL}/incidents/{incident.reference}",
-    }
+    change = {"field": field, "from": old, "to": new}
+    if reason:
+        change["reason"] = reason
     emit(
         topic=DESK_CHANGE_TOPIC,
         payload={
-            "email": {
-                "subject": f"[{incident.severity.name}] {incident.reference} {what}: "
-                f"{incident.title}",
-                "text": render_to_string("incidents/email/desk_change.txt", context),
-            }
+            "incident": incident_facts(incident),
+            "actor": getattr(actor, "display_name", ""),
+            "change": change,
         },
         staff_emails=recipients,
     )

@@ -25,11 +25,11 @@ from incidentdesk.incidents.models import (
     ReportMedium,
     RoleAssignment,
 )
+from incidentdesk.incidents.notices import desk_announcement_payload, desk_announcement_recipients
 from incidentdesk.incidents.services.access import restriction_rule
 from incidentdesk.incidents.services.catalog import component_lookup, severity_lookup
 from incidentdesk.incidents.services.desk import desk_tell_change
 from incidentdesk.incidents.services.timeline import record_entry
-from incidentdesk.incidents.notices import desk_announcement_payload, desk_announcement_recipients
 from incidentdesk.notifications.outbox import emit
 
 TEXT_LIMITS = {
@@ -276,8 +276,9 @@ def incident_update(
             desk_tell_change(
                 incident=incident,
                 actor=actor,
-                what=f"is now {new_level.name}",
-                lines=[f"Severity: {old_level.name} → {new_level.name}"],
+                field="severity",
+                old=old_level.name,
+                new=new_level.name,
             )
     return incident
 

@@ -4,9 +4,7 @@ reminder on the day blocked work resumes."""
 
 from datetime import date, datetime
 
-from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, has_perm, require
@@ -25,6 +23,7 @@ from incidentdesk.incidents.models import (
     RoleAssignment,
     TimelineEntry,
 )
+from incidentdesk.incidents.notices import RESUME_DUE_TOPIC, incident_facts
 from incidentdesk.incidents.services.desk import desk_tell_change
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit
@@ -161,9 +160,9 @@ def incident_set_status(
                     message=message,
                     publicly=resolve_publicly,
                 )
-        label = IncidentStatus(status).label.lower()
-        line = f"Status: {current} → {status}" + (f" ({reason})" if reason else "")
-        desk_tell_change(incident=incident, actor=actor, what=f"is {label}", lines=[line])
+        desk_tell_change(
+            incident=incident, actor=actor, field="status", old=current, new=status, reason=reason
+        )
         if status == IncidentStatus.RESOLVED:
             DeskSeat.objects.filter(incident=incident, left_at__isnull=True).update(left_at=now)
     return incident
@@ -221,21 +220,12 @@ def _resume_reminder(incident: Incident, today: date) -> bool:
     )
     if not people:
         return False
-    context = {
-        "incident": incident,
-        "resume_on": resume_on,
-        "late_days": (today - resume_on).days,
-        "url": f"{settings.BASE_URL}/incidents/{incident.reference}",
-    }
     emit(
-        topic="incident.resume_due",
+        topic=RESUME_DUE_TOPIC,
         payload={
-            "email": {
-                "subject": f"[{incident.reference}] Work resumes today: {incident.title}"
-                if resume_on == today
-                else f"[{incident.reference}] Work was to resume {resume_on}: {incident.title}",
-                "text": render_to_string("incidents/email/resume_due.txt", context),
-            }
+            "incident": incident_facts(incident),
+            "resume_on": resume_on.isoformat(),
+            "today": today.isoformat(),
         },
         staff_emails=[p.email for p in people],
     )

@@ -89,11 +89,9 @@ def role_assign(
             desk_tell_change(
                 incident=incident,
                 actor=actor,
-                what=f"has a new lead, {user.display_name}",
-                lines=[
-                    f"Lead: {previous.user.display_name if previous else 'nobody'} → "
-                    f"{user.display_name}"
-                ],
+                field="lead",
+                old=previous.user.display_name if previous else None,
+                new=user.display_name,
             )
         record_entry(
             incident=incident,
@@ -139,8 +137,9 @@ def role_release(
             desk_tell_change(
                 incident=incident,
                 actor=actor,
-                what="has no lead",
-                lines=[f"Lead: {assignment.user.display_name} → nobody"],
+                field="lead",
+                old=assignment.user.display_name,
+                new=None,
             )
         record_entry(
             incident=incident,
