@@ -5,6 +5,7 @@ import pytest
 from incidentdesk.incidents.models import ActionItem, Incident
 
 DAY = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+MARCH = "since=2026-03-01&until=2026-03-31"
 
 
 @pytest.fixture
