@@ -172,3 +172,17 @@ def test_a_lower_domain_never_imports_a_higher_one():
 def test_no_domain_imports_the_composition_root():
     wrong = [pair for pair in EDGES if pair[1] in ROOT]
     assert not wrong, "a domain imports config or the CLI entry point:\n" + _show(wrong)
+
+
+# The tests mirror the code: each folder under tests/ holds the tests of one package of
+# incidentdesk (a domain, core or config), whichever door they go through; tests/browser drives
+# the whole site in real Chromium.
+TESTS = Path(__file__).resolve().parent
+WHOLE_SITE_FOLDERS = {"browser"}
+
+
+def test_each_test_folder_is_named_after_a_package_of_incidentdesk():
+    packages = {init.parent.name for init in PACKAGE.glob("*/__init__.py")}
+    folders = {f.name for f in TESTS.iterdir() if f.is_dir() and not f.name.startswith((".", "_"))}
+    strays = sorted(folders - packages - WHOLE_SITE_FOLDERS)
+    assert not strays, f"test folders that are not a package of incidentdesk: {strays}"
