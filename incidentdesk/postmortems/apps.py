@@ -6,7 +6,7 @@ class PostmortemsConfig(AppConfig):
     label = "postmortems"
 
     def ready(self) -> None:
-        # How follow-up reminders are worded.
+        # How follow-up reminders, meeting invites and the review digest are worded.
         from incidentdesk.postmortems import notices
 
         notices.register()

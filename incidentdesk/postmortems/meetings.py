@@ -3,7 +3,10 @@
 Each attendee gets one email through the outbox with the meeting's time and a link to the
 iCalendar invite (METHOD:REQUEST, a UID stable per meeting, times in UTC), which is also
 downloadable at /incidents/<ref>/postmortem/meeting.ics; the email carries it as an
-attachment too. A time without an offset is read in the reporting time zone."""
+attachment too (the event's `ics`, which the email channel attaches). The event carries the
+meeting's facts; `invite_email` words it when it is emitted (templates
+postmortems/email/meeting_invite*.txt). A time without an offset is read in the reporting time
+zone."""
 
 import uuid
 import zoneinfo
@@ -14,6 +17,7 @@ from urllib.parse import urlsplit
 import icalendar
 from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from incidentdesk.accounts.permissions import Perm, require
@@ -157,7 +161,7 @@ def meeting_schedule(
             if person.email:
                 emit(
                     topic=MEETING_TOPIC,
-                    payload={"email": _invite_email(meeting, person), "ics": ics},
+                    payload={**_invite_facts(meeting, person), "ics": ics},
                     staff_emails=[person.email],
                 )
     return meeting
@@ -172,23 +176,45 @@ def _summary(meeting: RootCauseMeeting) -> str:
     return f"Root-cause meeting: {incident.reference} {incident.title}"
 
 
+def _postmortem_url(reference: str) -> str:
+    return f"{settings.BASE_URL}/incidents/{reference}/postmortem"
+
+
 def ics_url(meeting: RootCauseMeeting) -> str:
-    reference = meeting.postmortem.incident.reference
-    return f"{settings.BASE_URL}/incidents/{reference}/postmortem/meeting.ics"
+    return f"{_postmortem_url(meeting.postmortem.incident.reference)}/meeting.ics"
 
 
-def _invite_email(meeting: RootCauseMeeting, person) -> dict[str, str]:
+def _invite_facts(meeting: RootCauseMeeting, person) -> dict[str, Any]:
+    """What an attendee's invite says, as the meeting is when it is sent."""
     incident = meeting.postmortem.incident
-    where = f"Where: {meeting.location}\n" if meeting.location else ""
-    text = (
-        f"Hello {person.display_name},\n\n"
-        f"You are invited to the root-cause meeting of {incident.reference} {incident.title}.\n\n"
-        f"When: {_local(meeting.starts_at)} ({meeting.duration_minutes} minutes)\n{where}"
-        f"Organizer: {meeting.organizer.display_name if meeting.organizer else 'IncidentDesk'}\n\n"
-        f"Add it to your calendar: {ics_url(meeting)}\n"
-        f"The postmortem: {settings.BASE_URL}/incidents/{incident.reference}/postmortem\n"
-    )
-    return {"subject": f"Invitation: {_summary(meeting)}", "text": text}
+    return {
+        "meeting": meeting.pk,
+        "reference": incident.reference,
+        "title": incident.title,
+        "starts_at": meeting.starts_at.isoformat(),
+        "duration_minutes": meeting.duration_minutes,
+        "location": meeting.location,
+        "organizer": meeting.organizer.display_name if meeting.organizer else None,
+        "attendee": person.display_name,
+    }
+
+
+def invite_email(data: dict) -> dict[str, str]:
+    """Subject and text of an attendee's invite: the meeting's time in the reporting time zone,
+    its place, its organizer, and links to the calendar invite and to the postmortem."""
+    postmortem_url = _postmortem_url(data["reference"])
+    context = {
+        **data,
+        "when": _local(datetime.fromisoformat(data["starts_at"])),
+        "ics_url": f"{postmortem_url}/meeting.ics",
+        "postmortem_url": postmortem_url,
+    }
+    return {
+        "subject": render_to_string(
+            "postmortems/email/meeting_invite_subject.txt", context
+        ).strip(),
+        "text": render_to_string("postmortems/email/meeting_invite.txt", context),
+    }
 
 
 def _address(user) -> icalendar.vCalAddress:

@@ -4,13 +4,15 @@
 done, pending, overdue and won't-do, grouped by owner and by incident; lists the wins ("what
 went well" entries crediting an earlier action) and the participants' feedback.
 `incidentdesk review` prints it; `review_digest_send` emails it to managers every Monday at
-08:00 in the reporting time zone, once per week."""
+08:00 in the reporting time zone, once per week (the event names the week and the day;
+`digest_email` words it when it is emitted)."""
 
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from incidentdesk.accounts.models import Role, User
@@ -304,6 +306,14 @@ def manager_emails() -> list[str]:
     return sorted({email.lower() for email in users.values_list("email", flat=True)})
 
 
+def digest_email(data: dict) -> dict[str, str]:
+    """The digest of `week`: the review as of `today` in the text `incidentdesk review` prints,
+    one text for every manager (restricted incidents are counted, never described)."""
+    report = review_report(viewer=None, today=date.fromisoformat(data["today"]))
+    subject = render_to_string("postmortems/email/review_digest_subject.txt", data)
+    return {"subject": subject.strip(), "text": review_text(report)}
+
+
 def digest_due(now: datetime) -> bool:
     """Whether `now` is in the digest's hour (Monday 08:00-08:59, reporting time zone)."""
     local = now.astimezone(reporting_zone())
@@ -321,19 +331,12 @@ def review_digest_send(*, now: datetime | None = None, force: bool = False) -> b
     recipients = manager_emails()
     if not recipients:
         return False
-    # One text for every manager: restricted incidents are counted, never described.
-    report = review_report(viewer=None, today=local.date())
     try:
         with transaction.atomic():
             ReviewDigest.objects.create(week=f"{year}-W{week:02d}", sent_at=now)
             emit(
                 topic=DIGEST_TOPIC,
-                payload={
-                    "email": {
-                        "subject": f"Weekly review of improvement actions ({year}-W{week:02d})",
-                        "text": review_text(report),
-                    }
-                },
+                payload={"week": f"{year}-W{week:02d}", "today": local.date().isoformat()},
                 staff_emails=recipients,
             )
     except IntegrityError:  # this week's digest was already sent
