@@ -13,3 +13,8 @@ class NotificationsConfig(AppConfig):
 
         registry.register_channel_kind("email", EmailChannel)
         registry.register_channel_kind("webhook", WebhookChannel)
+
+        # The deliveries page is the first tab of the notification pages; domains add theirs.
+        from incidentdesk.notifications.tabs import register_tab
+
+        register_tab("deliveries", "Deliveries", "notification_deliveries", order=10)

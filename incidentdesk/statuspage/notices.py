@@ -1,8 +1,10 @@
 """What the status page tells people through the notification engine, registered from
 StatuspageConfig.ready(): who hears its subscriber events (the subscribers of the components
-they name), and how each channel kind words each topic."""
+they name), how each channel kind words each topic, and the subscribers page's tab next to
+the deliveries."""
 
 from incidentdesk.notifications import registry
+from incidentdesk.notifications.tabs import register_tab
 from incidentdesk.statuspage import messages, reminders, subscribers
 
 INCIDENT_UPDATED = "incident.updated"
@@ -23,3 +25,4 @@ def register() -> None:
         reminders.PUBLICATION_REMINDER, "email", reminders.publication_reminder_email
     )
     registry.register_renderer(subscribers.CONFIRM_TOPIC, "email", subscribers.confirmation_email)
+    register_tab("subscribers", "Subscribers", "notification_subscribers", order=20)
