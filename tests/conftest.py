@@ -98,6 +98,12 @@ def viewer(make_user):
 
 
 @pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
 def declare(responder):
     """Declare a live incident through the service, as `actor` (default: a responder)."""
 
