@@ -209,6 +209,7 @@ def _resume_reminder(incident: Incident, today: date) -> bool:
     people = holders.get(IncidentRole.LEAD) or holders.get(IncidentRole.REPORTER) or []
     people = [p for p in people if p.is_active and p.email]
     resume_on = incident.blocked_until
+    assert resume_on is not None  # only incidents with a date to resume are reminded
     names = ", ".join(p.display_name for p in people) or "nobody (no lead or reporter to tell)"
     record_entry(
         incident=incident,
