@@ -147,7 +147,8 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend whose writers queue on a lock file (see its docstring).
+            "ENGINE": "incidentdesk.config.sqlite",
             "NAME": private_file(DATA_DIR / "incidentdesk.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock when a transaction starts, so concurrent writers
