@@ -11,6 +11,8 @@ from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import refuse_unsafe_characters
 from incidentdesk.incidents import selectors, services
 from incidentdesk.incidents.models import ActionItem, Component, Incident, Severity, TimelineEntry
+from incidentdesk.incidents.permissions import can_see
+from incidentdesk.incidents.rules import TIMESTAMP_FIELDS
 from incidentdesk.incidents.schemas import (
     ActionIn,
     ActionOut,
@@ -61,13 +63,21 @@ def _incident(request, reference: str) -> Incident:
     return incident
 
 
-def _answer(request, incident: Incident) -> Incident:
+def _answer(request, incident: Incident, *, fresh: bool = False) -> Incident:
     """`incident` as it is now, with what IncidentOut shows, or 404 when the caller may no
-    longer see it."""
-    fresh = selectors.incident_for_answer(incident.pk, viewer=request.auth)
-    if fresh is None:
+    longer see it. `fresh`: the write read `incident` inside its transaction and left it as it
+    wrote it (with its severity), so its row is not read again."""
+    if not fresh:
+        answer = selectors.incident_for_answer(incident.pk, viewer=request.auth)
+    elif can_see(request.auth, incident):
+        answer = selectors.with_answer_parts(incident)
+    else:
+        answer = None
+    if answer is None:
         raise NotFound(f"no incident {incident.reference!r}", field="reference")
-    return fresh
+    # The responders desk the answer shows, read once a request (the write may have read it).
+    request.responders_desk = selectors.responders_desk()
+    return answer
 
 
 @router.get("/incidents", response=list[IncidentOut], tags=["incidents"])
@@ -86,8 +96,9 @@ def list_incidents(request, filters: Query[IncidentFilters]):
 @router.post("/incidents", response={201: IncidentOut}, tags=["incidents"])
 def declare_incident(request, payload: IncidentIn):
     data = payload.dict(exclude_unset=True)
-    incident = services.incident_declare(actor=request.auth, source=API, **data)
-    return Status(201, _answer(request, incident))
+    with selectors.responders_desk_read_once():
+        incident = services.incident_declare(actor=request.auth, source=API, **data)
+        return Status(201, _answer(request, incident))
 
 
 @router.get("/incidents/{reference}", response=IncidentOut, tags=["incidents"])
@@ -98,32 +109,37 @@ def get_incident(request, reference: str):
 @router.patch("/incidents/{reference}", response=IncidentOut, tags=["incidents"])
 def update_incident(request, reference: str, payload: IncidentPatch):
     incident = _incident(request, reference)
-    services.incident_update(
-        actor=request.auth, source=API, incident=incident, changes=payload.dict(exclude_unset=True)
-    )
-    return _answer(request, incident)
+    changes = payload.dict(exclude_unset=True)
+    with selectors.responders_desk_read_once():
+        updated = services.incident_update(
+            actor=request.auth, source=API, incident=incident, changes=changes
+        )
+        # A moment keeps the offset it was given until it is read back (in UTC) from the row.
+        return _answer(request, updated, fresh=not changes.keys() & set(TIMESTAMP_FIELDS))
 
 
 @router.post("/incidents/{reference}/status", response=IncidentOut, tags=["incidents"])
 def change_status(request, reference: str, payload: StatusIn):
     incident = _incident(request, reference)
-    services.incident_set_status(
-        actor=request.auth, source=API, incident=incident, **payload.dict()
-    )
-    return _answer(request, incident)
+    with selectors.responders_desk_read_once():
+        changed = services.incident_set_status(
+            actor=request.auth, source=API, incident=incident, **payload.dict()
+        )
+        return _answer(request, changed, fresh=True)
 
 
 @router.post("/incidents/{reference}/commands", response=CommandOut, tags=["incidents"])
 def run_command(request, reference: str, payload: CommandIn):
     incident = _incident(request, reference)
-    result = services.command_run(
-        actor=request.auth, source=API, incident=incident, text=payload.text
-    )
-    return {
-        "reply": result.reply,
-        "warnings": result.warnings,
-        "incident": _answer(request, incident),
-    }
+    with selectors.responders_desk_read_once():
+        result = services.command_run(
+            actor=request.auth, source=API, incident=incident, text=payload.text
+        )
+        return {
+            "reply": result.reply,
+            "warnings": result.warnings,
+            "incident": _answer(request, result.incident, fresh=result.fresh),
+        }
 
 
 @router.get("/incidents/{reference}/timeline", response=list[TimelineOut], tags=["timeline"])

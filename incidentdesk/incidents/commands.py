@@ -30,6 +30,10 @@ class CommandResult:
     reply: str
     incident: Incident  # as the command left it
     warnings: list[str] = field(default_factory=list)
+    # True when `incident` was read inside the command's own transaction, with its severity
+    # (and reflects every change the command made): an answer built from it need not read the
+    # row again.
+    fresh: bool = False
 
 
 @dataclass(frozen=True)

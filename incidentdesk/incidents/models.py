@@ -197,6 +197,10 @@ class Incident(models.Model):
 
     # Present only where the selectors prefetched it (`to_attr`): the roles not yet ended.
     current_roles: list["RoleAssignment"]
+    # Present only where the selectors loaded them (selectors.open_desk_seats and
+    # selectors.with_answer_parts): the open desk seats, the components' names.
+    open_desk_seats: list["DeskSeat"]
+    component_names: list[str]
 
     class Meta:
         ordering = ["-declared_at", "-id"]

@@ -160,10 +160,10 @@ class IncidentOut(Schema):
 
     @staticmethod
     def resolve_components(obj: Incident) -> list[str]:
-        components = getattr(obj, "component_list", None)
-        if components is None:
-            components = obj.components.all()
-        return [c.name for c in components]
+        names = getattr(obj, "component_names", None)  # selectors.with_answer_parts
+        if names is None:
+            names = [c.name for c in obj.components.all()]
+        return names
 
     @staticmethod
     def resolve_roles(obj: Incident) -> dict:

@@ -1,5 +1,9 @@
 """Reads for incidents: querysets with their related rows already loaded."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -125,18 +129,37 @@ def visible_incident(reference: str, *, viewer) -> Incident | None:
 
 def incident_for_answer(incident_id: int, *, viewer) -> Incident | None:
     """One incident as the API answers with it, read fresh (after a write, say), or None when
-    `viewer` may not see it: its severity, and as `component_list`, `current_roles` and
-    `open_desk_seats` its components, current role holders and open desk seats. Each is asked
-    for directly: prefetching the relations of a single incident costs more than that."""
+    `viewer` may not see it: its severity and what `with_answer_parts` adds."""
     incident = _only_row(
         visible_incidents(viewer).select_related("severity").filter(pk=incident_id)
     )
-    if incident is None:
-        return None
-    incident.component_list = list(Component.objects.filter(incidents=incident))
-    incident.current_roles = list(_current_roles().queryset.filter(incident=incident))
-    incident.open_desk_seats = list(open_desk_seats().queryset.filter(incident=incident))
+    return None if incident is None else with_answer_parts(incident)
+
+
+def with_answer_parts(incident: Incident) -> Incident:
+    """`incident` (a row read fresh, with its severity) with what the API answers with besides
+    its row, each read now unless the write that read the row loaded it already: its component
+    names (`component_names`), current role holders (`current_roles`) and open desk seats
+    (`open_desk_seats`). Each is asked for directly: prefetching the relations of a single
+    incident costs more than that."""
+    if not hasattr(incident, "component_names"):
+        incident.component_names = list(
+            Component.objects.filter(incidents=incident).values_list("name", flat=True)
+        )
+    if not hasattr(incident, "current_roles"):
+        incident.current_roles = current_roles(incident)
+    if not hasattr(incident, "open_desk_seats"):
+        incident.open_desk_seats = list(open_desk_seats().queryset.filter(incident=incident))
     return incident
+
+
+def current_roles(incident: Incident) -> list[RoleAssignment]:
+    """The incident's current role assignments with their holders, read fresh."""
+    return list(
+        RoleAssignment.objects.filter(incident=incident, ended_at__isnull=True).select_related(
+            "user"
+        )
+    )
 
 
 def incident_for_announcement(incident_id: int) -> Incident | None:
@@ -154,11 +177,7 @@ def holders_by_role(assignments) -> dict[str, list[User]]:
 
 def current_role_holders(incident: Incident) -> dict[str, list[User]]:
     """Who holds each role now, read fresh from the database (after a write, say)."""
-    return holders_by_role(
-        RoleAssignment.objects.filter(incident=incident, ended_at__isnull=True).select_related(
-            "user"
-        )
-    )
+    return holders_by_role(current_roles(incident))
 
 
 def role_history(incident: Incident) -> QuerySet[RoleAssignment]:
@@ -198,12 +217,33 @@ def overdue_actions(*, viewer=None, owner=None) -> QuerySet[ActionItem]:
     return qs
 
 
+# Inside `responders_desk_read_once()`: {"members": [...]} once the desk has been read.
+_desk_read: ContextVar[dict[str, list[User]] | None] = ContextVar("desk_read", default=None)
+
+
+@contextmanager
+def responders_desk_read_once() -> Iterator[None]:
+    """Within the block (an API write and its answer), the responders desk is read at most
+    once: the write's desk notices and the answer's desk name the same people anyway."""
+    token = _desk_read.set({})
+    try:
+        yield
+    finally:
+        _desk_read.reset(token)
+
+
 def responders_desk(incident: Incident | None = None) -> list[User]:
     """The active members of the responders desk; for a restricted `incident`, only those
     who may see it (the others are not told about it at all)."""
-    members = list(
-        User.objects.filter(on_responders_desk=True, is_active=True).order_by("username")
-    )
+    read = _desk_read.get()
+    if read is not None and "members" in read:
+        members = list(read["members"])
+    else:
+        members = list(
+            User.objects.filter(on_responders_desk=True, is_active=True).order_by("username")
+        )
+        if read is not None:
+            read["members"] = list(members)
     if incident is None or not incident.restricted:
         return members
     from incidentdesk.incidents.permissions import can_see

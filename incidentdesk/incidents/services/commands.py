@@ -17,7 +17,7 @@ from incidentdesk.incidents.commands import (
     registry,
 )
 from incidentdesk.incidents.models import EntryKind, Incident, IncidentRole, IncidentStatus
-from incidentdesk.incidents.selectors import current_role_holders
+from incidentdesk.incidents.selectors import current_roles, holders_by_role
 from incidentdesk.incidents.services.access import incident_invite, incident_uninvite
 from incidentdesk.incidents.services.actions import action_item_create
 from incidentdesk.incidents.services.incidents import incident_update
@@ -74,7 +74,7 @@ def _field(call: CommandCall) -> CommandResult:
         incident=call.incident,
         changes={call.keyword: call.argument},
     )
-    return CommandResult(f"{call.keyword.title()} updated.", incident)
+    return CommandResult(f"{call.keyword.title()} updated.", incident, fresh=True)
 
 
 def _severity(call: CommandCall) -> CommandResult:
@@ -84,7 +84,7 @@ def _severity(call: CommandCall) -> CommandResult:
         incident=call.incident,
         changes={"severity": call.argument},
     )
-    return CommandResult(f"Severity is now {incident.severity.name}.", incident)
+    return CommandResult(f"Severity is now {incident.severity.name}.", incident, fresh=True)
 
 
 def _status(call: CommandCall) -> CommandResult:
@@ -96,16 +96,21 @@ def _status(call: CommandCall) -> CommandResult:
         status=status,
         reason=reason.strip(),
     )
-    return CommandResult(f"Status is now {incident.status}.", incident)
+    return CommandResult(f"Status is now {incident.status}.", incident, fresh=True)
 
 
 def _role(call: CommandCall) -> CommandResult:
     role = ROLE_COMMANDS[call.keyword]
     user = user_by_handle(call.argument)
-    role_assign(actor=call.actor, source=call.source, incident=call.incident, role=role, user=user)
-    warnings = role_warnings(current_role_holders(call.incident))
+    assignment = role_assign(
+        actor=call.actor, source=call.source, incident=call.incident, role=role, user=user
+    )
+    incident = assignment.incident  # read and locked by role_assign, as it left it
+    # The holders after the change, for the warnings and for whoever shows the incident.
+    incident.current_roles = current_roles(incident)
+    warnings = role_warnings(holders_by_role(incident.current_roles))
     reply = f"{user.display_name} is now {role.label.lower()}."
-    return CommandResult(reply, call.incident, warnings)
+    return CommandResult(reply, incident, warnings, fresh=True)
 
 
 def _invite(call: CommandCall) -> CommandResult:
@@ -148,7 +153,7 @@ def _resolve(call: CommandCall) -> CommandResult:
         message=rest.strip() if internal else call.argument,
         resolve_publicly=not internal,
     )
-    return CommandResult(f"{incident.reference} is resolved.", incident)
+    return CommandResult(f"{incident.reference} is resolved.", incident, fresh=True)
 
 
 def _unblock(call: CommandCall) -> CommandResult:
@@ -162,7 +167,9 @@ def _unblock(call: CommandCall) -> CommandResult:
         status=target,
         reason=reason.strip(),
     )
-    return CommandResult(f"{incident.reference} is unblocked: {incident.status}.", incident)
+    return CommandResult(
+        f"{incident.reference} is unblocked: {incident.status}.", incident, fresh=True
+    )
 
 
 def _close(call: CommandCall) -> CommandResult:
@@ -176,7 +183,7 @@ def _close(call: CommandCall) -> CommandResult:
         blocked_until=resume_on,
     )
     return CommandResult(
-        f"{incident.reference} is {incident.get_status_display().lower()}.", incident
+        f"{incident.reference} is {incident.get_status_display().lower()}.", incident, fresh=True
     )
 
 
