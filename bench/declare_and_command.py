@@ -11,8 +11,10 @@ Three phases, each with 16 clients (one process each) on one server:
 3. burst: for 30 seconds each client declares an incident and PATCHes it 4 times (summary,
    impact, severity up, severity down), again and again.
 
-Prints requests/s, p50, p99 and max per phase, the count of requests over 1 s, and our phases
-as a ratio to the floor (req/s: ours ÷ floor; p99: ours ÷ floor).
+Prints requests/s, p50, p99 and max per phase, the count of requests over 1 s, the server's CPU
+time per request (its processes' user + system time over the phase, from /proc: the figure a
+busy machine moves least), and our phases as a ratio to the floor (req/s: ours ÷ floor; p99 and
+CPU: ours ÷ floor).
 
     python bench/declare_and_command.py                       # SQLite (a fresh temp data dir)
     python bench/declare_and_command.py --postgres URL        # also on PostgreSQL
@@ -163,7 +165,27 @@ def warm_up(port: int, token: str, rounds: int = 8) -> None:
         raise SystemExit(f"the warm-up failed: {client.errors[0]}")
 
 
-def phase(plan: str, port: int, token: str, clients: int, amount: int, seconds: float) -> dict:
+def server_cpu_seconds(server: int) -> float:
+    """CPU time (user + system) the server's processes have used so far: the supervisor and
+    every process under it (its web workers start sessions of their own). 0 without /proc."""
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        # After the name: state ppid pgrp session ... utime (the 12th) stime (the 13th).
+        stats[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    tree, total = {server}, 0
+    for _ in range(4):  # supervisor → granian → its workers
+        tree |= {pid for pid, (parent, _) in stats.items() if parent in tree}
+    total = sum(ticks for pid, (_, ticks) in stats.items() if pid in tree)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def phase(
+    plan: str, port: int, token: str, clients: int, amount: int, seconds: float, server: int
+) -> dict:
     start, results = multiprocessing.Event(), multiprocessing.Queue()
     pool = [
         multiprocessing.Process(
@@ -176,13 +198,14 @@ def phase(plan: str, port: int, token: str, clients: int, amount: int, seconds: 
     time.sleep(0.5)  # let every client connect before the clock starts
     latencies: list[float] = []
     errors: list = []
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), server_cpu_seconds(server)
     start.set()
     for _ in pool:
         mine, failed = results.get()
         latencies.extend(mine)
         errors.extend(failed)
     elapsed = time.perf_counter() - started
+    server_cpu = server_cpu_seconds(server) - cpu_before
     for process in pool:
         process.join()
     latencies.sort()
@@ -197,6 +220,7 @@ def phase(plan: str, port: int, token: str, clients: int, amount: int, seconds: 
         "p99_ms": round(q[98] * 1000, 1),
         "max_ms": round(latencies[-1] * 1000, 1),
         "over_1s": sum(1 for x in latencies if x > SLOW_SECONDS),
+        "server_cpu_ms": round(server_cpu / len(latencies) * 1000, 2),
     }
     if errors:
         result["first_error"] = str(errors[0])
@@ -241,11 +265,13 @@ def run(label: str, env: dict, args) -> list[dict]:
         wait_ready(port, time.monotonic() + 60)
         warm_up(port, token)
         results = [
-            phase("floor", port, token, args.clients, per_client, 0),
-            phase("commands", port, token, args.clients, args.incidents, 0),
+            phase("floor", port, token, args.clients, per_client, 0, server.pid),
+            phase("commands", port, token, args.clients, args.incidents, 0, server.pid),
         ]
         if args.burst_seconds > 0:
-            results.append(phase("burst", port, token, args.clients, 0, args.burst_seconds))
+            results.append(
+                phase("burst", port, token, args.clients, 0, args.burst_seconds, server.pid)
+            )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -258,16 +284,20 @@ def report(results: list[dict]) -> None:
     print(
         f"{'database':<12}{'phase':<10}{'requests':>9}{'errors':>7}{'req/s':>9}{'p50 ms':>9}"
         f"{'p99 ms':>9}{'max ms':>9}{'>1 s':>6}{'req/s÷floor':>13}{'p99÷floor':>11}"
+        f"{'CPU ms/req':>12}{'CPU÷floor':>11}"
     )
     floors = {r["database"]: r for r in results if r["phase"] == "floor"}
     for r in results:
         floor = floors[r["database"]]
         speed = r["requests_per_second"] / floor["requests_per_second"]
         p99 = r["p99_ms"] / floor["p99_ms"] if floor["p99_ms"] else float("nan")
+        cpu = (
+            r["server_cpu_ms"] / floor["server_cpu_ms"] if floor["server_cpu_ms"] else float("nan")
+        )
         print(
             f"{r['database']:<12}{r['phase']:<10}{r['requests']:>9}{r['errors']:>7}"
             f"{r['requests_per_second']:>9}{r['p50_ms']:>9}{r['p99_ms']:>9}{r['max_ms']:>9}"
-            f"{r['over_1s']:>6}{speed:>13.2f}{p99:>11.2f}"
+            f"{r['over_1s']:>6}{speed:>13.2f}{p99:>11.2f}{r['server_cpu_ms']:>12}{cpu:>11.2f}"
         )
         if "first_error" in r:
             print("  first error:", r["first_error"])
