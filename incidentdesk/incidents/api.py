@@ -98,7 +98,9 @@ def declare_incident(request, payload: IncidentIn):
     data = payload.dict(exclude_unset=True)
     with selectors.responders_desk_read_once():
         incident = services.incident_declare(actor=request.auth, source=API, **data)
-        return Status(201, _answer(request, incident))
+        # As created, unless a moment was given: it is read back (in UTC) from the row.
+        fresh = not data.keys() & set(TIMESTAMP_FIELDS)
+        return Status(201, _answer(request, incident, fresh=fresh))
 
 
 @router.get("/incidents/{reference}", response=IncidentOut, tags=["incidents"])

@@ -30,9 +30,9 @@ class CommandResult:
     reply: str
     incident: Incident  # as the command left it
     warnings: list[str] = field(default_factory=list)
-    # True when `incident` was read inside the command's own transaction, with its severity
-    # (and reflects every change the command made): an answer built from it need not read the
-    # row again.
+    # True when `incident` is the row as the command's own transaction left it, with its
+    # severity (read there, or checked there to be unchanged since it was read): an answer
+    # built from it need not read the row again.
     fresh: bool = False
 
 

@@ -149,8 +149,13 @@ def with_answer_parts(incident: Incident) -> Incident:
     if not hasattr(incident, "current_roles"):
         incident.current_roles = current_roles(incident)
     if not hasattr(incident, "open_desk_seats"):
-        incident.open_desk_seats = list(open_desk_seats().queryset.filter(incident=incident))
+        incident.open_desk_seats = desk_seats_of(incident)
     return incident
+
+
+def desk_seats_of(incident: Incident) -> list[DeskSeat]:
+    """The incident's open desk seats with their people, read fresh (see `open_desk_seats`)."""
+    return list(open_desk_seats().queryset.filter(incident=incident))
 
 
 def current_roles(incident: Incident) -> list[RoleAssignment]:

@@ -17,7 +17,7 @@ from incidentdesk.incidents.commands import (
     registry,
 )
 from incidentdesk.incidents.models import EntryKind, Incident, IncidentRole, IncidentStatus
-from incidentdesk.incidents.selectors import current_roles, holders_by_role
+from incidentdesk.incidents.selectors import holders_by_role
 from incidentdesk.incidents.services.access import incident_invite, incident_uninvite
 from incidentdesk.incidents.services.actions import action_item_create
 from incidentdesk.incidents.services.incidents import incident_update
@@ -105,9 +105,8 @@ def _role(call: CommandCall) -> CommandResult:
     assignment = role_assign(
         actor=call.actor, source=call.source, incident=call.incident, role=role, user=user
     )
-    incident = assignment.incident  # read and locked by role_assign, as it left it
-    # The holders after the change, for the warnings and for whoever shows the incident.
-    incident.current_roles = current_roles(incident)
+    # Read and locked by role_assign, as it left it, with the holders after the change.
+    incident = assignment.incident
     warnings = role_warnings(holders_by_role(incident.current_roles))
     reply = f"{user.display_name} is now {role.label.lower()}."
     return CommandResult(reply, incident, warnings, fresh=True)
@@ -140,7 +139,8 @@ def _entry(call: CommandCall) -> CommandResult:
         kind=ENTRY_COMMANDS[call.keyword],
         body=call.argument,
     )
-    return CommandResult(f"{call.keyword.title()} recorded.", call.incident)
+    # timeline_entry_add brought the incident up to date inside its transaction.
+    return CommandResult(f"{call.keyword.title()} recorded.", call.incident, fresh=True)
 
 
 def _resolve(call: CommandCall) -> CommandResult:

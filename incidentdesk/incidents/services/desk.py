@@ -36,7 +36,12 @@ def desk_tell_change(
 ) -> None:
     """Tell the incident's desk (but not the person who made it) that `field` ("lead",
     "severity" or "status") changed from `old` to `new` (a lead of None is nobody), with the
-    reason given for a status change; worded by incidents.notices.desk_change_email."""
+    reason given for a status change; worded by incidents.notices.desk_change_email.
+    The open desk seats it reads stay on `incident` (`open_desk_seats`, as the selectors
+    load them), so an answer built from it does not read them again: a change that moves
+    seats afterwards in the same transaction updates them."""
+    if not hasattr(incident, "open_desk_seats"):
+        incident.open_desk_seats = selectors.desk_seats_of(incident)
     recipients = [
         member.email
         for member, _ in selectors.incident_desk(incident)

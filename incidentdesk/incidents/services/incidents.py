@@ -166,13 +166,19 @@ def incident_declare(
         )
         if components:
             incident.components.set(components)
-        RoleAssignment.objects.create(
+        reporter = RoleAssignment.objects.create(
             incident=incident,
             role=IncidentRole.REPORTER,
             user=actor,
             assigned_by=actor,
             started_at=now,
         )
+        # What the new incident has besides its row is known without reading it back: its
+        # one role holder, no desk seats, and (when none were given) no components.
+        incident.current_roles = [reporter]
+        incident.open_desk_seats = []
+        if not components:
+            incident.component_names = []
         what = "Reported after the fact" if kind == IncidentKind.RETROSPECTIVE else "Declared"
         record_entry(
             incident=incident,

@@ -6,6 +6,7 @@ from django.utils import timezone
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.errors import InvalidTransition, ValidationError
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import selectors
 from incidentdesk.incidents.models import (
     DeskSeat,
     EntryKind,
@@ -61,10 +62,17 @@ def role_assign(
             .select_related("severity")  # the desk's notice names it
             .get(pk=incident.pk)
         )
-        current = RoleAssignment.objects.filter(incident=incident, role=role, ended_at__isnull=True)
-        if role == IncidentRole.ASSIGNEE:
-            current = current.filter(user=user)
-        previous = current.select_related("user").first()
+        # Every current holder, read once: the one this change hands over from, and (kept on
+        # the incident as `current_roles`) the holders after it, for whoever shows it next.
+        holders = selectors.current_roles(incident)
+        previous = next(
+            (
+                held
+                for held in holders
+                if held.role == role and (role != IncidentRole.ASSIGNEE or held.user_id == user.pk)
+            ),
+            None,
+        )
         if previous is not None and previous.user_id == user.pk:
             raise InvalidTransition(f"{user.display_name} is already the {label}", field="person")
         if previous is not None:
@@ -104,6 +112,11 @@ def role_assign(
                 "to": user.username,
                 "from": previous.user.username if previous else None,
             },
+        )
+        # In the order the database gives them (started_at, id).
+        incident.current_roles = sorted(
+            [held for held in holders if held is not previous] + [assignment],
+            key=lambda held: (held.started_at, held.pk),
         )
     return assignment
 

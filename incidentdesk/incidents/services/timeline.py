@@ -97,7 +97,15 @@ def timeline_entry_add(
         if visibility != Visibility.INTERNAL:
             entry.visibility = visibility
             entry.save(update_fields=["visibility"])
-        Incident.objects.filter(pk=incident.pk).update(updated_at=now)
+        # Every write of an incident moves its updated_at: when it has not moved since
+        # `incident` was read, that copy is the row as it is now, and stays so (with the new
+        # updated_at), so whoever shows it after the entry need not read it again.
+        current = Incident.objects.filter(pk=incident.pk, updated_at=incident.updated_at)
+        if current.update(updated_at=now):
+            incident.updated_at = now
+        else:  # written by someone else since
+            Incident.objects.filter(pk=incident.pk).update(updated_at=now)
+            incident.refresh_from_db(from_queryset=Incident.objects.select_related("severity"))
     return entry
 
 
