@@ -19,7 +19,7 @@ BUDGET = [
     ("decision roll back", 10),
     ("sev critical", 13),
     ("lead rita", 14),
-    ("status identified", 11),
+    ("status identified", 12),
 ]
 
 
