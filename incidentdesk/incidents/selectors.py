@@ -32,15 +32,18 @@ def _current_roles() -> Prefetch:
     )
 
 
+def _open_seats() -> QuerySet[DeskSeat]:
+    """Open desk seats of active people, with them, in the order they sat down."""
+    return (
+        DeskSeat.objects.filter(left_at__isnull=True, user__is_active=True)
+        .select_related("user")
+        .order_by("joined_at", "id")
+    )
+
+
 def open_desk_seats() -> Prefetch:
     """Each incident's open desk seats, as `open_desk_seats` (read by incident_desk)."""
-    return Prefetch(
-        "desk_seats",
-        queryset=DeskSeat.objects.filter(left_at__isnull=True, user__is_active=True)
-        .select_related("user")
-        .order_by("joined_at", "id"),
-        to_attr="open_desk_seats",
-    )
+    return Prefetch("desk_seats", queryset=_open_seats(), to_attr="open_desk_seats")
 
 
 def visible_incidents(viewer) -> QuerySet[Incident]:
@@ -155,7 +158,7 @@ def with_answer_parts(incident: Incident) -> Incident:
 
 def desk_seats_of(incident: Incident) -> list[DeskSeat]:
     """The incident's open desk seats with their people, read fresh (see `open_desk_seats`)."""
-    return list(open_desk_seats().queryset.filter(incident=incident))
+    return list(_open_seats().filter(incident=incident))
 
 
 def current_roles(incident: Incident) -> list[RoleAssignment]:
@@ -276,7 +279,7 @@ def incident_desk(
     seated = {m.pk for m, _ in desk}
     seats = getattr(incident, "open_desk_seats", None)
     if seats is None:
-        seats = open_desk_seats().queryset.filter(incident=incident)
+        seats = desk_seats_of(incident)
     for seat in seats:
         if seat.user_id not in seated:
             seated.add(seat.user_id)
