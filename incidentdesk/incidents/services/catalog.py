@@ -51,7 +51,7 @@ SEVERITY_NUMBER_LIMITS = {
 def _refuse_names_of_other_levels(severity: Severity) -> None:
     """A level's name and aliases must not be another level's key, name or alias: `sev <text>`
     would no longer say which level it means."""
-    taken = set()
+    taken: set[str] = set()
     for other in Severity.objects.exclude(key=severity.key):
         taken.update(n.lower() for n in (other.key, other.name, *other.alias_list))
     if severity.name.lower() in taken:
@@ -89,9 +89,10 @@ def severity_save(
                 last = Severity.objects.order_by("-position").first()
                 severity.position = (last.position + 1) if last else 1
         else:
-            severity = Severity.objects.filter(key=key).first()
-            if severity is None:
+            found = Severity.objects.filter(key=key).first()
+            if found is None:
                 raise NotFound(f"no severity {key!r}", field="severity")
+            severity = found
         for field, value in changes.items():
             setattr(severity, field, value)
         _refuse_names_of_other_levels(severity)
