@@ -21,8 +21,9 @@ run: install
 demo: install
 	$(BIN)/incidentdesk serve --demo
 
-## The whole test suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
-test: install test-sqlite test-postgres
+## Lint and types first (seconds), then the whole test suite on SQLite, then on PostgreSQL
+## when TEST_DATABASE_URL is set.
+test: install lint test-sqlite test-postgres
 
 test-sqlite: install
 	$(BIN)/pytest
@@ -35,10 +36,12 @@ test-postgres: install
 		echo "(TEST_DATABASE_URL is not set: the PostgreSQL pass is skipped; .ci/run sets it)"; \
 	fi
 
+## ruff's rules and formatting over the tree, mypy over the whole package.
+## `.venv/bin/ruff format .` and `.venv/bin/ruff check --fix .` fix most of what ruff reports.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy incidentdesk/incidents/rules.py incidentdesk/incidents/models.py incidentdesk/incidents/commands.py incidentdesk/postmortems incidentdesk/core/errors.py incidentdesk/accounts/permissions.py
+	$(BIN)/mypy incidentdesk
 
 bench: install
 	$(BIN)/python bench/declare_and_command.py
