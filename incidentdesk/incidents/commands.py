@@ -65,6 +65,9 @@ class CommandSpec:
     # A command line that shows it in use; the parity test runs it through the web, the API
     # and the CLI and expects the same timeline entry ("" when it needs a particular setup).
     example: str = ""
+    # Its place in the short list under the incident page's command box, the most used first;
+    # 0 leaves it out of that list (it is still in the help).
+    hint: int = 0
 
 
 class CommandRegistry:
@@ -100,6 +103,11 @@ class CommandRegistry:
     def specs(self) -> list[CommandSpec]:
         """Every command in help order."""
         return sorted(self._by_keyword.values(), key=lambda spec: (spec.order, spec.keyword))
+
+    def hints(self) -> list[str]:
+        """The keywords of the command box's short list, in their place."""
+        listed = [spec for spec in self._by_keyword.values() if spec.hint]
+        return [spec.keyword for spec in sorted(listed, key=lambda spec: (spec.hint, spec.keyword))]
 
 
 registry = CommandRegistry()

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from incidentdesk.accounts.models import User
 from incidentdesk.core.errors import NotFound
 from incidentdesk.incidents import panels, rules, selectors, services
+from incidentdesk.incidents.commands import registry as command_registry
 from incidentdesk.incidents.forms import (
     ActionForm,
     DetailsEditForm,
@@ -122,8 +123,9 @@ def facts_context(request, incident: Incident) -> dict:
 
 
 def command_context(request, incident: Incident) -> dict:
-    """The command box needs nothing but the incident (a write's reply comes as `reply`)."""
-    return {}
+    """The command box and its short list of the registered commands (a write's reply comes
+    as `reply`)."""
+    return {"command_hints": command_registry.hints()}
 
 
 def timeline_entries(incident: Incident, filters: TimelineFilterForm):

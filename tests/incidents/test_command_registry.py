@@ -95,3 +95,25 @@ def test_a_word_another_command_answers_to_cannot_be_registered_again(word):
 def test_the_statuspage_command_is_registered_by_the_status_page():
     spec = registry.find("statuspage")
     assert spec is not None and spec.handler.__module__ == "incidentdesk.statuspage.commands"
+
+
+def test_the_command_box_lists_the_registered_commands_most_used_first(client, admin, incident):
+    client.force_login(admin)
+    page = client.get(f"/incidents/{incident.reference}").content.decode()
+    assert (
+        "Commands: note, decision, action, summary, impact, sev, status, lead, scribe, comms, "
+        "assign, resolve, unblock, close, help." in page
+    )
+
+
+def test_a_command_registered_with_a_place_joins_the_command_box_list(client, admin, incident):
+    spec = CommandSpec(
+        "checkin", "", False, "say you are here", lambda call: None, None, order=175, hint=14
+    )
+    register(spec)
+    try:
+        client.force_login(admin)
+        page = client.get(f"/incidents/{incident.reference}").content.decode()
+    finally:
+        registry.unregister("checkin")
+    assert "resolve, unblock, checkin, close, help." in page

@@ -203,6 +203,7 @@ for _spec in (
         _field,
         Perm.INCIDENT_UPDATE,
         order=10,
+        hint=4,
         example="summary Writes fail since the failover",
     ),
     CommandSpec(
@@ -213,6 +214,7 @@ for _spec in (
         _field,
         Perm.INCIDENT_UPDATE,
         order=20,
+        hint=5,
         example="impact Checkout is unavailable",
     ),
     CommandSpec(
@@ -224,6 +226,7 @@ for _spec in (
         Perm.INCIDENT_UPDATE,
         aliases=("severity",),
         order=30,
+        hint=6,
         example="sev critical",
     ),
     CommandSpec(
@@ -234,6 +237,7 @@ for _spec in (
         _status,
         Perm.INCIDENT_UPDATE,
         order=40,
+        hint=7,
         example="status identified",
     ),
     CommandSpec(
@@ -245,6 +249,7 @@ for _spec in (
         Perm.ROLE_ASSIGN,
         aliases=("commander",),
         order=50,
+        hint=8,
         example="lead bob",
     ),
     CommandSpec(
@@ -255,6 +260,7 @@ for _spec in (
         _role,
         Perm.ROLE_ASSIGN,
         order=60,
+        hint=9,
         example="scribe bob",
     ),
     CommandSpec(
@@ -266,6 +272,7 @@ for _spec in (
         Perm.ROLE_ASSIGN,
         aliases=("comms_lead",),
         order=70,
+        hint=10,
     ),
     CommandSpec(
         "assign",
@@ -275,6 +282,7 @@ for _spec in (
         _role,
         Perm.ROLE_ASSIGN,
         order=80,
+        hint=11,
         example="assign bob",
     ),
     CommandSpec(
@@ -303,6 +311,7 @@ for _spec in (
         _action,
         Perm.ACTION_WRITE,
         order=110,
+        hint=3,
         example="action Add an alert on replication lag",
     ),
     CommandSpec(
@@ -313,6 +322,7 @@ for _spec in (
         _entry,
         Perm.TIMELINE_WRITE,
         order=120,
+        hint=2,
         example="decision Roll back release 2026.11.3",
     ),
     CommandSpec(
@@ -323,6 +333,7 @@ for _spec in (
         _entry,
         Perm.TIMELINE_WRITE,
         order=130,
+        hint=1,
         example="note Primary failed over to the replica",
     ),
     # 140: `statuspage`, registered by the status page (statuspage/commands.py)
@@ -335,6 +346,7 @@ for _spec in (
         _resolve,
         Perm.INCIDENT_UPDATE,
         order=150,
+        hint=12,
         example="resolve Error rate back to normal",
     ),
     CommandSpec(
@@ -345,6 +357,7 @@ for _spec in (
         _unblock,
         Perm.INCIDENT_UPDATE,
         order=160,
+        hint=13,
     ),
     CommandSpec(
         "close",
@@ -356,7 +369,10 @@ for _spec in (
         _close,
         Perm.INCIDENT_UPDATE,
         order=170,
+        hint=14,
     ),
-    CommandSpec("help", "", False, "list the commands", _help, None, aliases=("?",), order=1000),
+    CommandSpec(
+        "help", "", False, "list the commands", _help, None, aliases=("?",), order=1000, hint=15
+    ),
 ):
     register(_spec)
