@@ -252,6 +252,13 @@ SECURITY_GROUP = env("INCIDENTDESK_SECURITY_GROUP", "security")
 # Bearer token that /metrics requires; when unset, /metrics answers 404.
 METRICS_TOKEN = env("INCIDENTDESK_METRICS_TOKEN")
 
+# Slack: requests are checked with the app's signing secret, the Web API is called with the bot
+# token; the API's address is settable so tests can point it at a stand-in.
+SLACK_SIGNING_SECRET = env("SLACK_SIGNING_SECRET")
+SLACK_BOT_TOKEN = env("SLACK_BOT_TOKEN")
+SLACK_INCIDENTS_CHANNEL = env("SLACK_INCIDENTS_CHANNEL")
+SLACK_API_URL = env("SLACK_API_URL", "https://slack.com/api/")
+
 # Adds POST /api/v1/bench/floor, the write path's floor the benchmark compares against
 # (incidentdesk/config/bench_floor.py). Off in every installation.
 BENCH_FLOOR = env_bool("INCIDENTDESK_BENCH_FLOOR")
