@@ -1,6 +1,6 @@
 """The domains import each other in one direction only.
 
-    core < accounts < notifications < incidents < statuspage < postmortems < insights
+    core < accounts < notifications < incidents < statuspage < postmortems < chat < insights
 
 A lower domain never imports a higher one, not even inside a function: where it needs one, the
 higher domain registers with a registry in the lower one from its AppConfig.ready(). `config`
@@ -14,7 +14,16 @@ from collections import defaultdict
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "incidentdesk"
-LAYERS = ["core", "accounts", "notifications", "incidents", "statuspage", "postmortems", "insights"]
+LAYERS = [
+    "core",
+    "accounts",
+    "notifications",
+    "incidents",
+    "statuspage",
+    "postmortems",
+    "chat",  # a door: it calls the services of the domains below it
+    "insights",
+]
 # The composition root, which may import anything ("": incidentdesk/__init__.py).
 ROOT = {"config", "cli", "__main__", ""}
 

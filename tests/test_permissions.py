@@ -16,6 +16,9 @@ from django.utils import timezone
 
 from incidentdesk.accounts import services as accounts
 from incidentdesk.accounts.models import ROLE_RANK, ApiToken, Role, User
+from incidentdesk.chat import services as chat
+from incidentdesk.chat.models import ChatIdentity
+from incidentdesk.chat.platforms.base import ChatUser
 from incidentdesk.core.errors import NotAuthenticated, PermissionDenied
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import services as incidents
@@ -87,6 +90,7 @@ TRACKED = (
     Subscriber,
     Subscriber.components.through,
     Delivery,
+    ChatIdentity,
 )
 # Where write services live; the coverage test below finds them there.
 WRITE_MODULES = (
@@ -100,6 +104,7 @@ WRITE_MODULES = (
     "incidentdesk.statuspage.services",
     "incidentdesk.notifications.services",
     "incidentdesk.statuspage.subscribers",
+    "incidentdesk.chat.services",
 )
 NEXT_WEEK = timezone.now() + timedelta(days=7)
 
@@ -385,6 +390,14 @@ CASES: dict[str, Case] = {
         Role.MANAGER,
         lambda a, w: notifications.delivery_retry_failed(actor=a, source=WEB),
     ),
+    "identity_link": Case(
+        Role.ADMIN,
+        lambda a, w: chat.identity_link(actor=a, source=WEB, identity=w.stranger, user=w.third),
+    ),
+    "identity_unlink": Case(
+        Role.ADMIN,
+        lambda a, w: chat.identity_unlink(actor=a, source=WEB, identity=w.chat_other),
+    ),
 }
 
 # Actors who are not signed in, or who are but may not write whatever their role.
@@ -483,6 +496,9 @@ def build_world(actor) -> SimpleNamespace:
         status=DeliveryStatus.FAILED,
         attempts=5,
     )
+    # A chat user nobody linked, and `other` on chat (linked by their email).
+    stranger = chat.identity_for("slack", ChatUser(id="U1", name="Stranger"))
+    chat_other = chat.identity_for("slack", ChatUser(id="U2", name="Other", email=other.email))
     if isinstance(actor, User):
         # The actor took part in `postmortem`'s response (asked to its root-cause meeting),
         # and in nothing of `in_review`'s.
@@ -506,6 +522,8 @@ def build_world(actor) -> SimpleNamespace:
         maintenance=maintenance,
         subscriber=subscriber,
         failed_delivery=failed_delivery,
+        stranger=stranger,
+        chat_other=chat_other,
     )
 
 

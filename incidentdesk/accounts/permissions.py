@@ -24,6 +24,7 @@ class Perm(StrEnum):
     POSTMORTEM_EDIT = "postmortem.edit"
     POSTMORTEM_PUBLISH = "postmortem.publish"
     POSTMORTEM_FEEDBACK = "postmortem.feedback"
+    CHAT_LINK = "chat.link"
 
 
 # The least role that holds each permission.
@@ -46,6 +47,8 @@ MIN_ROLE: dict[Perm, Role] = {
     Perm.POSTMORTEM_PUBLISH: Role.MANAGER,
     # Viewers too, when they took part in the response (checked by the feedback service).
     Perm.POSTMORTEM_FEEDBACK: Role.VIEWER,
+    # Which account a chat user acts as.
+    Perm.CHAT_LINK: Role.ADMIN,
 }
 
 

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "incidentdesk.statuspage",
     "incidentdesk.notifications",
     "incidentdesk.postmortems",
+    "incidentdesk.chat",
     "incidentdesk.insights",
     "incidentdesk.config",  # the composition root: `serve`, `demo`
 ]

@@ -1,0 +1,169 @@
+"""What the chat layer remembers: who is who on each platform, every inbound event (the
+de-duplication store), and which conversation and announcement belong to which incident.
+
+A platform is named by its kind ("slack", "matrix"), not by a choice list: platforms are plugins
+(see `registry.py`), and a row outlives a platform that is no longer configured.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from incidentdesk.chat.platforms.base import InboundEvent
+
+KIND_LENGTH = 32
+REF_LENGTH = 255  # a platform's ids (Slack's are short; Matrix event and room ids are longer)
+
+
+class LinkMethod(models.TextChoices):
+    """How a chat identity came to be linked to an account (or not)."""
+
+    NONE = "", "Not linked"
+    EMAIL = "email", "Verified email"
+    # An admin decided: linked to `user`, or, with no user, to no account. Either way a later
+    # email match does not change it.
+    ADMIN = "admin", "By an admin"
+
+
+class ChatIdentity(models.Model):
+    """A person as a chat platform knows them, and the account they act as."""
+
+    platform = models.CharField(max_length=KIND_LENGTH)
+    external_id = models.CharField(max_length=REF_LENGTH, help_text="The platform's user id.")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(
+        max_length=254, blank=True, help_text="As the platform reported it, when verified there."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="chat_identities",
+    )
+    link = models.CharField(
+        max_length=8, choices=LinkMethod.choices, default=LinkMethod.NONE, blank=True
+    )
+    linked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["platform", "name", "external_id"]
+        verbose_name_plural = "chat identities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "external_id"], name="chat_identity_unique_external_id"
+            ),
+            # One account is one person on each platform, so a direct message has one address.
+            models.UniqueConstraint(
+                fields=["platform", "user"],
+                condition=Q(user__isnull=False),
+                name="chat_identity_one_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.name or self.external_id}"
+
+
+class InboundRecord(models.Model):
+    """One inbound event, stored once under (platform, dedup_key) before anything acts on it:
+    a delivery the platform repeats finds its row and is not acted on again."""
+
+    platform = models.CharField(max_length=KIND_LENGTH)
+    dedup_key = models.CharField(max_length=REF_LENGTH)
+    kind = models.CharField(max_length=KIND_LENGTH)
+    conversation = models.CharField(max_length=REF_LENGTH, blank=True)
+    actor = models.CharField(max_length=REF_LENGTH, blank=True)
+    occurred_at = models.DateTimeField()
+    details = models.JSONField(
+        default=dict, blank=True, help_text="The event's other normalised fields."
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "dedup_key"], name="chat_inbound_unique_dedup_key"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                condition=Q(processed_at__isnull=True),
+                name="chat_inbound_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.kind}:{self.dedup_key}"
+
+    @property
+    def event(self) -> InboundEvent:
+        """The event as the platform handed it over."""
+        return InboundEvent(
+            platform=self.platform,
+            dedup_key=self.dedup_key,
+            kind=self.kind,  # type: ignore[arg-type]  # stored from an InboundEvent's kind
+            conversation=self.conversation,
+            actor=self.actor,
+            occurred_at=self.occurred_at,
+            **self.details,
+        )
+
+
+class IncidentConversation(models.Model):
+    """The incident's own conversation on a platform (a Slack channel, a Matrix room)."""
+
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="chat_conversations"
+    )
+    platform = models.CharField(max_length=KIND_LENGTH)
+    conversation = models.CharField(max_length=REF_LENGTH, help_text="The platform's id.")
+    name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["incident", "platform"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "platform"], name="chat_conversation_one_per_platform"
+            ),
+            models.UniqueConstraint(
+                fields=["platform", "conversation"], name="chat_conversation_unique_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.name or self.conversation}"
+
+
+class Announcement(models.Model):
+    """The incident's headline message in the announcements conversation, updated in place on
+    every change (never posted again)."""
+
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="chat_announcements"
+    )
+    platform = models.CharField(max_length=KIND_LENGTH)
+    conversation = models.CharField(max_length=REF_LENGTH)
+    message = models.CharField(max_length=REF_LENGTH, help_text="The platform's message id.")
+    posted_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["incident", "platform"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "platform"], name="chat_announcement_one_per_platform"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.conversation}/{self.message}"

@@ -1,0 +1,141 @@
+"""The one protocol every chat platform implements (Slack, Matrix, later others).
+
+Nothing outside a platform's folder (`chat/platforms/<kind>/`) knows its payloads or its ids'
+shapes. A platform turns what it receives into `InboundEvent`s, and does what the chat layer
+asks of it through the methods of `ChatPlatform`. The chat layer stores every inbound event
+under `(platform, dedup_key)` before acting on it, so a delivery the platform repeats (a Slack
+retry, a Matrix sync replayed after a restart) is acted on once.
+
+Outbound calls are made from workers, never from the request that received an event: a
+platform raises `ChatError` for a refusal (with the platform's own error code, e.g.
+`channel_not_found`) and `RateLimited` when asked to wait, so the caller can retry later.
+"""
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol
+
+
+class Capability(enum.Flag):
+    """What a platform can do; the chat layer falls back to a link to the web page where a
+    platform lacks one (a Matrix "declare" is a message, not a form)."""
+
+    NONE = 0
+    FORMS = enum.auto()  # modal forms opened from a command (Slack views)
+    SLASH_COMMANDS = enum.auto()
+    BUTTONS = enum.auto()
+    PINS = enum.auto()
+    REACTIONS = enum.auto()
+    ARCHIVE = enum.auto()  # a conversation can be archived and unarchived
+
+
+InboundKind = Literal[
+    "command",  # a command of the command language addressed to the bot
+    "declare",  # a request to declare (slash command, `!incident <title>`)
+    "form_submit",  # a submitted form (Slack view_submission)
+    "button",  # a pressed button (Slack block_actions)
+    "message",  # any other message in a conversation the bot is in (for the transcript)
+    "pin",
+    "unpin",
+    "reaction",
+    "conversation_renamed",
+]
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """One thing that happened on a platform, in the chat layer's words."""
+
+    platform: str  # "slack", "matrix"
+    dedup_key: str  # unique per platform: Slack event_id (or channel+ts), Matrix event_id
+    kind: InboundKind
+    conversation: str  # the platform's channel or room id ("" for none, e.g. a form)
+    actor: str  # the platform's user id of who did it
+    occurred_at: datetime
+    text: str = ""  # the message, the command line, the declared title; captured on arrival
+    message: str = ""  # the platform's id of the message a pin or reaction is about
+    reaction: str = ""  # the reaction's name or key, for kind == "reaction"
+    values: dict = field(default_factory=dict)  # a form's or button's values, by field name
+    reply_to: str = ""  # where an answer goes when it is not the conversation (Slack response_url)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """What to post: plain text always (notifications, screen readers, platforms without rich
+    text), plus the platform's own rich form when its renderer made one."""
+
+    text: str
+    rich: dict = field(default_factory=dict)  # e.g. Slack blocks, Matrix formatted_body
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    conversation: str
+    id: str  # Slack ts, Matrix event id
+
+
+@dataclass(frozen=True)
+class ChatUser:
+    id: str
+    name: str
+    email: str = ""  # only when the platform says it is verified
+
+
+class ChatError(Exception):
+    """The platform refused a call; `code` is its own error code (`name_taken`, `M_FORBIDDEN`)."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.code = code
+        self.message = message or code
+
+
+class RateLimited(ChatError):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("ratelimited", f"rate limited; retry after {retry_after:g} s")
+        self.retry_after = retry_after
+
+
+class ChatPlatform(Protocol):
+    kind: str
+    capabilities: Capability
+
+    # inbound (in the request that received it; must be quick)
+    def verify(self, headers: dict[str, str], body: bytes) -> bool:
+        """Whether the request really comes from the platform (signature, token), and is
+        recent enough not to be a replay."""
+        ...
+
+    def parse(self, headers: dict[str, str], body: bytes) -> list[InboundEvent]:
+        """The events a verified request carries. Raises `ValueError` naming the problem for a
+        payload it cannot read."""
+        ...
+
+    # outbound (from workers)
+    def post(self, conversation: str, message: Message, *, key: str) -> PostedMessage:
+        """Post `message`; `key` is ours and makes a repeated call post once where the
+        platform allows it (Matrix transaction ids)."""
+        ...
+
+    def update(self, posted: PostedMessage, message: Message) -> None: ...
+
+    def create_conversation(self, name: str, *, topic: str) -> Conversation: ...
+
+    def rename_conversation(self, conversation: str, name: str) -> None: ...
+
+    def archive_conversation(self, conversation: str) -> None: ...
+
+    def unarchive_conversation(self, conversation: str) -> None: ...
+
+    def invite(self, conversation: str, users: list[str]) -> None: ...
+
+    def direct_message(self, user: str, message: Message) -> PostedMessage: ...
+
+    def user(self, user: str) -> ChatUser: ...
