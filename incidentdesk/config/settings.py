@@ -260,6 +260,12 @@ SLACK_BOT_TOKEN = env("SLACK_BOT_TOKEN")
 SLACK_INCIDENTS_CHANNEL = env("SLACK_INCIDENTS_CHANNEL")
 SLACK_API_URL = env("SLACK_API_URL", "https://slack.com/api/")
 
+# Matrix (docs/configuration.md): a bot account on a homeserver, acting with its access token.
+MATRIX_HOMESERVER_URL = env("MATRIX_HOMESERVER_URL")
+MATRIX_BOT_USER = env("MATRIX_BOT_USER")
+MATRIX_BOT_TOKEN = env("MATRIX_BOT_TOKEN")
+MATRIX_INCIDENTS_ROOM = env("MATRIX_INCIDENTS_ROOM")
+
 # Adds POST /api/v1/bench/floor, the write path's floor the benchmark compares against
 # (incidentdesk/config/bench_floor.py). Off in every installation.
 BENCH_FLOOR = env_bool("INCIDENTDESK_BENCH_FLOOR")

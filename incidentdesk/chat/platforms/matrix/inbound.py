@@ -1,0 +1,192 @@
+"""What a `/sync` answer carries, in the chat layer's words (`InboundEvent`s).
+
+Only joined rooms' timelines are read, and in them only what the chat layer acts on:
+- `m.room.message`: a "command" when it starts with `!` or mentions the bot (the prefix or the
+  mention is taken off), a "declare" for `!incident <title>` (or a mention followed by
+  `incident <title>`), else a "message" for the transcript. An edit (`m.replace`) is a
+  "message" with its new text, never a command again.
+- `m.room.pinned_events`: a "pin" for each event id added to the list and an "unpin" for each
+  one taken off, found by comparing with the list before the change: Synapse sends it as
+  `unsigned.prev_content`; otherwise the last list this reader saw for the room.
+- `m.reaction` (an `m.annotation`): a "reaction" with its key and the event it is on.
+
+The bot's own events are left out; `dedup_key` is the event id, unique on the homeserver.
+"""
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+from incidentdesk.chat.platforms.base import InboundEvent, InboundKind
+
+KIND = "matrix"
+DECLARE_WORD = "incident"
+TEXT_MEMORY = 2000  # message texts kept to give a pin the text of a message seen earlier
+
+
+class Reader:
+    """Turns sync answers into events; keeps the little it must remember between answers (the
+    pinned list of each room, recent message texts), so one reader serves one sync loop."""
+
+    def __init__(self, bot_user: str, bot_name: str = "") -> None:
+        self.bot_user = bot_user
+        localpart = bot_user[1:].split(":", 1)[0]
+        names = {localpart} | ({bot_name} if bot_name else set())
+        alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+        # A mention at the start, as clients write it in the plain body: the user id
+        # ("@bot:hs sev 1"), or the name followed by a colon or comma ("Bot: sev critical");
+        # a bare name is talk ("bot is down").
+        self._leading_mention = re.compile(
+            rf"^\s*(?:{re.escape(bot_user)}[:,]?|@?(?:{alternatives})[:,])\s*", re.IGNORECASE
+        )
+        self.pins: dict[str, list[str]] = {}
+        self.texts: OrderedDict[str, str] = OrderedDict()
+
+    def read(
+        self, answer: dict, fetch_text: Callable[[str, str], str] | None = None
+    ) -> list[InboundEvent]:
+        """The events of one `/sync` answer, in order. `fetch_text(room, event_id)` gives a
+        pinned message's text when this reader has not seen the message itself."""
+        rooms = answer.get("rooms")
+        joined = rooms.get("join") if isinstance(rooms, dict) else None
+        if not isinstance(joined, dict):
+            return []
+        events: list[InboundEvent] = []
+        for room, data in joined.items():
+            if not isinstance(data, dict):
+                continue
+            for state in _events(data.get("state")):
+                if state.get("type") == "m.room.pinned_events" and state.get("state_key") == "":
+                    self.pins[room] = _pinned(state.get("content"))
+            for event in _events(data.get("timeline")):
+                events.extend(self._event(room, event, fetch_text))
+        return events
+
+    def _event(
+        self, room: str, event: dict, fetch_text: Callable[[str, str], str] | None
+    ) -> Iterator[InboundEvent]:
+        kind, sender, event_id = event.get("type"), event.get("sender"), event.get("event_id")
+        content = event.get("content")
+        if not isinstance(sender, str) or not isinstance(event_id, str):
+            return
+        if not isinstance(content, dict):
+            return
+        if kind == "m.room.pinned_events" and event.get("state_key") == "":
+            yield from self._pin_changes(room, event, fetch_text)
+            return
+        if sender == self.bot_user:
+            return
+        if kind == "m.room.message":
+            message = self._message(room, event, content)
+            if message:
+                yield message
+        elif kind == "m.reaction":
+            relation = content.get("m.relates_to")
+            if isinstance(relation, dict) and relation.get("rel_type") == "m.annotation":
+                yield _inbound(
+                    event,
+                    room,
+                    "reaction",
+                    message=str(relation.get("event_id") or ""),
+                    reaction=str(relation.get("key") or ""),
+                )
+
+    def _message(self, room: str, event: dict, content: dict) -> InboundEvent | None:
+        relation = content.get("m.relates_to")
+        if isinstance(relation, dict) and relation.get("rel_type") == "m.replace":
+            new = content.get("m.new_content")
+            text = str(new.get("body") or "") if isinstance(new, dict) else ""
+            self._remember(str(relation.get("event_id") or ""), text)
+            return _inbound(event, room, "message", text=text, message=relation.get("event_id"))
+        body = content.get("body")
+        if not isinstance(body, str):
+            return None
+        self._remember(event["event_id"], body)
+        command = self.command_text(body, content)
+        if command is None:
+            return _inbound(event, room, "message", text=body)
+        word, _, rest = command.partition(" ")
+        if word.lower() == DECLARE_WORD:
+            return _inbound(event, room, "declare", text=rest.strip())
+        return _inbound(event, room, "command", text=command)
+
+    def command_text(self, body: str, content: dict) -> str | None:
+        """The command line a message addresses to the bot, or None for ordinary talk."""
+        text = body.strip()
+        if text.startswith("!"):
+            return text[1:].strip()
+        mentions = content.get("m.mentions")
+        mentioned = isinstance(mentions, dict) and self.bot_user in (mentions.get("user_ids") or [])
+        stripped = self._leading_mention.sub("", text, count=1)
+        if stripped != text:
+            return stripped.strip()
+        if mentioned or self.bot_user in text:
+            return " ".join(text.replace(self.bot_user, " ").split()).strip(" :,")
+        return None
+
+    def _pin_changes(
+        self, room: str, event: dict, fetch_text: Callable[[str, str], str] | None
+    ) -> Iterator[InboundEvent]:
+        now = _pinned(event["content"])
+        unsigned = event.get("unsigned")
+        before_content = unsigned.get("prev_content") if isinstance(unsigned, dict) else None
+        before = (
+            _pinned(before_content) if isinstance(before_content, dict) else self.pins.get(room, [])
+        )
+        self.pins[room] = now
+        if event["sender"] == self.bot_user:
+            return
+        for pinned in now:
+            if pinned not in before:
+                text = self.texts.get(pinned)
+                if text is None and fetch_text is not None:
+                    text = fetch_text(room, pinned)
+                yield _inbound(
+                    event, room, "pin", message=pinned, text=text or "", key=f"{pinned}:pin"
+                )
+        for unpinned in before:
+            if unpinned not in now:
+                yield _inbound(event, room, "unpin", message=unpinned, key=f"{unpinned}:unpin")
+
+    def _remember(self, event_id: str, text: str) -> None:
+        if not event_id:
+            return
+        self.texts[event_id] = text
+        self.texts.move_to_end(event_id)
+        while len(self.texts) > TEXT_MEMORY:
+            self.texts.popitem(last=False)
+
+
+def _events(section: object) -> list[dict]:
+    events = section.get("events") if isinstance(section, dict) else None
+    if not isinstance(events, list):
+        return []
+    return [event for event in events if isinstance(event, dict)]
+
+
+def _pinned(content: object) -> list[str]:
+    pinned = content.get("pinned") if isinstance(content, dict) else None
+    return [item for item in pinned if isinstance(item, str)] if isinstance(pinned, list) else []
+
+
+def _inbound(
+    event: dict, room: str, kind: InboundKind, *, key: str = "", **fields: object
+) -> InboundEvent:
+    stamp = event.get("origin_server_ts")
+    when = (
+        datetime.fromtimestamp(stamp / 1000, tz=UTC)
+        if isinstance(stamp, int | float)
+        else datetime.now(tz=UTC)
+    )
+    # One pinned-list change can pin and unpin several messages: each gets its own key.
+    dedup = f"{event['event_id']}:{key}" if key else event["event_id"]
+    return InboundEvent(
+        platform=KIND,
+        dedup_key=dedup,
+        kind=kind,
+        conversation=room,
+        actor=event["sender"],
+        occurred_at=when,
+        **{name: str(value or "") for name, value in fields.items()},  # type: ignore[arg-type]
+    )
