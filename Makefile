@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run demo test test-sqlite test-postgres lint bench
+.PHONY: install synapse run demo test test-sqlite test-postgres lint bench
 
 install: $(VENV)/.installed
 
@@ -11,6 +11,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+## A Matrix homeserver (Synapse) for the Matrix tests, in its own venv so its pinned
+## dependencies never meet ours; the tests start it on loopback (tests/chat/synapse.py).
+SYNAPSE_VENV ?= .venv-synapse
+
+synapse: $(SYNAPSE_VENV)/.installed
+
+$(SYNAPSE_VENV)/.installed:
+	$(PYTHON) -m venv $(SYNAPSE_VENV)
+	$(SYNAPSE_VENV)/bin/pip install -q --upgrade pip
+	$(SYNAPSE_VENV)/bin/pip install -q 'matrix-synapse>=1.163,<1.164'
 	touch $@
 
 ## Run the app at http://127.0.0.1:8000 with its data in ./data (SQLite).

@@ -3,7 +3,10 @@
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 
 def free_port() -> int:
@@ -25,3 +28,14 @@ def incidentdesk(
         timeout=timeout,
         cwd=Path(env["INCIDENTDESK_DATA_DIR"]).parent,
     )
+
+
+def wait_for(check, *, seconds: float, what: str, every: float = 0.05):
+    """Poll `check` until it returns something truthy, or fail the test after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(every)
+    pytest.fail(f"timed out after {seconds}s waiting for {what}")

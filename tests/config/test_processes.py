@@ -9,27 +9,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
-import pytest
 from aiosmtpd.controller import Controller
 
-from tests.processes import free_port, incidentdesk
+from tests.processes import free_port, incidentdesk, wait_for
 
 PASSWORD = "correct-horse-battery-staple\n"
-
-
-def wait_for(check, *, seconds: float, what: str):
-    """Poll `check` until it returns something truthy, or fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {seconds}s waiting for {what}")
 
 
 def get(url: str) -> int | None:

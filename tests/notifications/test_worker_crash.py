@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections import defaultdict
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -22,7 +21,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from incidentdesk.notifications import delivery as engine
-from tests.processes import free_port, incidentdesk
+from tests.processes import free_port, incidentdesk, wait_for
 
 SUBSCRIBERS = 1000
 WORKER_THREADS = 2
@@ -79,16 +78,6 @@ class Sink:
                 self.ids[rcpt].append(message["Message-ID"].strip())
             self.count += 1
         return "250 OK"
-
-
-def wait_for(check, *, seconds: float, what: str, every: float = 0.05):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(every)
-    pytest.fail(f"timed out after {seconds}s waiting for {what}")
 
 
 def statuses(env) -> dict[str, int]:
