@@ -33,9 +33,9 @@ run: install
 demo: install
 	$(BIN)/incidentdesk serve --demo
 
-## Lint and types first (seconds), then the whole test suite on SQLite, then on PostgreSQL
-## when TEST_DATABASE_URL is set.
-test: install lint test-sqlite test-postgres
+## The Matrix homeserver the chat tests start (installed once), lint and types (seconds), then
+## the whole test suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
+test: install synapse lint test-sqlite test-postgres
 
 test-sqlite: install
 	$(BIN)/pytest
