@@ -7,12 +7,22 @@ class ChatConfig(AppConfig):
     verbose_name = "Chat"
 
     def ready(self) -> None:
-        """Register each chat platform whose settings configure it, one block per platform:
+        """Register the `chat` channel kind with the notification engine, and each chat
+        platform whose settings configure it (a platform not configured is never imported)."""
+        from django.conf import settings
 
-            if settings.SLACK_BOT_TOKEN:
-                from incidentdesk.chat.platforms.slack import SlackPlatform
+        from incidentdesk.chat import registry
+        from incidentdesk.chat.channel import KIND, ChatChannel
+        from incidentdesk.notifications import registry as notifications
 
-                registry.register_platform("slack", SlackPlatform.from_settings)
+        notifications.register_channel_kind(KIND, ChatChannel)
 
-        (with `from django.conf import settings` and `from incidentdesk.chat import registry`
-        at the top of this method). A platform not configured is never imported."""
+        if settings.SLACK_BOT_TOKEN:
+            from incidentdesk.chat.platforms.slack import SlackPlatform
+
+            registry.register_platform("slack", SlackPlatform.from_settings)
+
+        if settings.MATRIX_BOT_TOKEN:
+            from incidentdesk.chat.platforms.matrix.platform import MatrixPlatform
+
+            registry.register_platform("matrix", MatrixPlatform.from_settings)

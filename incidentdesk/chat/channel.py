@@ -1,0 +1,54 @@
+"""The `chat` channel kind: notifications posted into a chat conversation, with the outbox's
+guarantees (recorded with the change, retried with backoff, failures shown to admins).
+
+A delivery's recipient is `<platform>:<conversation>` (`slack:C0123`, `matrix:!room:server`);
+its words come from the renderer a domain registered for (topic, "chat"): `{"text": …}` and,
+optionally, `"rich"`, the platform's own form (Slack blocks, Matrix formatted body). The
+delivery key goes to the platform as the message's key, so a platform that can post
+idempotently (Matrix transaction ids) posts a retried delivery once."""
+
+from collections.abc import Iterator
+
+from incidentdesk.chat import registry as platforms
+from incidentdesk.chat.platforms.base import ChatError, Message
+from incidentdesk.core.errors import NotFound
+from incidentdesk.notifications import registry
+from incidentdesk.notifications.channels.base import Outcome, describe
+from incidentdesk.notifications.models import Delivery
+
+KIND = "chat"
+# Refusals a retry cannot mend; anything else (rate limits, a bot not yet in the channel, the
+# network) is tried again with the engine's backoff.
+PERMANENT = {"channel_not_found", "is_archived", "invalid_auth", "account_inactive", "M_NOT_FOUND"}
+
+
+def address(platform: str, conversation: str) -> str:
+    """The recipient address of a conversation, as audiences yield it."""
+    return f"{platform}:{conversation}"
+
+
+class ChatChannel:
+    def send(self, batch: list[Delivery]) -> Iterator[Outcome]:
+        for delivery in batch:
+            yield self._send_one(delivery)
+
+    def _send_one(self, delivery: Delivery) -> Outcome:
+        kind, _, conversation = delivery.recipient.partition(":")
+        words = registry.words_for(delivery.event.topic, delivery.event.payload, KIND) or {}
+        text = str(words.get("text") or "")
+        if not kind or not conversation:
+            return Outcome(delivery, f"not a chat address: {delivery.recipient!r}", permanent=True)
+        if not text:
+            return Outcome(delivery, f"no chat words for {delivery.event.topic!r}", permanent=True)
+        try:
+            platform = platforms.platform(kind)
+            platform.post(conversation, Message(text, words.get("rich") or {}), key=delivery.key)
+        except NotFound:
+            return Outcome(
+                delivery, f"the chat platform {kind!r} is not configured", permanent=True
+            )
+        except ChatError as exc:
+            return Outcome(delivery, f"{exc.code}: {exc.message}"[:500], exc.code in PERMANENT)
+        except OSError as exc:
+            return Outcome(delivery, describe(exc))
+        return Outcome(delivery)
