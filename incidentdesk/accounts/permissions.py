@@ -25,6 +25,7 @@ class Perm(StrEnum):
     POSTMORTEM_PUBLISH = "postmortem.publish"
     POSTMORTEM_FEEDBACK = "postmortem.feedback"
     CHAT_LINK = "chat.link"
+    CHAT_ADMIN = "chat.admin"
 
 
 # The least role that holds each permission.
@@ -49,6 +50,7 @@ MIN_ROLE: dict[Perm, Role] = {
     Perm.POSTMORTEM_FEEDBACK: Role.VIEWER,
     # Which account a chat user acts as.
     Perm.CHAT_LINK: Role.ADMIN,
+    Perm.CHAT_ADMIN: Role.ADMIN,
 }
 
 

@@ -7,15 +7,20 @@ class ChatConfig(AppConfig):
     verbose_name = "Chat"
 
     def ready(self) -> None:
-        """Register the `chat` channel kind with the notification engine, and each chat
-        platform whose settings configure it (a platform not configured is never imported)."""
+        """Register the `chat` channel kind, its audience and renderers with the notification
+        engine, the inbound handlers, the incident hooks, and each chat platform whose settings
+        configure it (a platform not configured is never imported)."""
         from django.conf import settings
 
-        from incidentdesk.chat import registry
+        from incidentdesk.chat import handling, incident_hooks, outbound, registry
         from incidentdesk.chat.channel import KIND, ChatChannel
+        from incidentdesk.incidents import hooks
         from incidentdesk.notifications import registry as notifications
 
         notifications.register_channel_kind(KIND, ChatChannel)
+        outbound.register()
+        handling.register()
+        hooks.after_entry.register(incident_hooks.on_entry)
 
         if settings.SLACK_BOT_TOKEN:
             from incidentdesk.chat.platforms.slack import SlackPlatform

@@ -3,14 +3,18 @@ guarantees (recorded with the change, retried with backoff, failures shown to ad
 
 A delivery's recipient is `<platform>:<conversation>` (`slack:C0123`, `matrix:!room:server`);
 its words come from the renderer a domain registered for (topic, "chat"): `{"text": …}` and,
-optionally, `"rich"`, the platform's own form (Slack blocks, Matrix formatted body). The
+optionally, `"rich"`, the platform's own form (Slack blocks, Matrix formatted body), and
+`"buttons"`; words with `"announcement"` (an incident's id) post that incident's announcement
+the first time and update it in place after (see outbound.py). The
 delivery key goes to the platform as the message's key, so a platform that can post
 idempotently (Matrix transaction ids) posts a retried delivery once."""
 
 from collections.abc import Iterator
 
+from incidentdesk.chat import outbound
 from incidentdesk.chat import registry as platforms
-from incidentdesk.chat.platforms.base import ChatError, Message
+from incidentdesk.chat.platforms.base import ChatError
+from incidentdesk.chat.registry import address
 from incidentdesk.core.errors import NotFound
 from incidentdesk.notifications import registry
 from incidentdesk.notifications.channels.base import Outcome, describe
@@ -19,12 +23,16 @@ from incidentdesk.notifications.models import Delivery
 KIND = "chat"
 # Refusals a retry cannot mend; anything else (rate limits, a bot not yet in the channel, the
 # network) is tried again with the engine's backoff.
-PERMANENT = {"channel_not_found", "is_archived", "invalid_auth", "account_inactive", "M_NOT_FOUND"}
+__all__ = ["KIND", "PERMANENT", "ChatChannel", "address"]
 
-
-def address(platform: str, conversation: str) -> str:
-    """The recipient address of a conversation, as audiences yield it."""
-    return f"{platform}:{conversation}"
+PERMANENT = {
+    "channel_not_found",
+    "is_archived",
+    "invalid_auth",
+    "account_inactive",
+    "message_not_found",
+    "M_NOT_FOUND",
+}
 
 
 class ChatChannel:
@@ -42,7 +50,18 @@ class ChatChannel:
             return Outcome(delivery, f"no chat words for {delivery.event.topic!r}", permanent=True)
         try:
             platform = platforms.platform(kind)
-            platform.post(conversation, Message(text, words.get("rich") or {}), key=delivery.key)
+            message = outbound.message_of(words)
+            if words.get("announcement"):
+                outbound.publish_announcement(
+                    kind,
+                    platform,
+                    conversation,
+                    int(words["announcement"]),
+                    message,
+                    key=delivery.key,
+                )
+            else:
+                platform.post(conversation, message, key=delivery.key)
         except NotFound:
             return Outcome(
                 delivery, f"the chat platform {kind!r} is not configured", permanent=True

@@ -128,6 +128,10 @@ class IncidentConversation(models.Model):
     name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # The transcript is kept from the first message; these say when it was closed with the
+    # incident, and when the retention period removed it (pinned entries stay on the timeline).
+    transcript_closed_at = models.DateTimeField(null=True, blank=True)
+    transcript_purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["incident", "platform"]
@@ -153,7 +157,10 @@ class Announcement(models.Model):
     )
     platform = models.CharField(max_length=KIND_LENGTH)
     conversation = models.CharField(max_length=REF_LENGTH)
-    message = models.CharField(max_length=REF_LENGTH, help_text="The platform's message id.")
+    # The platform's message id; empty while the first post is under way (the worker that
+    # set `claimed_at` posts it, others wait for it).
+    message = models.CharField(max_length=REF_LENGTH, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     posted_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -167,3 +174,84 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.conversation}/{self.message}"
+
+
+class ChatMessage(models.Model):
+    """A message in an incident's conversation, captured as it arrived (the transcript): no
+    platform's history has to be read back later."""
+
+    conversation = models.ForeignKey(
+        IncidentConversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    message = models.CharField(max_length=REF_LENGTH, help_text="The platform's message id.")
+    author = models.CharField(max_length=REF_LENGTH, help_text="The platform's user id.")
+    author_name = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    posted_at = models.DateTimeField()
+    pinned = models.BooleanField(default=False)
+    # The timeline entry its pin made (kept when the transcript is purged).
+    entry = models.ForeignKey(
+        "incidents.TimelineEntry", on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["posted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "message"], name="chat_message_unique_per_conversation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversation}:{self.message}"
+
+
+class Cursor(models.Model):
+    """Where a platform read up to (Matrix's `next_batch`), so a restart reads on from there."""
+
+    platform = models.CharField(max_length=KIND_LENGTH, unique=True)
+    value = models.CharField(max_length=REF_LENGTH * 4, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.platform}@{self.value}"
+
+
+class Checkin(models.Model):
+    """`checkin <interval>`: the bot reminds the incident's conversation and its lead of the
+    next check-in, every `interval`, until the incident is resolved."""
+
+    incident = models.OneToOneField(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="chat_checkin"
+    )
+    interval = models.DurationField()
+    next_at = models.DateTimeField()
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"check-in every {self.interval} for {self.incident_id}"
+
+
+class ChatSettings(models.Model):
+    """What an admin sets for chat (one row)."""
+
+    # How long a closed incident's transcript is kept; None keeps it forever.
+    transcript_retention_days = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name_plural = "chat settings"
+
+    def __str__(self) -> str:
+        days = self.transcript_retention_days
+        return f"transcripts kept {'forever' if days is None else f'{days} days'}"
+
+    @classmethod
+    def current(cls) -> "ChatSettings":
+        return cls.objects.order_by("pk").first() or cls()

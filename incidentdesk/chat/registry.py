@@ -40,3 +40,8 @@ def platform(kind: str) -> ChatPlatform:
 def platform_kinds() -> list[str]:
     """The kinds configured on this install, in the order they registered."""
     return list(_factories)
+
+
+def address(platform: str, conversation: str) -> str:
+    """The recipient address of a conversation, as the chat channel kind reads it."""
+    return f"{platform}:{conversation}"

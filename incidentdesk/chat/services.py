@@ -170,6 +170,11 @@ def _set_link(identity: ChatIdentity, user: User | None) -> None:
     identity.save(update_fields=["user", "link", "linked_at", "updated_at"])
 
 
+def identity_exists(platform: str, user_id: str) -> bool:
+    """Whether the chat user `user_id` was met before (linked or not)."""
+    return ChatIdentity.objects.filter(platform=platform, external_id=user_id).exists()
+
+
 def actor_for(platform: str, user_id: str) -> User:
     """The account the chat user `user_id` acts as. `NotAuthenticated` telling them how to
     get linked when they are not; `PermissionDenied` when their account is deactivated."""

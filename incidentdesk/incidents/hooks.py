@@ -17,6 +17,10 @@ once the write is committed queues its work with `transaction.on_commit` itself.
     after_catalog_change () -> None
         A component was created or changed. Registered by the status page, which re-renders
         its public documents after commit.
+    after_entry         (entry) -> None
+        A timeline entry has just been written (every change of an incident writes one:
+        declared, status, severity, roles, notes). Registered by chat, which tells the
+        incident's conversations and updates its announcements after commit.
 """
 
 from collections.abc import Callable, Iterator
@@ -65,6 +69,11 @@ class AfterCatalogChange(Protocol):
     def __call__(self) -> None: ...
 
 
+class AfterEntry(Protocol):
+    def __call__(self, entry: Any) -> None: ...
+
+
 before_close: Hook[BeforeClose] = Hook("before_close")
 after_resolve: Hook[AfterResolve] = Hook("after_resolve")
 after_catalog_change: Hook[AfterCatalogChange] = Hook("after_catalog_change")
+after_entry: Hook[AfterEntry] = Hook("after_entry")

@@ -7,86 +7,188 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('incidents', '0008_incident_status_closed_blocked'),
+        ("incidents", "0008_incident_status_closed_blocked"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundRecord',
+            name="InboundRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(max_length=32)),
-                ('dedup_key', models.CharField(max_length=255)),
-                ('kind', models.CharField(max_length=32)),
-                ('conversation', models.CharField(blank=True, max_length=255)),
-                ('actor', models.CharField(blank=True, max_length=255)),
-                ('occurred_at', models.DateTimeField()),
-                ('details', models.JSONField(blank=True, default=dict, help_text="The event's other normalised fields.")),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("platform", models.CharField(max_length=32)),
+                ("dedup_key", models.CharField(max_length=255)),
+                ("kind", models.CharField(max_length=32)),
+                ("conversation", models.CharField(blank=True, max_length=255)),
+                ("actor", models.CharField(blank=True, max_length=255)),
+                ("occurred_at", models.DateTimeField()),
+                (
+                    "details",
+                    models.JSONField(
+                        blank=True, default=dict, help_text="The event's other normalised fields."
+                    ),
+                ),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['received_at', 'pk'],
-                'indexes': [models.Index(condition=models.Q(('processed_at__isnull', True)), fields=['received_at'], name='chat_inbound_pending')],
-                'constraints': [models.UniqueConstraint(fields=('platform', 'dedup_key'), name='chat_inbound_unique_dedup_key')],
+                "ordering": ["received_at", "pk"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("processed_at__isnull", True)),
+                        fields=["received_at"],
+                        name="chat_inbound_pending",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("platform", "dedup_key"), name="chat_inbound_unique_dedup_key"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Announcement',
+            name="Announcement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(max_length=32)),
-                ('conversation', models.CharField(max_length=255)),
-                ('message', models.CharField(help_text="The platform's message id.", max_length=255)),
-                ('posted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chat_announcements', to='incidents.incident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("platform", models.CharField(max_length=32)),
+                ("conversation", models.CharField(max_length=255)),
+                (
+                    "message",
+                    models.CharField(help_text="The platform's message id.", max_length=255),
+                ),
+                ("posted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chat_announcements",
+                        to="incidents.incident",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['incident', 'platform'],
-                'constraints': [models.UniqueConstraint(fields=('incident', 'platform'), name='chat_announcement_one_per_platform')],
+                "ordering": ["incident", "platform"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("incident", "platform"), name="chat_announcement_one_per_platform"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ChatIdentity',
+            name="ChatIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(max_length=32)),
-                ('external_id', models.CharField(help_text="The platform's user id.", max_length=255)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('email', models.CharField(blank=True, help_text='As the platform reported it, when verified there.', max_length=254)),
-                ('link', models.CharField(blank=True, choices=[('', 'Not linked'), ('email', 'Verified email'), ('admin', 'By an admin')], default='', max_length=8)),
-                ('linked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='chat_identities', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("platform", models.CharField(max_length=32)),
+                (
+                    "external_id",
+                    models.CharField(help_text="The platform's user id.", max_length=255),
+                ),
+                ("name", models.CharField(blank=True, max_length=200)),
+                (
+                    "email",
+                    models.CharField(
+                        blank=True,
+                        help_text="As the platform reported it, when verified there.",
+                        max_length=254,
+                    ),
+                ),
+                (
+                    "link",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not linked"),
+                            ("email", "Verified email"),
+                            ("admin", "By an admin"),
+                        ],
+                        default="",
+                        max_length=8,
+                    ),
+                ),
+                ("linked_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="chat_identities",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'chat identities',
-                'ordering': ['platform', 'name', 'external_id'],
-                'constraints': [models.UniqueConstraint(fields=('platform', 'external_id'), name='chat_identity_unique_external_id'), models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('platform', 'user'), name='chat_identity_one_per_user')],
+                "verbose_name_plural": "chat identities",
+                "ordering": ["platform", "name", "external_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("platform", "external_id"), name="chat_identity_unique_external_id"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("user__isnull", False)),
+                        fields=("platform", "user"),
+                        name="chat_identity_one_per_user",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='IncidentConversation',
+            name="IncidentConversation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(max_length=32)),
-                ('conversation', models.CharField(help_text="The platform's id.", max_length=255)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('archived_at', models.DateTimeField(blank=True, null=True)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chat_conversations', to='incidents.incident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("platform", models.CharField(max_length=32)),
+                ("conversation", models.CharField(help_text="The platform's id.", max_length=255)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("archived_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chat_conversations",
+                        to="incidents.incident",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['incident', 'platform'],
-                'constraints': [models.UniqueConstraint(fields=('incident', 'platform'), name='chat_conversation_one_per_platform'), models.UniqueConstraint(fields=('platform', 'conversation'), name='chat_conversation_unique_id')],
+                "ordering": ["incident", "platform"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("incident", "platform"), name="chat_conversation_one_per_platform"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("platform", "conversation"), name="chat_conversation_unique_id"
+                    ),
+                ],
             },
         ),
     ]

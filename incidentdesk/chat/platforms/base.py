@@ -67,12 +67,25 @@ class Conversation:
 
 
 @dataclass(frozen=True)
+class Button:
+    """A button under a message: it either opens `url`, or sends `action` (with `value`) back
+    as a `button` event. A platform without buttons shows the link, or nothing."""
+
+    action: str
+    label: str
+    value: str = ""
+    url: str = ""
+    primary: bool = False
+
+
+@dataclass(frozen=True)
 class Message:
     """What to post: plain text always (notifications, screen readers, platforms without rich
-    text), plus the platform's own rich form when its renderer made one."""
+    text), plus the platform's own rich form when its renderer made one, and buttons."""
 
     text: str
     rich: dict = field(default_factory=dict)  # e.g. Slack blocks, Matrix formatted_body
+    buttons: tuple[Button, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,11 @@ class RateLimited(ChatError):
 class ChatPlatform(Protocol):
     kind: str
     capabilities: Capability
+
+    @property
+    def announcements(self) -> str:
+        """The conversation new incidents are announced in ("" for none)."""
+        ...
 
     # inbound (in the request that received it; must be quick)
     def verify(self, headers: dict[str, str], body: bytes) -> bool:

@@ -11,6 +11,7 @@ from incidentdesk.core.checks import check_text
 from incidentdesk.core.errors import InvalidTransition, ValidationError
 from incidentdesk.core.moments import check_moment
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import hooks
 from incidentdesk.incidents.models import (
     AUTHORED_KINDS,
     EntryKind,
@@ -37,8 +38,9 @@ def record_entry(
     by_system: bool = True,
 ) -> TimelineEntry:
     """Write one timeline entry. Callers are services already inside their transaction.
-    Entries recorded as a side effect of a change are facts (`by_system`) and stay as written."""
-    return TimelineEntry.objects.create(
+    Entries recorded as a side effect of a change are facts (`by_system`) and stay as written.
+    The `after_entry` hooks hear of it (inside the transaction)."""
+    entry = TimelineEntry.objects.create(
         incident=incident,
         kind=kind,
         body=body,
@@ -49,6 +51,9 @@ def record_entry(
         pinned=pinned,
         recorded_by_system=by_system,
     )
+    for hook in hooks.after_entry:
+        hook(entry)
+    return entry
 
 
 def timeline_entry_add(

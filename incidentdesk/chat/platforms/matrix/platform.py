@@ -71,6 +71,10 @@ class MatrixPlatform:
             incidents_room=settings.MATRIX_INCIDENTS_ROOM,
         )
 
+    @property
+    def announcements(self) -> str:
+        return self.incidents_room
+
     # inbound
 
     def verify(self, headers: dict[str, str], body: bytes) -> bool:
@@ -226,5 +230,8 @@ class MatrixPlatform:
 
 def _content(message: Message) -> dict:
     """An `m.text` message; `message.rich` adds Matrix content fields such as
-    `format` and `formatted_body` (HTML)."""
-    return {"msgtype": "m.text", "body": message.text, **message.rich}
+    `format` and `formatted_body` (HTML). Matrix has no buttons: a link button becomes a line
+    with its link, the others are left to the commands the text names."""
+    links = [f"{b.label}: {b.url}" for b in message.buttons if b.url]
+    body = "\n".join([message.text, *links])
+    return {"msgtype": "m.text", "body": body, **message.rich}

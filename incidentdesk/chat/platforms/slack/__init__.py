@@ -94,6 +94,10 @@ class SlackPlatform:
             incidents_channel=settings.SLACK_INCIDENTS_CHANNEL,
         )
 
+    @property
+    def announcements(self) -> str:
+        return self.incidents_channel
+
     # --- inbound -------------------------------------------------------------------------------
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> bool:
@@ -223,8 +227,30 @@ class SlackPlatform:
 
 
 def _rich(message: Message) -> dict[str, Any]:
+    """The message's blocks: its own, else, when it has buttons, its text as a section with
+    the buttons under it (a URL button opens its link; the others come back as block_actions
+    whose action_id is the button's action)."""
     blocks = message.rich.get("blocks")
-    return {"blocks": blocks} if blocks else {}
+    if blocks:
+        return {"blocks": blocks}
+    if not message.buttons:
+        return {}
+    elements = []
+    for button in message.buttons:
+        element: dict[str, Any] = {
+            "type": "button",
+            "action_id": button.action,
+            "text": {"type": "plain_text", "text": button.label[:75], "emoji": True},
+        }
+        if button.url:
+            element["url"] = button.url
+        if button.value:
+            element["value"] = button.value[:2000]
+        if button.primary:
+            element["style"] = "primary"
+        elements.append(element)
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": message.text[:3000]}}
+    return {"blocks": [section, {"type": "actions", "elements": elements[:25]}]}
 
 
 @contextmanager

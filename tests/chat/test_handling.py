@@ -1,0 +1,148 @@
+"""Inbound chat events are acted on through the same services as the web, as the linked
+account, with `source=chat`; the answer goes back into the conversation through the outbox."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from incidentdesk.chat import registry as platforms
+from incidentdesk.chat.handling import handle
+from incidentdesk.chat.models import IncidentConversation
+from incidentdesk.chat.platforms.base import InboundEvent
+from incidentdesk.chat.services import inbound_record
+from incidentdesk.incidents.models import EntryKind, TimelineEntry
+from tests.chat import slack_fixtures
+from tests.factories import UserFactory
+
+standin = slack_fixtures.standin
+slack = slack_fixtures.slack
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def configured(slack):
+    platforms.register_platform("slack", lambda: slack)
+    yield slack
+    platforms.unregister_platform("slack")
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`committed(f, ...)`: call f, then run its after-commit work (the outbox's fan-out and
+    delivery) as a real commit would."""
+
+    def run(function, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return function(*args, **kwargs)
+
+    return run
+
+
+def deliver(kind="command", text="", conversation="C1", actor="UADA", key="Ev1", **more):
+    event = InboundEvent(
+        platform="slack",
+        dedup_key=key,
+        kind=kind,
+        conversation=conversation,
+        actor=actor,
+        occurred_at=datetime.now(tz=UTC),
+        text=text,
+        **more,
+    )
+    record, created = inbound_record(event)
+    assert created
+    handle(record.pk)
+    record.refresh_from_db()
+    return record
+
+
+def posted(standin, channel):
+    return [
+        c.args["text"] for c in standin.calls_to("chat.postMessage") if c.args["channel"] == channel
+    ]
+
+
+@pytest.fixture
+def ada(standin, responder):
+    responder.email = "ada@example.com"
+    responder.save()
+    standin.add_user("UADA", name="ada", email="ada@example.com")
+    return responder
+
+
+def test_a_command_in_the_incidents_channel_changes_the_incident_as_the_linked_account(
+    configured, standin, ada, declare, committed
+):
+    incident = committed(declare)
+    channel = standin.add_channel("inc", members=(standin.bot_user,))
+    IncidentConversation.objects.create(
+        incident=incident, platform="slack", conversation=channel.id
+    )
+    record = committed(deliver, text="SEV trivial", conversation=channel.id)
+    assert record.error == "" and record.processed_at
+    incident.refresh_from_db()
+    assert incident.severity.key == "trivial"
+    entry = TimelineEntry.objects.filter(incident=incident, kind=EntryKind.FIELD_CHANGE).get()
+    assert (entry.source, entry.author) == ("chat", ada)
+    assert any("trivial" in text.lower() for text in posted(standin, channel.id))
+
+
+def test_a_chat_user_not_linked_is_told_how_and_nothing_is_written(
+    configured, standin, declare, committed
+):
+    incident = committed(declare)
+    channel = standin.add_channel("inc", members=(standin.bot_user,))
+    IncidentConversation.objects.create(
+        incident=incident, platform="slack", conversation=channel.id
+    )
+    standin.add_user("UEVE", name="eve")
+    before = TimelineEntry.objects.count()
+    record = committed(deliver, text="sev trivial", conversation=channel.id, actor="UEVE")
+    assert "not linked" in record.error
+    assert TimelineEntry.objects.count() == before
+    assert any("not linked" in text for text in posted(standin, channel.id))
+
+
+def test_a_viewer_is_refused_a_command_their_role_does_not_allow(
+    configured, standin, declare, committed
+):
+    incident = committed(declare)
+    UserFactory(username="vic", email="vic@example.com", role="viewer")
+    channel = standin.add_channel("inc", members=(standin.bot_user,))
+    IncidentConversation.objects.create(
+        incident=incident, platform="slack", conversation=channel.id
+    )
+    standin.add_user("UVIC", name="vic", email="vic@example.com")
+    record = committed(deliver, text="sev trivial", conversation=channel.id, actor="UVIC")
+    incident.refresh_from_db()
+    assert incident.severity.key == "major"
+    assert record.error
+    assert posted(standin, channel.id)
+
+
+def test_declaring_announces_the_incident_and_a_change_updates_that_message_in_place(
+    configured, standin, declare, ada, committed
+):
+    incident = committed(declare)
+    [first] = posted(standin, configured.incidents_channel)
+    assert incident.reference in first and "Major" in first
+    channel = standin.add_channel("elsewhere", members=(standin.bot_user,))
+    committed(deliver, text=f"{incident.reference} sev trivial", conversation=channel.id)
+    updates = standin.calls_to("chat.update")
+    assert updates and "Trivial" in updates[-1].args["text"]
+    assert len(posted(standin, configured.incidents_channel)) == 1
+
+
+def test_a_mention_names_the_linked_person(configured, standin, declare, ada, manager, committed):
+    manager.email = "mo@example.com"
+    manager.save()
+    standin.add_user("UMO", name="mo", email="mo@example.com")
+    incident = committed(declare)
+    channel = standin.add_channel("inc", members=(standin.bot_user,))
+    IncidentConversation.objects.create(
+        incident=incident, platform="slack", conversation=channel.id
+    )
+    record = committed(deliver, text="lead <@UMO|mo>", conversation=channel.id)
+    assert record.error == ""
+    entry = TimelineEntry.objects.filter(incident=incident, kind=EntryKind.ROLE_CHANGE).last()
+    assert entry.data["to"] == manager.username and entry.source == "chat"
