@@ -36,9 +36,13 @@ from incidentdesk.incidents.services.incidents import incident_declare
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[InboundEvent], None]
+# A form's submission is answered in the request itself (Slack shows a refused field's error
+# next to it, and only if told within three seconds): {field: message}, empty when accepted.
+FormHandler = Callable[[InboundEvent], dict[str, str]]
 
 _kinds: dict[str, Handler] = {}
 _buttons: dict[str, Handler] = {}
+_forms: dict[str, FormHandler] = {}
 
 # A person named in a command, in the platforms' common form (`<@U0123>`, `<@U0123|ann>`).
 MENTION = re.compile(r"<@([^>|\s]+)(?:\|[^>]*)?>")
@@ -63,6 +67,28 @@ def on_button(action: str, handler: Handler) -> None:
     if _buttons.get(action, handler) is not handler:
         raise ValueError(f"the chat button {action!r} already has a handler")
     _buttons[action] = handler
+
+
+def on_form(form: str, handler: FormHandler) -> None:
+    """Have `handler` take the submissions of the form `form` (the `_form` value a platform
+    gives a `form_submit` event, e.g. Slack's callback id)."""
+    if _forms.get(form, handler) is not handler:
+        raise ValueError(f"the chat form {form!r} already has a handler")
+    _forms[form] = handler
+
+
+def submit_form(event: InboundEvent) -> dict[str, str]:
+    """Take a submitted form now, in the request that brought it: {} when it was accepted,
+    else what is wrong, by field ("" for the form as a whole)."""
+    handler = _forms.get(str(event.values.get("_form") or ""))
+    if handler is None:
+        return {"": "This form is no longer in use; run the command again."}
+    try:
+        return handler(event)
+    except IncidentDeskError as exc:
+        return {exc.field or "": sentence(exc.detail)}
+    except ChatError as exc:
+        return {"": explain(exc)}
 
 
 def handle(record_id: int) -> None:
