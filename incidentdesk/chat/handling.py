@@ -21,17 +21,18 @@ from incidentdesk.accounts.models import User
 from incidentdesk.chat import registry as platforms
 from incidentdesk.chat import services
 from incidentdesk.chat.models import InboundRecord, IncidentConversation
-from incidentdesk.chat.outbound import say
+from incidentdesk.chat.outbound import TAKE_LEAD, say
 from incidentdesk.chat.platforms.base import ChatError, InboundEvent
 from incidentdesk.core.errors import IncidentDeskError, NotAuthenticated, NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import selectors
 from incidentdesk.incidents.commands import help_text, parse
-from incidentdesk.incidents.models import Incident, Severity
+from incidentdesk.incidents.models import Incident, IncidentRole, Severity
 from incidentdesk.incidents.permissions import can_see
 from incidentdesk.incidents.services.catalog import severity_lookup
 from incidentdesk.incidents.services.commands import command_run
 from incidentdesk.incidents.services.incidents import incident_declare
+from incidentdesk.incidents.services.roles import role_assign
 
 logger = logging.getLogger(__name__)
 
@@ -272,6 +273,34 @@ def _declare(event: InboundEvent) -> None:
     )
 
 
+def incident_of_button(event: InboundEvent, actor: User) -> Incident:
+    """The incident a button is about (its value is the incident's id), if the presser may
+    see it."""
+    try:
+        incident_id = int(str(event.values.get("value") or ""))
+    except ValueError:
+        raise ValidationError("this button names no incident", field="value") from None
+    incident = Incident.objects.select_related("severity").filter(pk=incident_id).first()
+    if incident is None or not can_see(actor, incident):
+        raise NotFound("that incident no longer exists", field="incident")
+    return incident
+
+
+def _take_lead(event: InboundEvent) -> None:
+    """The announcement's "Take the lead" button: the presser becomes the lead."""
+    actor = actor_of(event)
+    incident = incident_of_button(event, actor)
+    role_assign(
+        actor=actor,
+        source=ActionSource.CHAT,
+        incident=incident,
+        role=IncidentRole.LEAD,
+        user=actor,
+    )
+    reply(event, f"{actor.display_name} leads {incident.reference} now.")
+
+
 def register() -> None:
     on_kind("command", _command)
     on_kind("declare", _declare)
+    on_button(TAKE_LEAD, _take_lead)

@@ -1,6 +1,7 @@
 """Inbound chat events are acted on through the same services as the web, as the linked
 account, with `source=chat`; the answer goes back into the conversation through the outbox."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -146,3 +147,43 @@ def test_a_mention_names_the_linked_person(configured, standin, declare, ada, ma
     assert record.error == ""
     entry = TimelineEntry.objects.filter(incident=incident, kind=EntryKind.ROLE_CHANGE).last()
     assert entry.data["to"] == manager.username and entry.source == "chat"
+
+
+def test_take_the_lead_makes_the_presser_the_lead_and_drops_the_button(
+    configured, standin, declare, ada, committed
+):
+    incident = committed(declare)
+    [announcement] = standin.calls_to("chat.postMessage")
+    actions = [
+        element["action_id"]
+        for block in announcement.args["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert "incident.take_lead" in actions
+    record = committed(
+        deliver,
+        kind="button",
+        conversation=configured.incidents_channel,
+        key="trigger:1",
+        values={"action": "incident.take_lead", "value": str(incident.pk)},
+    )
+    assert record.error == ""
+    lead = incident.role_history.filter(role="lead", ended_at__isnull=True).get()
+    assert lead.user == ada
+    update = standin.calls_to("chat.update")[-1]
+    assert "incident.take_lead" not in json.dumps(update.args.get("blocks"))
+    assert ada.display_name in update.args["text"]
+
+
+def test_a_button_for_an_incident_that_does_not_exist_is_answered_not_failed(
+    configured, standin, ada, committed
+):
+    record = committed(
+        deliver,
+        kind="button",
+        conversation="CX",
+        key="trigger:2",
+        values={"action": "incident.take_lead", "value": "999999"},
+    )
+    assert "no longer exists" in record.error
