@@ -187,3 +187,39 @@ def test_a_button_for_an_incident_that_does_not_exist_is_answered_not_failed(
         values={"action": "incident.take_lead", "value": "999999"},
     )
     assert "no longer exists" in record.error
+
+
+def test_a_change_made_on_the_web_is_told_in_the_incidents_channel_and_not_a_note(
+    configured, standin, declare, ada, committed, manager
+):
+    from incidentdesk.core.sources import ActionSource
+    from incidentdesk.incidents.services.lifecycle import incident_set_status
+    from incidentdesk.incidents.services.timeline import timeline_entry_add
+
+    incident = committed(declare)
+    channel = standin.add_channel("inc", members=(standin.bot_user,))
+    IncidentConversation.objects.create(
+        incident=incident, platform="slack", conversation=channel.id
+    )
+    committed(
+        incident_set_status,
+        actor=manager,
+        source=ActionSource.WEB,
+        incident=incident,
+        status="identified",
+    )
+    committed(
+        timeline_entry_add,
+        actor=manager,
+        source=ActionSource.WEB,
+        incident=incident,
+        kind="note",
+        body="just a note",
+    )
+    [told] = posted(standin, channel.id)
+    assert manager.display_name in told and "identified" in told.lower()
+
+
+def test_a_restricted_incident_is_never_announced(configured, standin, declare, ada, committed):
+    committed(declare, restricted=True)
+    assert posted(standin, configured.incidents_channel) == []
