@@ -5,15 +5,17 @@ A delivery's recipient is `<platform>:<conversation>` (`slack:C0123`, `matrix:!r
 its words come from the renderer a domain registered for (topic, "chat"): `{"text": …}` and,
 optionally, `"rich"`, the platform's own form (Slack blocks, Matrix formatted body), and
 `"buttons"`; words with `"announcement"` (an incident's id) post that incident's announcement
-the first time and update it in place after (see outbound.py). The
-delivery key goes to the platform as the message's key, so a platform that can post
-idempotently (Matrix transaction ids) posts a retried delivery once."""
+the first time and update it in place after (see outbound.py). A conversation written
+`direct:<user id>` (`direct_address`) is a direct message to that user, in the conversation
+the platform finds or opens for it. The delivery key goes to the platform as the message's
+key, so a platform that can post idempotently (Matrix transaction ids) posts a retried
+delivery once."""
 
 from collections.abc import Iterator
 
 from incidentdesk.chat import outbound
 from incidentdesk.chat import registry as platforms
-from incidentdesk.chat.platforms.base import ChatError
+from incidentdesk.chat.platforms.base import ChatError, RateLimited
 from incidentdesk.chat.registry import address
 from incidentdesk.core.errors import NotFound
 from incidentdesk.notifications import registry
@@ -23,7 +25,9 @@ from incidentdesk.notifications.models import Delivery
 KIND = "chat"
 # Refusals a retry cannot mend; anything else (rate limits, a bot not yet in the channel, the
 # network) is tried again with the engine's backoff.
-__all__ = ["KIND", "PERMANENT", "ChatChannel", "address"]
+__all__ = ["DIRECT", "KIND", "PERMANENT", "ChatChannel", "address", "direct_address"]
+
+DIRECT = "direct:"
 
 PERMANENT = {
     "channel_not_found",
@@ -33,6 +37,11 @@ PERMANENT = {
     "message_not_found",
     "M_NOT_FOUND",
 }
+
+
+def direct_address(user: str) -> str:
+    """The conversation to `say` into for a direct message to the platform's user `user`."""
+    return DIRECT + user
 
 
 class ChatChannel:
@@ -60,11 +69,17 @@ class ChatChannel:
                     message,
                     key=delivery.key,
                 )
+            elif conversation.startswith(DIRECT):
+                platform.direct_message(conversation.removeprefix(DIRECT), message)
             else:
                 platform.post(conversation, message, key=delivery.key)
         except NotFound:
             return Outcome(
                 delivery, f"the chat platform {kind!r} is not configured", permanent=True
+            )
+        except RateLimited as exc:
+            return Outcome(
+                delivery, f"{exc.code}: {exc.message}"[:500], retry_after=exc.retry_after
             )
         except ChatError as exc:
             return Outcome(delivery, f"{exc.code}: {exc.message}"[:500], exc.code in PERMANENT)

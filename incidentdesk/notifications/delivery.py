@@ -175,12 +175,13 @@ class Recorder:
         for outcome in self.failed:
             d = outcome.delivery
             gives_up = outcome.permanent or d.attempts + 1 >= MAX_ATTEMPTS
-            groups[(d.attempts + 1, outcome.error, gives_up)].append(d.pk)
-        for (attempts, error, gives_up), ids in groups.items():
+            wait = round(outcome.retry_after)
+            groups[(d.attempts + 1, outcome.error, gives_up, wait)].append(d.pk)
+        for (attempts, error, gives_up, wait), ids in groups.items():
             Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
                 status=DeliveryStatus.FAILED if gives_up else DeliveryStatus.PENDING,
                 attempts=attempts,
-                next_attempt_at=now + backoff(attempts),
+                next_attempt_at=now + max(backoff(attempts), timedelta(seconds=wait)),
                 claimed_at=None,
                 last_error=error,
             )

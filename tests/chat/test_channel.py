@@ -3,6 +3,7 @@ the renderer a domain registered, posted into the conversation through its platf
 on a temporary refusal and given up on a permanent one."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -76,6 +77,14 @@ def test_a_rate_limited_post_waits_for_a_retry(chat_world, standin):
     assert (delivery.status, delivery.attempts) == ("pending", 1)
     assert "ratelimited" in delivery.last_error
     assert delivery.next_attempt_at > timezone.now()
+
+
+@pytest.mark.django_db
+def test_a_rate_limited_post_waits_at_least_as_long_as_slack_asked(chat_world, standin):
+    standin.rate_limit("chat.postMessage", retry_after=900)  # longer than the first backoff
+    delivery = _notify()
+    assert delivery.status == "pending"
+    assert delivery.next_attempt_at >= timezone.now() + timedelta(seconds=890)
 
 
 @pytest.mark.django_db

@@ -16,6 +16,9 @@ class Outcome:
     delivery: Delivery
     error: str = ""  # empty: delivered
     permanent: bool = False  # retrying cannot help (e.g. a refused address)
+    # The receiver asked to be left alone this long (HTTP 429 Retry-After): the next attempt
+    # waits at least that, even when the engine's backoff is shorter.
+    retry_after: float = 0.0
 
     @property
     def ok(self) -> bool:
