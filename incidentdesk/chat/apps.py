@@ -12,7 +12,7 @@ class ChatConfig(AppConfig):
         configure it (a platform not configured is never imported)."""
         from django.conf import settings
 
-        from incidentdesk.chat import handling, incident_hooks, outbound, registry
+        from incidentdesk.chat import checkins, handling, incident_hooks, outbound, registry
         from incidentdesk.chat.channel import KIND, ChatChannel
         from incidentdesk.incidents import hooks
         from incidentdesk.notifications import registry as notifications
@@ -20,6 +20,7 @@ class ChatConfig(AppConfig):
         notifications.register_channel_kind(KIND, ChatChannel)
         outbound.register()
         handling.register()
+        checkins.register_command()
         hooks.after_entry.register(incident_hooks.on_entry)
 
         if settings.SLACK_BOT_TOKEN:
