@@ -22,6 +22,11 @@ class ChatConfig(AppConfig):
         handling.register()
         checkins.register_command()
         hooks.after_entry.register(incident_hooks.on_entry)
+        # Transcripts and pins: the inbound handlers, the incident page's panel, the daily purge.
+        from incidentdesk.chat import transcript_page, transcript_tasks, transcripts  # noqa: F401
+
+        transcripts.register()
+        transcript_page.register()
 
         if settings.SLACK_BOT_TOKEN:
             from incidentdesk.chat.platforms.slack import SlackPlatform

@@ -266,6 +266,10 @@ MATRIX_BOT_USER = env("MATRIX_BOT_USER")
 MATRIX_BOT_TOKEN = env("MATRIX_BOT_TOKEN")
 MATRIX_INCIDENTS_ROOM = env("MATRIX_INCIDENTS_ROOM")
 
+# The reaction that pins a chat message to the incident's timeline, as a name (`pushpin`) or an
+# emoji (📌); a platform that sends the emoji (Matrix) matches the name too.
+CHAT_PIN_REACTION = env("CHAT_PIN_REACTION", "pushpin")
+
 # Adds POST /api/v1/bench/floor, the write path's floor the benchmark compares against
 # (incidentdesk/config/bench_floor.py). Off in every installation.
 BENCH_FLOOR = env_bool("INCIDENTDESK_BENCH_FLOOR")

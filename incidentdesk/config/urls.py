@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("incidentdesk.accounts.urls")),
     path("", include("incidentdesk.incidents.urls")),
     path("", include("incidentdesk.postmortems.urls")),
+    path("", include("incidentdesk.chat.transcript_urls")),
     path("", include("incidentdesk.statuspage.subscribe_urls")),
     path("", include("incidentdesk.statuspage.urls")),
 ]
