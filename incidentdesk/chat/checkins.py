@@ -90,7 +90,8 @@ def checkin_set(
             if checkin is None:
                 return None
             checkin.delete()
-            body, data = "Check-ins stopped", {"event": "checkin", "interval_minutes": None}
+            body = "Check-ins stopped"
+            data: dict[str, object] = {"event": "checkin", "interval_minutes": None}
         else:
             checkin, _ = Checkin.objects.update_or_create(
                 incident=locked,

@@ -227,6 +227,12 @@ class MatrixPlatform:
         profile = self.api.call("GET", f"/profile/{segment(user)}")
         return ChatUser(user, str(profile.get("displayname") or user))
 
+    def whoami(self, *, timeout: float = 30) -> str:
+        """The user id the access token belongs to (`/account/whoami`), for the admin page's
+        connection check; a refused token raises `ChatError("M_UNKNOWN_TOKEN")`."""
+        answer = self.api.call("GET", "/account/whoami", timeout=timeout)
+        return str(answer.get("user_id") or "")
+
 
 def _content(message: Message) -> dict:
     """An `m.text` message; `message.rich` adds Matrix content fields such as

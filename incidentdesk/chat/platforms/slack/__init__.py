@@ -213,9 +213,14 @@ class SlackPlatform:
             answer = self.client.views_open(trigger_id=trigger_id, view=view)
         return answer["view"]["id"]
 
-    def auth_test(self) -> SlackIdentity:
+    def auth_test(self, *, timeout: float | None = None) -> SlackIdentity:
+        """Who the bot token belongs to; `timeout` (seconds) for a check that must not wait
+        long (the admin page)."""
+        client = self.client
+        if timeout is not None:
+            client = WebClient(token=client.token, base_url=client.base_url, timeout=timeout)
         with _slack_errors():
-            answer = self.client.auth_test()
+            answer = client.auth_test()
         return SlackIdentity(
             team=answer.get("team", ""),
             team_id=answer.get("team_id", ""),
