@@ -20,6 +20,9 @@ class ChatConfig(AppConfig):
         notifications.register_channel_kind(KIND, ChatChannel)
         outbound.register()
         handling.register()
+        from incidentdesk.chat import declaring
+
+        declaring.register()  # /incident's form and its submission (else declared at once)
         checkins.register_command()
         hooks.after_entry.register(incident_hooks.on_entry)
         # Transcripts and pins: the inbound handlers, the incident page's panel, the daily purge.

@@ -238,10 +238,10 @@ def _command(event: InboundEvent) -> None:
     reply(event, "\n".join(line for line in lines if line))
 
 
-def _declare(event: InboundEvent) -> None:
+def declare_at_once(event: InboundEvent) -> None:
     """`!incident [sev <level>] <title>`: declared at once, live, as the speaker, at the named
     severity or else the least severe one; the criteria are left to be confirmed. (A
-    platform with forms opens its declaration form instead; see the form handlers.)"""
+    platform with forms opens its declaration form instead; see declaring.py.)"""
     actor = actor_of(event)
     text = event.text.strip()
     severity_word = SEVERITY_WORD.match(text)
@@ -302,5 +302,6 @@ def _take_lead(event: InboundEvent) -> None:
 
 def register() -> None:
     on_kind("command", _command)
-    on_kind("declare", _declare)
+    # "declare" is declaring.py's: it opens the form where the platform has forms, else
+    # calls declare_at_once.
     on_button(TAKE_LEAD, _take_lead)

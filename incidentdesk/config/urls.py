@@ -11,6 +11,7 @@ urlpatterns = [
     path("statuspage/", include("incidentdesk.statuspage.internal_urls")),
     path("notifications/", include("incidentdesk.notifications.urls")),
     path("notifications/", include("incidentdesk.statuspage.subscriber_admin_urls")),
+    path("chat/", include("incidentdesk.chat.admin_urls")),
     path("", include("incidentdesk.insights.urls")),
     path("", include("incidentdesk.accounts.urls")),
     path("", include("incidentdesk.incidents.urls")),

@@ -47,8 +47,10 @@ class SlackStandin:
     bot_user = "UBOT000001"
     team_id = "T0000000001"
 
-    def __init__(self, token: str = "xoxb-test-token") -> None:
+    def __init__(self, token: str = "xoxb-test-token", app_token: str = "xapp-test-token") -> None:
         self.token = token
+        self.app_token = app_token  # what apps.connections.open wants (Socket Mode)
+        self.socket_url = ""  # the WebSocket address apps.connections.open hands out
         self.calls: list[Call] = []
         self.channels: dict[str, Channel] = {}
         self.users: dict[str, dict] = {}
@@ -136,7 +138,7 @@ class SlackStandin:
                 return self._send(request, {"ok": False, "error": "ratelimited"}, 429, planned[1])
             if not authorization.startswith("Bearer "):
                 answer: dict = {"ok": False, "error": "not_authed"}
-            elif authorization != f"Bearer {self.token}":
+            elif authorization != f"Bearer {self._token_for(method)}":
                 answer = {"ok": False, "error": "invalid_auth"}
             elif planned:
                 answer = {"ok": False, "error": planned[1]}
@@ -153,6 +155,9 @@ class SlackStandin:
             request.send_header("Retry-After", str(retry_after))
         request.end_headers()
         request.wfile.write(body)
+
+    def _token_for(self, method: str) -> str:
+        return self.app_token if method == "apps.connections.open" else self.token
 
     def _answer(self, method: str, args: dict) -> dict:
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
@@ -191,6 +196,11 @@ class SlackStandin:
             return {"ok": False, "error": "is_archived"}
         return channel
 
+    def _m_apps_connections_open(self, args: dict) -> dict:
+        if not self.socket_url:
+            return {"ok": False, "error": "socket_mode_not_enabled"}
+        return {"ok": True, "url": self.socket_url}
+
     def _m_auth_test(self, args: dict) -> dict:
         return {
             "ok": True,
@@ -203,6 +213,8 @@ class SlackStandin:
         }
 
     def _m_chat_postMessage(self, args: dict) -> dict:  # noqa: N802 - Slack's method name
+        if args.get("channel") in self.users:  # a user id: the app's direct messages with them
+            args = {**args, "channel": self._direct(args["channel"]).id}
         channel = self._writable(args)
         if isinstance(channel, dict):
             return channel
@@ -284,10 +296,18 @@ class SlackStandin:
         user = args.get("users", "")
         if user not in self.users:
             return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": self._direct(user).id}}
+
+    def _direct(self, user: str) -> Channel:
         existing = next((c for c in self.channels.values() if c.name == f"dm-{user}"), None)
         channel = existing or Channel(id=self._new_id("D"), name=f"dm-{user}", members={user})
         self.channels[channel.id] = channel
-        return {"ok": True, "channel": {"id": channel.id}}
+        return channel
+
+    def direct_messages(self, user: str) -> list[str]:
+        """The texts the app sent `user` privately."""
+        channel = next((c for c in self.channels.values() if c.name == f"dm-{user}"), None)
+        return [m["text"] for m in channel.messages.values()] if channel else []
 
     def _m_users_info(self, args: dict) -> dict:
         user = self.users.get(args.get("user", ""))

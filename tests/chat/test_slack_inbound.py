@@ -315,10 +315,11 @@ def test_the_slash_command_declares_with_its_title_and_trigger(platform):
     assert event.kind == "declare"
     assert event.text == "Checkout fails for EU customers"
     assert event.actor == "U2147483697"
-    assert event.conversation == "C2147483705"
+    assert event.conversation == ""  # answered privately, wherever it was typed
     assert event.values == {
         "trigger_id": "13345224609.738474920.8088930838d88f008e0",
         "command": "/incident",
+        "channel": "C2147483705",
     }
     assert event.reply_to == "https://hooks.slack.com/commands/T0000000001/1234/abcd"
     assert event.dedup_key == "trigger:13345224609.738474920.8088930838d88f008e0"

@@ -9,6 +9,8 @@ import pytest
 from incidentdesk.chat.platforms.base import (
     ChatError,
     ChatUser,
+    Form,
+    FormField,
     Message,
     PostedMessage,
     RateLimited,
@@ -165,16 +167,18 @@ def test_a_user_gives_the_name_and_the_email_when_slack_has_one(slack, standin):
     assert standin.calls_to("users.info")[0].args == {"user": "U1"}
 
 
-def test_a_form_opens_with_the_trigger(slack, standin):
-    view = {
-        "type": "modal",
-        "callback_id": "declare",
-        "title": {"type": "plain_text", "text": "Declare"},
-    }
-    view_id = slack.open_form("13345224609.738474920.8088930838d88f008e0", view)
+def test_a_form_opens_with_the_trigger_as_a_modal(slack, standin):
+    form = Form(id="declare", title="Declare", fields=(FormField("title", "Title"),))
+    view_id = slack.open_form("13345224609.738474920.8088930838d88f008e0", form)
     [call] = standin.calls_to("views.open")
     assert call.args["trigger_id"] == "13345224609.738474920.8088930838d88f008e0"
-    assert call.args["view"] == view
+    view = call.args["view"]
+    assert (view["type"], view["callback_id"], view["title"]["text"]) == (
+        "modal",
+        "declare",
+        "Declare",
+    )
+    assert [block["block_id"] for block in view["blocks"]] == ["title"]
     assert view_id.startswith("V")
 
 
@@ -206,7 +210,11 @@ def test_a_wrong_token_is_invalid_auth(standin):
             "is_archived",
             lambda s: s.archive_conversation(s.incidents_channel),
         ),
-        ("views.open", "expired_trigger_id", lambda s: s.open_form("1.2.3", {"type": "modal"})),
+        (
+            "views.open",
+            "expired_trigger_id",
+            lambda s: s.open_form("1.2.3", Form(id="f", title="F", fields=())),
+        ),
     ],
 )
 def test_slack_errors_become_chat_errors_with_slacks_code(slack, standin, method, error, call):

@@ -13,8 +13,10 @@ platform raises `ChatError` for a refusal (with the platform's own error code, e
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal, Protocol
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from incidentdesk.core.errors import ValidationError
 
 
 class Capability(enum.Flag):
@@ -101,6 +103,94 @@ class ChatUser:
     email: str = ""  # only when the platform says it is verified
 
 
+FieldKind = Literal[
+    "text",  # one line
+    "long_text",  # several lines
+    "select",  # one of many, from a list
+    "radio",  # one of a few, all shown
+    "multi_select",  # any of many, from a list
+    "checkboxes",  # any of a few, all shown
+    "flag",  # yes or no
+    "person",  # a user of the platform
+    "moment",  # a date and time
+]
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a form. `name` is the key its value comes back under in the submitted
+    event's `values`, and the field a refusal names (a platform shows the refusal next to it).
+
+    What comes back, by kind (see `Form.read`): text — the text, "" when left empty; select and
+    radio — the chosen value or ""; multi_select and checkboxes — a list of values; flag —
+    anything true when ticked; person — the platform's user id or ""; moment — seconds since
+    the epoch (or ISO 8601 text), or "" when left empty.
+
+    `initial` is what the field shows at first: a text, a choice's value, a list of values,
+    a user id, or an aware datetime for a moment. None shows nothing (a select then has no
+    choice made: nothing is chosen for the person filling it in)."""
+
+    name: str
+    label: str
+    kind: FieldKind = "text"
+    required: bool = False
+    initial: Any = None
+    choices: tuple[Choice, ...] = ()
+    hint: str = ""
+    max_length: int = 0  # 0: the platform's own limit
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form a platform with `Capability.FORMS` shows (a Slack modal). Its submission comes
+    back as a `form_submit` event whose `values` hold each field's value by name, plus `_form`
+    (this `id`) and `_metadata` (this `metadata`)."""
+
+    id: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit: str = "Submit"
+    metadata: str = ""
+
+    def read(self, values: dict) -> dict[str, Any]:
+        """The submitted `values` of this form's fields, each in one shape whatever the
+        platform: text stripped, lists for many, a bool for a flag, an aware datetime (or
+        None) for a moment. A moment that cannot be read is a `ValidationError` naming it."""
+        read: dict[str, Any] = {}
+        for field_ in self.fields:
+            raw = values.get(field_.name)
+            if field_.kind in ("multi_select", "checkboxes"):
+                read[field_.name] = [str(v) for v in raw] if isinstance(raw, list) else []
+            elif field_.kind == "flag":
+                read[field_.name] = bool(raw)
+            elif field_.kind == "moment":
+                read[field_.name] = _moment(raw, field_.name)
+            else:
+                read[field_.name] = raw.strip() if isinstance(raw, str) else ""
+        return read
+
+
+def _moment(raw: Any, name: str) -> datetime | None:
+    if raw in (None, ""):
+        return None
+    try:
+        if isinstance(raw, int | float) or (isinstance(raw, str) and raw.isdigit()):
+            return datetime.fromtimestamp(float(raw), tz=UTC)
+        moment = datetime.fromisoformat(str(raw))
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise ValidationError("is not a date and time", field=name) from None
+    if moment.tzinfo is None:
+        raise ValidationError("has no time zone", field=name)
+    return moment
+
+
 class ChatError(Exception):
     """The platform refused a call; `code` is its own error code (`name_taken`, `M_FORBIDDEN`)."""
 
@@ -157,3 +247,12 @@ class ChatPlatform(Protocol):
     def direct_message(self, user: str, message: Message) -> PostedMessage: ...
 
     def user(self, user: str) -> ChatUser: ...
+
+class FormsPlatform(ChatPlatform, Protocol):
+    """A platform with `Capability.FORMS` also opens forms."""
+
+    def open_form(self, trigger: str, form: Form) -> str:
+        """Show `form` to whoever made the gesture `trigger` (a Slack trigger_id, valid for
+        three seconds: call it first, from the worker that took the event); the shown form's
+        id. A trigger that expired raises `ChatError("expired_trigger_id")`."""
+        ...

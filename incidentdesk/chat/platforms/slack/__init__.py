@@ -20,15 +20,16 @@ from slack_sdk.signature import SignatureVerifier
 from incidentdesk.chat.platforms.base import (
     Capability,
     ChatError,
-    ChatPlatform,
     ChatUser,
     Conversation,
+    Form,
+    FormsPlatform,
     InboundEvent,
     Message,
     PostedMessage,
     RateLimited,
 )
-from incidentdesk.chat.platforms.slack import inbound
+from incidentdesk.chat.platforms.slack import forms, inbound
 from incidentdesk.chat.platforms.slack.names import channel_name, with_suffix
 
 __all__ = ["SlackIdentity", "SlackPlatform", "channel_name"]
@@ -206,11 +207,11 @@ class SlackPlatform:
             email = ""
         return ChatUser(id=found["id"], name=name, email=email)
 
-    def open_form(self, trigger_id: str, view: dict[str, Any]) -> str:
-        """`views.open` within the trigger's three seconds; the view's id. An expired trigger
-        raises `ChatError("expired_trigger_id")`."""
+    def open_form(self, trigger: str, form: Form) -> str:
+        """`views.open` of the form as a modal (see `forms.py`) within the trigger's three
+        seconds; the view's id. An expired trigger raises `ChatError("expired_trigger_id")`."""
         with _slack_errors():
-            answer = self.client.views_open(trigger_id=trigger_id, view=view)
+            answer = self.client.views_open(trigger_id=trigger, view=forms.view(form))
         return answer["view"]["id"]
 
     def auth_test(self, *, timeout: float | None = None) -> SlackIdentity:
@@ -287,4 +288,4 @@ def _retry_after(headers: Mapping[str, Any]) -> float:
 
 
 if TYPE_CHECKING:  # mypy holds the class to the protocol
-    _platform: ChatPlatform = SlackPlatform(signing_secret="", token="")
+    _platform: FormsPlatform = SlackPlatform(signing_secret="", token="")

@@ -22,8 +22,9 @@ How each becomes an event (its `kind`, then what it carries):
 - `reaction_added` to a message → `reaction`; `reaction` is its name, `message` the `ts`;
   `values`: `author` (of the message).
 - `channel_rename` → `conversation_renamed`; `text` is the new name.
-- the slash command (`/incident <title>`) → `declare`; `text` is the title; `values`:
-  `trigger_id`, `command`; `reply_to` is the `response_url`.
+- the slash command (`/incident <title>`) → `declare`; `text` is the title; no conversation
+  (answers go to the person privately); `values`: `trigger_id`, `command`, `channel` (where
+  it was typed); `reply_to` is the `response_url`.
 - `view_submission` → `form_submit`; `values`: each input by its block id (`block.action` when a
   block holds several; a select's value, a list for a multi-select, "" when left empty), plus
   `_form` (the callback id), `_metadata` (the private metadata), `_view` (the view id) and
@@ -288,11 +289,17 @@ def _slash_command(form: dict[str, str], slash_command: str) -> list[InboundEven
             platform=PLATFORM,
             dedup_key=f"trigger:{trigger_id}",
             kind="declare",
-            conversation=form.get("channel_id", ""),
+            # Nobody else sees a slash command, and the bot need not be in the channel it was
+            # typed in: its answers go to the person privately (the channel is in `values`).
+            conversation="",
             actor=_text(form, "user_id", "the slash command"),
             occurred_at=_now(),  # a slash command carries no time of its own
             text=form.get("text", "").strip(),
-            values={"trigger_id": trigger_id, "command": command},
+            values={
+                "trigger_id": trigger_id,
+                "command": command,
+                "channel": form.get("channel_id", ""),
+            },
             reply_to=form.get("response_url", ""),
         )
     ]
