@@ -18,6 +18,10 @@ from incidentdesk.chat.transcript_tasks import purge_transcripts
 from incidentdesk.chat.transcripts import is_pin_reaction, transcripts_purge
 from incidentdesk.incidents.models import EntryKind, Incident, IncidentStatus, TimelineEntry
 from tests.chat import slack_fixtures
+from tests.chat.test_matrix_platform import caught_up, room_with_alice, synced
+from tests.chat.test_matrix_platform import say as matrix_say
+
+pytest_plugins = ["tests.chat.matrix_fixtures"]  # the `synapse` and `matrix` fixtures
 
 standin = slack_fixtures.standin
 slack = slack_fixtures.slack
@@ -378,3 +382,42 @@ def test_a_linked_identity_name_is_used_without_asking_the_platform(room, standi
     committed(say, room, "on it", actor="UCAL", key="EvCal")
     assert ChatMessage.objects.get(conversation=room).author_name == "cal"
     assert not [c for c in standin.calls_to("users.info") if c.args.get("user") == "UCAL"]
+
+
+# Matrix, through a real Synapse ------------------------------------------------------------
+
+
+def test_a_matrix_pin_and_the_pin_emoji_put_messages_on_the_timeline(
+    request, synapse, matrix, declare, responder, committed
+):
+    platforms.register_platform("matrix", lambda: matrix)
+    request.addfinalizer(lambda: platforms.unregister_platform("matrix"))
+    alice = synapse.alice.user_id
+    ChatIdentity.objects.create(
+        platform="matrix", external_id=alice, name="alice", user=responder, link="admin"
+    )
+    incident = committed(declare)
+    room = room_with_alice(matrix, synapse, name="inc-transcript")
+    IncidentConversation.objects.create(incident=incident, platform="matrix", conversation=room)
+    since = caught_up(matrix)
+    first = matrix_say(synapse, room, {"body": "failing over to the replica"}, "tr-1")
+    second = matrix_say(synapse, room, {"body": "replica is serving"}, "tr-2")
+    synapse.as_user(
+        synapse.alice, "PUT", f"/rooms/{room}/state/m.room.pinned_events/", {"pinned": [first]}
+    )
+    reaction = {"m.relates_to": {"rel_type": "m.annotation", "event_id": second, "key": "📌"}}
+    synapse.as_user(synapse.alice, "PUT", f"/rooms/{room}/send/m.reaction/tr-3", reaction)
+    events = synced(matrix, since, room, lambda got: any(e.kind == "reaction" for e in got))
+    for event in events:
+        record, created = inbound_record(event)
+        assert created
+        committed(handle, record.pk)
+    said = {m.message: m for m in ChatMessage.objects.filter(conversation__conversation=room)}
+    assert set(said) == {first, second} and all(m.author == alice for m in said.values())
+    entries = {e.data["message"]: e for e in chat_entries(incident)}
+    assert set(entries) == {first, second}
+    assert entries[first].body == "alice: failing over to the replica"
+    assert entries[second].body == "alice: replica is serving"
+    for message_id, entry in entries.items():
+        assert entry.pinned and entry.author == responder and entry.source == "chat"
+        assert entry.occurred_at == said[message_id].posted_at
