@@ -23,6 +23,7 @@ from incidentdesk.incidents.models import (
 )
 from tests.chat import slack_fixtures, test_handling
 from tests.chat.slack_fixtures import FORM, form_body, interaction_body
+from tests.chat.test_slack_inbound import SUBMISSION
 
 standin = slack_fixtures.standin
 slack = slack_fixtures.slack
@@ -102,25 +103,15 @@ def submit(slack, view: dict, *, user="UADA", **answers):
         else:
             answer = None
         values[b["block_id"]] = {element["action_id"]: _state(element, answer)}
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T0000000001", "domain": "example"},
-        "user": {"id": user, "username": "ada", "name": "ada", "team_id": "T0000000001"},
-        "api_app_id": "A0000000001",
-        "token": "gIkuvaNzQIHg97ATvDxqgjtO",
-        "trigger_id": "12466734323.1395872398.6c9ea8ef6e6b4c8b2c1f40ac0e6f1b8b",
-        "view": {
-            "id": "V0000000042",
-            "team_id": "T0000000001",
-            "type": "modal",
+    payload = SUBMISSION | {
+        "user": SUBMISSION["user"] | {"id": user},
+        "view": SUBMISSION["view"]
+        | {
             "callback_id": view["callback_id"],
             "private_metadata": view["private_metadata"],
-            "hash": "156772938.1827394",
             "blocks": view["blocks"],
             "state": {"values": values},
         },
-        "response_urls": [],
-        "is_enterprise_install": False,
     }
     [event] = slack.parse(FORM, interaction_body(payload))
     return handling.submit_form(event)

@@ -78,11 +78,6 @@ def _option(choice: Choice) -> dict[str, Any]:
     return option
 
 
-def _options(field: FormField, limit: int) -> tuple[list[dict[str, Any]], dict[str, dict]]:
-    options = [_option(choice) for choice in field.choices[:limit]]
-    return options, {option["value"]: option for option in options}
-
-
 def _text(field: FormField) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -94,28 +89,30 @@ def _text(field: FormField) -> dict[str, Any]:
     return element
 
 
-def _one_of(field: FormField) -> dict[str, Any]:
-    radio = field.kind == "radio"
-    options, by_value = _options(field, FEW_OPTIONS_MAX if radio else OPTIONS_MAX)
-    element: dict[str, Any] = {"type": "radio_buttons" if radio else "static_select"}
-    element["options"] = options
-    if not radio:
-        element["placeholder"] = _plain("Choose…", 150)
-    if field.initial is not None and str(field.initial) in by_value:
-        element["initial_option"] = by_value[str(field.initial)]
-    return element
+# Element type, and whether it takes several: a radio or checkboxes show every option.
+_CHOOSERS = {
+    "select": ("static_select", False),
+    "radio": ("radio_buttons", False),
+    "multi_select": ("multi_static_select", True),
+    "checkboxes": ("checkboxes", True),
+}
 
 
-def _many_of(field: FormField) -> dict[str, Any]:
-    boxes = field.kind == "checkboxes"
-    options, by_value = _options(field, FEW_OPTIONS_MAX if boxes else OPTIONS_MAX)
-    element: dict[str, Any] = {"type": "checkboxes" if boxes else "multi_static_select"}
-    element["options"] = options
-    if not boxes:
+def _choose(field: FormField) -> dict[str, Any]:
+    kind, many = _CHOOSERS[field.kind]
+    shown_all = kind in ("radio_buttons", "checkboxes")
+    options = [_option(choice) for choice in field.choices]
+    options = options[: FEW_OPTIONS_MAX if shown_all else OPTIONS_MAX]
+    element: dict[str, Any] = {"type": kind, "options": options}
+    if not shown_all:
         element["placeholder"] = _plain("Choose…", 150)
-    chosen = [by_value[str(v)] for v in field.initial or () if str(v) in by_value]
-    if chosen:
+    initial = field.initial if many else [] if field.initial is None else [field.initial]
+    wanted = {str(value) for value in initial or ()}
+    chosen = [option for option in options if option["value"] in wanted]
+    if chosen and many:
         element["initial_options"] = chosen
+    elif chosen:
+        element["initial_option"] = chosen[0]
     return element
 
 
@@ -144,10 +141,10 @@ def _moment(field: FormField) -> dict[str, Any]:
 _ELEMENTS = {
     "text": _text,
     "long_text": _text,
-    "select": _one_of,
-    "radio": _one_of,
-    "multi_select": _many_of,
-    "checkboxes": _many_of,
+    "select": _choose,
+    "radio": _choose,
+    "multi_select": _choose,
+    "checkboxes": _choose,
     "flag": _flag,
     "person": _person,
     "moment": _moment,
