@@ -14,8 +14,11 @@ stored on the inbound record for admins; nothing is half-written.
 import logging
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from incidentdesk.accounts.models import User
 from incidentdesk.chat import registry as platforms
@@ -35,6 +38,11 @@ from incidentdesk.incidents.services.incidents import incident_declare
 from incidentdesk.incidents.services.roles import role_assign
 
 logger = logging.getLogger(__name__)
+
+# A worker that took an event this long ago without finishing it died with it.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+# An event not taken this long after it arrived was never queued (the queue was down).
+SWEEP_AFTER = timedelta(seconds=30)
 
 Handler = Callable[[InboundEvent], None]
 # A form's submission is answered in the request itself (Slack shows a refused field's error
@@ -92,9 +100,32 @@ def submit_form(event: InboundEvent) -> dict[str, str]:
         return {"": explain(exc)}
 
 
+def claim(record_id: int) -> InboundRecord | None:
+    """Take the stored event `record_id` to act on it: None when it is done, or another
+    worker took it less than CLAIM_TIMEOUT ago (one that took it longer ago died with it)."""
+    now = timezone.now()
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
+    taken = InboundRecord.objects.filter(free, pk=record_id, processed_at__isnull=True).update(
+        claimed_at=now
+    )
+    return InboundRecord.objects.filter(pk=record_id).first() if taken else None
+
+
+def unhandled(*, older_than: timedelta = SWEEP_AFTER) -> list[int]:
+    """Stored events nobody acted on: never queued (the queue was down), or taken by a worker
+    that died. The sweep queues them again."""
+    now = timezone.now()
+    return list(
+        InboundRecord.objects.filter(processed_at__isnull=True, received_at__lt=now - older_than)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
 def handle(record_id: int) -> None:
-    """Act once on the stored inbound event `record_id` (a second call finds it done)."""
-    record = InboundRecord.objects.filter(pk=record_id, processed_at__isnull=True).first()
+    """Act once on the stored inbound event `record_id` (a second call finds it done or taken)."""
+    record = claim(record_id)
     if record is None:
         return
     event = record.event

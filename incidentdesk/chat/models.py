@@ -82,6 +82,9 @@ class InboundRecord(models.Model):
         default=dict, blank=True, help_text="The event's other normalised fields."
     )
     received_at = models.DateTimeField(default=timezone.now)
+    # The worker acting on it took it at this time (a claim older than the claim timeout was
+    # lost with its worker, and the sweep hands the event to another).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 

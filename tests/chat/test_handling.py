@@ -8,7 +8,7 @@ import pytest
 
 from incidentdesk.chat import registry as platforms
 from incidentdesk.chat.handling import handle
-from incidentdesk.chat.models import IncidentConversation
+from incidentdesk.chat.models import InboundRecord, IncidentConversation
 from incidentdesk.chat.platforms.base import InboundEvent
 from incidentdesk.chat.services import inbound_record
 from incidentdesk.incidents.models import EntryKind, TimelineEntry
@@ -223,3 +223,54 @@ def test_a_change_made_on_the_web_is_told_in_the_incidents_channel_and_not_a_not
 def test_a_restricted_incident_is_never_announced(configured, standin, declare, ada, committed):
     committed(declare, restricted=True)
     assert posted(standin, configured.incidents_channel) == []
+
+
+def test_an_event_nobody_acted_on_is_acted_on_by_the_sweep_once(
+    configured, standin, declare, ada, committed
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from incidentdesk.chat import tasks
+
+    incident = committed(declare)
+    channel = standin.add_channel("inc", members=(standin.bot_user,))
+    IncidentConversation.objects.create(
+        incident=incident, platform="slack", conversation=channel.id
+    )
+    event = InboundEvent(
+        platform="slack",
+        dedup_key="Ev-lost",
+        kind="command",
+        conversation=channel.id,
+        actor="UADA",
+        occurred_at=datetime.now(tz=UTC),
+        text="note the queue was down",
+    )
+    record, _ = inbound_record(event)  # stored, but its task was never queued
+    InboundRecord.objects.filter(pk=record.pk).update(
+        received_at=timezone.now() - timedelta(minutes=1)
+    )
+    committed(tasks.chat_inbound_sweep.call_local)
+    committed(tasks.chat_inbound_sweep.call_local)
+    notes = TimelineEntry.objects.filter(incident=incident, body="the queue was down")
+    assert notes.count() == 1 and notes.get().source == "chat"
+
+
+def test_an_event_another_worker_is_acting_on_is_not_taken_twice(configured, standin, ada):
+    from incidentdesk.chat.handling import claim
+
+    record, _ = inbound_record(
+        InboundEvent(
+            platform="slack",
+            dedup_key="Ev-busy",
+            kind="command",
+            conversation="C1",
+            actor="UADA",
+            occurred_at=datetime.now(tz=UTC),
+            text="help",
+        )
+    )
+    assert claim(record.pk) is not None
+    assert claim(record.pk) is None
