@@ -259,6 +259,9 @@ SLACK_SIGNING_SECRET = env("SLACK_SIGNING_SECRET")
 SLACK_BOT_TOKEN = env("SLACK_BOT_TOKEN")
 SLACK_INCIDENTS_CHANNEL = env("SLACK_INCIDENTS_CHANNEL")
 SLACK_API_URL = env("SLACK_API_URL", "https://slack.com/api/")
+# Socket Mode (`incidentdesk chat slack-socket`), for an install Slack cannot reach: the
+# app-level token (xapp-…, scope connections:write) the command opens its connection with.
+SLACK_APP_TOKEN = env("SLACK_APP_TOKEN")
 
 # Matrix (docs/configuration.md): a bot account on a homeserver, acting with its access token.
 MATRIX_HOMESERVER_URL = env("MATRIX_HOMESERVER_URL")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
     path("statuspage/", include("incidentdesk.statuspage.internal_urls")),
     path("notifications/", include("incidentdesk.notifications.urls")),
+    path("chat/", include("incidentdesk.chat.urls")),
     path("notifications/", include("incidentdesk.statuspage.subscriber_admin_urls")),
     path("chat/", include("incidentdesk.chat.admin_urls")),
     path("", include("incidentdesk.insights.urls")),

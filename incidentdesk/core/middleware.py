@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
-_EXEMPT_PREFIXES = ("/setup", "/static/", "/api/", "/healthz", "/metrics")
+_EXEMPT_PREFIXES = ("/setup", "/static/", "/api/", "/healthz", "/metrics", "/chat/slack/")
 
 
 class FirstRunMiddleware:

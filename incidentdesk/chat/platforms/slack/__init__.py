@@ -29,7 +29,7 @@ from incidentdesk.chat.platforms.base import (
     PostedMessage,
     RateLimited,
 )
-from incidentdesk.chat.platforms.slack import forms, inbound
+from incidentdesk.chat.platforms.slack import envelopes, forms, inbound, socket_mode
 from incidentdesk.chat.platforms.slack.names import channel_name, with_suffix
 
 __all__ = ["SlackIdentity", "SlackPlatform", "channel_name"]
@@ -118,6 +118,35 @@ class SlackPlatform:
 
     def parse(self, headers: Mapping[str, str], body: bytes) -> list[InboundEvent]:
         return inbound.parse(headers, body, slash_command=self.slash_command)
+
+    def parse_envelope(self, kind: str, payload: Any) -> list[InboundEvent]:
+        """The events a Socket Mode envelope carries (`events_api`, `slash_commands`,
+        `interactive`): the same payloads the HTTP endpoints receive, already decoded."""
+        return envelopes.parse(kind, payload, slash_command=self.slash_command)
+
+    def socket_connection(self, app_token: str, take: socket_mode.Take) -> socket_mode.SocketMode:
+        """A Socket Mode connection (not yet open) that hands each envelope's type and payload
+        to `take` and acknowledges it with what `take` returns (see `socket_mode.py`)."""
+        return socket_mode.SocketMode(app_token=app_token, client=self.client, take=take)
+
+    def form_response(self, event: InboundEvent, errors: Mapping[str, str]) -> dict[str, Any]:
+        """The answer to a `view_submission`: empty (Slack closes the modal) when accepted,
+        else `response_action: errors` with each message under its field's block; a message
+        for the form as a whole, or for a field the form has no block for, goes under the
+        form's first block (Slack shows errors only next to input blocks)."""
+        if not errors:
+            return {}
+        blocks = _blocks(event)
+        by_block: dict[str, list[str]] = {}
+        for name, text in errors.items():
+            block = name.split(".")[0]
+            if block not in blocks:
+                block = blocks[0] if blocks else name or "form"
+            by_block.setdefault(block, []).append(text)
+        return {
+            "response_action": "errors",
+            "errors": {block: " ".join(texts) for block, texts in by_block.items()},
+        }
 
     # --- outbound ------------------------------------------------------------------------------
 
@@ -230,6 +259,13 @@ class SlackPlatform:
             bot_id=answer.get("bot_id", ""),
             url=answer.get("url", ""),
         )
+
+
+def _blocks(event: InboundEvent) -> list[str]:
+    """The block ids of a submitted form's inputs, in the form's order (a value is keyed by its
+    block, or `block.action` when a block holds several; `_form`, `trigger_id` are not inputs)."""
+    inputs = (k for k in event.values if not k.startswith("_") and k != "trigger_id")
+    return list(dict.fromkeys(k.split(".")[0] for k in inputs))
 
 
 def _rich(message: Message) -> dict[str, Any]:

@@ -1,0 +1,52 @@
+"""`incidentdesk chat <action>`: the chat layer's long-running doors and tools.
+
+Each action is a method that adds its parser (called from `add_arguments`) and a `_<action>`
+that runs it (dashes become underscores): another action joins with two methods and one line.
+"""
+
+import signal
+import threading
+
+from django.conf import settings
+
+from incidentdesk.chat import registry
+from incidentdesk.chat import socket_mode as socket
+from incidentdesk.core.cli import Command as CliCommand
+from incidentdesk.core.errors import ValidationError
+
+
+class Command(CliCommand):
+    help = "Chat: slack-socket (receive from Slack over Socket Mode when Slack cannot reach us)."
+
+    def add_arguments(self, parser):
+        actions = self.add_actions(parser)
+        self.add_slack_socket(actions)
+
+    def handle(self, *args, **options):
+        getattr(self, "_" + options["action"].replace("-", "_"))(options)
+
+    # slack-socket -------------------------------------------------------------------------
+
+    def add_slack_socket(self, actions):
+        actions.add_parser(
+            "slack-socket",
+            help="receive Slack's events, slash commands and forms over Socket Mode "
+            "(needs SLACK_APP_TOKEN; runs until stopped)",
+        )
+
+    def _slack_socket(self, options):
+        if not settings.SLACK_APP_TOKEN:
+            raise ValidationError(
+                "is not set; give the app-level token (xapp-…) Slack made for Socket Mode",
+                field="SLACK_APP_TOKEN",
+            )
+        platform = registry.platform("slack")  # NotFound when SLACK_BOT_TOKEN is not set
+        stop = threading.Event()
+        stopping = (signal.SIGINT, signal.SIGTERM)
+        before = {number: signal.signal(number, lambda *_: stop.set()) for number in stopping}
+        self.stderr.write("receiving from Slack over Socket Mode; Ctrl-C stops")
+        try:
+            socket.run(platform, settings.SLACK_APP_TOKEN, stop=stop)
+        finally:
+            for number, handler in before.items():
+                signal.signal(number, handler)
