@@ -82,3 +82,98 @@ def test_an_edited_message_is_never_run_as_a_command_again():
     )
     [event] = platform().parse({}, answer(edit))
     assert (event.kind, event.text, event.message) == ("message", "!resolve", "$1")
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        ("!lead @ann:example.org", "lead <@@ann:example.org>"),
+        ("!assign @ann:example.org.", "assign <@@ann:example.org>."),
+        (
+            "!assign @ann:hs.example:8448, @bo-b:[::1]",
+            "assign <@@ann:hs.example:8448>, <@@bo-b:[::1]>",
+        ),
+        (f"{BOT}: lead @ann:example.org", "lead <@@ann:example.org>"),
+        (f"!lead {BOT}", "lead"),
+        ("!lead <@@ann:example.org>", "lead <@@ann:example.org>"),
+        ("!lead @ann or ann@example.org", "lead @ann or ann@example.org"),
+    ],
+)
+def test_people_named_in_a_command_by_user_id_take_the_common_mention_form(body, text):
+    [event] = platform().parse({}, answer(said(body)))
+    assert event.text == text
+
+
+def pills(body: str, html: str) -> dict:
+    return said(body, format="org.matrix.custom.html", formatted_body=html)
+
+
+def test_a_pill_names_the_person_it_links_to_and_the_bots_own_is_the_address():
+    message = pills(
+        "Desk Bot: lead Ann Lee & assign Ann",
+        f'<a href="https://matrix.to/#/{BOT}">Desk Bot</a>: lead '
+        '<a href="https://matrix.to/#/%40ann%3Aexample.org">Ann Lee</a> &amp; assign '
+        '<a href="matrix:u/ann2:example.org?action=chat">Ann</a>',
+    )
+    [event] = platform().parse({}, answer(message))
+    assert (event.kind, event.text) == (
+        "command",
+        "lead <@@ann:example.org> & assign <@@ann2:example.org>",
+    )
+
+
+def test_pills_in_talk_leave_the_message_as_it_was_said():
+    message = pills("thanks Ann", '<a href="https://matrix.to/#/@ann:example.org">Ann</a>')
+    [event] = platform().parse({}, answer(message))
+    assert (event.kind, event.text) == ("message", "thanks Ann")
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [
+        ("📌", "pushpin"),
+        ("📌\ufe0f", "pushpin"),
+        ("📍", "round_pushpin"),
+        ("+1", "+1"),
+        (":ok:", "ok"),
+    ],
+)
+def test_a_reaction_is_named_as_the_chat_layer_names_it(key, name):
+    reaction = {
+        "type": "m.reaction",
+        "event_id": "$r",
+        "sender": "@alice:example.org",
+        "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$1", "key": key}},
+    }
+    [event] = platform().parse({}, answer(reaction))
+    assert (event.kind, event.message, event.reaction) == ("reaction", "$1", name)
+
+
+def test_a_room_just_joined_is_read_from_the_bots_join_on():
+    join = {
+        "type": "m.room.member",
+        "event_id": "$j",
+        "sender": BOT,
+        "state_key": BOT,
+        "content": {"membership": "join"},
+        "unsigned": {"prev_content": {"membership": "invite"}},
+    }
+    renamed = join | {"event_id": "$n", "unsigned": {"prev_content": {"membership": "join"}}}
+    timeline = [said("!sev 1", "$old"), join, said("!sev 2", "$new"), renamed, said("hi", "$3")]
+    events = platform().parse({}, answer(*timeline))
+    assert [event.dedup_key for event in events] == ["$new", "$3"]
+
+
+def test_invitations_name_who_invited_the_bot():
+    member = {"type": "m.room.member", "state_key": BOT, "sender": "@ann:example.org"}
+    invited = {
+        "!a:example.org": {
+            "invite_state": {"events": [member | {"content": {"membership": "invite"}}]}
+        },
+        "!b:x": {"invite_state": "odd"},
+    }
+    found = platform().reader.invites({"rooms": {"invite": invited}})
+    assert [(i.room, i.inviter) for i in found] == [
+        ("!a:example.org", "@ann:example.org"),
+        ("!b:x", ""),
+    ]

@@ -22,11 +22,16 @@
 - **Inbound** comes from `/sync`, which the bot pulls over its own authenticated connection to
   the homeserver it was configured with; there is no request pushed to us to sign, so `verify`
   trusts it. (An application service would push transactions with an `hs_token` to check.)
+  The sync worker (`chat/matrix_sync.py`) loops on `poll`.
+- **Invitations** are accepted from people on the bot's own homeserver (the organisation's
+  users) and declined from anyone else: a bot that joined any room on the federation would
+  read, and answer in, rooms nobody here chose.
 """
 
 import json
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from incidentdesk.chat.platforms.base import (
     Capability,
@@ -39,13 +44,16 @@ from incidentdesk.chat.platforms.base import (
 )
 
 from .api import MatrixAPI, segment
-from .inbound import KIND, Reader
+from .inbound import KIND, Invite, Reader, SyncBatch
 
 ARCHIVED_LEVEL = 100  # only the bot (and room admins) may post in a closed room
 OPEN_LEVEL = 0  # Matrix's default for events_default
 PINS = "m.room.pinned_events"
 SYNC_TYPES = ["m.room.message", "m.reaction", PINS]
+# The bot's own join tells where a newly joined room's history ends (see inbound.py).
+TIMELINE_TYPES = [*SYNC_TYPES, "m.room.member"]
 SYNC_LIMIT = 100  # timeline events per room and answer
+MATRIX_TO = "https://matrix.to/#/"
 
 
 class MatrixPlatform:
@@ -94,21 +102,40 @@ class MatrixPlatform:
 
     def sync(self, since: str = "", *, wait_ms: int = 0) -> tuple[list[InboundEvent], str]:
         """One `/sync` (long-polling up to `wait_ms`): the new events and the token to pass as
-        `since` next time. For a worker that loops on it and stores the token."""
+        `since` next time."""
+        batch = self.poll(since, wait_ms=wait_ms)
+        return batch.events, batch.next_batch
+
+    def poll(self, since: str = "", *, wait_ms: int = 0) -> SyncBatch:
+        """One `/sync` with the invitations it brought too; for the sync worker, which loops on
+        it and stores `next_batch`."""
         query = {"timeout": str(wait_ms), "filter": json.dumps(self._filter())}
         if since:
             query["since"] = since
         answer = self.api.call("GET", "/sync", query=query, timeout=wait_ms / 1000 + 30)
-        return self.reader.read(answer, fetch_text=self._event_text), str(answer["next_batch"])
+        token = answer.get("next_batch")
+        if not isinstance(token, str) or not token:
+            raise ChatError("bad_answer", "the sync answer has no next_batch")
+        events = self.reader.read(answer, fetch_text=self._event_text)
+        return SyncBatch(events, token, self.reader.invites(answer))
+
+    def answer_invite(self, invite: Invite) -> bool:
+        """Join the room when the invitation comes from the bot's own homeserver, else
+        decline it (see the module); whether the bot joined."""
+        server = self.bot_user.partition(":")[2]
+        if invite.inviter.partition(":")[2] == server:
+            self.api.call("POST", f"/join/{segment(invite.room)}", {})
+            return True
+        self.api.call("POST", f"/rooms/{segment(invite.room)}/leave", {})
+        return False
 
     def _filter(self) -> dict:
-        only = {"types": SYNC_TYPES}
         return {
             "presence": {"not_types": ["*"]},
             "account_data": {"not_types": ["*"]},
             "room": {
-                "timeline": only | {"limit": SYNC_LIMIT},
-                "state": only,
+                "timeline": {"types": TIMELINE_TYPES, "limit": SYNC_LIMIT},
+                "state": {"types": [PINS]},
                 "ephemeral": {"not_types": ["*"]},
                 "account_data": {"not_types": ["*"]},
             },
@@ -150,7 +177,8 @@ class MatrixPlatform:
             edit,
         )
 
-    def create_conversation(self, name: str, *, topic: str) -> Conversation:
+    def create_conversation(self, name: str, *, topic: str, private: bool = False) -> Conversation:
+        """A room only invited people join (always: `private` asks for nothing more)."""
         answer = self.api.call(
             "POST",
             "/createRoom",
@@ -159,6 +187,10 @@ class MatrixPlatform:
         room = str(answer["room_id"])
         self._set_levels(room, OPEN_LEVEL)
         return Conversation(room, name)
+
+    def link(self, conversation: str) -> str:
+        """A matrix.to link, which opens the room in whatever client the reader uses."""
+        return f"{MATRIX_TO}{quote(conversation, safe='!:')}"
 
     def rename_conversation(self, conversation: str, name: str) -> None:
         self.api.call("PUT", f"/rooms/{segment(conversation)}/state/m.room.name/", {"name": name})
