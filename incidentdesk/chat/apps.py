@@ -25,6 +25,10 @@ class ChatConfig(AppConfig):
         declaring.register()  # /incident's form and its submission (else declared at once)
         checkins.register_command()
         hooks.after_entry.register(incident_hooks.on_entry)
+        # The incident's channel (after incident_hooks: a close is told before it is archived).
+        from incidentdesk.chat import conversation_tasks
+
+        conversation_tasks.register()
         # Transcripts and pins: the inbound handlers, the incident page's panel, the daily purge.
         from incidentdesk.chat import transcript_page, transcript_tasks, transcripts  # noqa: F401
 

@@ -18,6 +18,7 @@ class SeverityAdmin(admin.ModelAdmin):
         "reminder_interval_minutes",
         "postmortem_required",
         "action_due_days",
+        "opens_chat_channel",
     )
     list_display_links = ("name",)
     ordering = ("position",)

@@ -330,6 +330,9 @@ class SeverityForm(forms.Form):
         required=False, initial=True, label="Postmortem required"
     )
     action_due_days = forms.IntegerField(min_value=1, initial=30, label="Follow-ups due in (days)")
+    opens_chat_channel = forms.BooleanField(
+        required=False, label="Open the incident's own chat channel when declared"
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "severity_%s")

@@ -20,6 +20,9 @@ class Severity(models.Model):
     reminder_interval_minutes = models.PositiveIntegerField(default=60)
     postmortem_required = models.BooleanField(default=True)
     action_due_days = models.PositiveIntegerField(default=30)
+    opens_chat_channel = models.BooleanField(
+        default=False, help_text="Open the incident's own chat channel when declared."
+    )
 
     class Meta:
         ordering = ["position"]

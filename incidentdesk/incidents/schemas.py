@@ -366,6 +366,7 @@ class SeverityFields(Strict):
     reminder_interval_minutes: int | None = None
     postmortem_required: bool | None = None
     action_due_days: int | None = None
+    opens_chat_channel: bool | None = None
 
 
 class SeverityIn(SeverityFields):
@@ -387,6 +388,7 @@ class SeverityOut(Schema):
     reminder_interval_minutes: int
     postmortem_required: bool
     action_due_days: int
+    opens_chat_channel: bool
 
     @staticmethod
     def resolve_aliases(obj) -> list[str]:

@@ -234,7 +234,14 @@ class ChatPlatform(Protocol):
 
     def update(self, posted: PostedMessage, message: Message) -> None: ...
 
-    def create_conversation(self, name: str, *, topic: str) -> Conversation: ...
+    def create_conversation(self, name: str, *, topic: str, private: bool = False) -> Conversation:
+        """A new conversation named from `name` (within the platform's rules), with `topic`.
+        `private=True` gives one only invited people can find, or raises; never a public one."""
+        ...
+
+    def link(self, conversation: str) -> str:
+        """A web address that opens `conversation` in the platform's client."""
+        ...
 
     def rename_conversation(self, conversation: str, name: str) -> None: ...
 
@@ -247,6 +254,7 @@ class ChatPlatform(Protocol):
     def direct_message(self, user: str, message: Message) -> PostedMessage: ...
 
     def user(self, user: str) -> ChatUser: ...
+
 
 class FormsPlatform(ChatPlatform, Protocol):
     """A platform with `Capability.FORMS` also opens forms."""

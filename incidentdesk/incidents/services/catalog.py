@@ -37,6 +37,7 @@ _SEVERITY_FIELDS = {
     "reminder_interval_minutes",
     "postmortem_required",
     "action_due_days",
+    "opens_chat_channel",
 }
 
 

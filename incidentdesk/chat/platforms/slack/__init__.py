@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -35,6 +36,7 @@ from incidentdesk.chat.platforms.slack.names import channel_name, with_suffix
 __all__ = ["SlackIdentity", "SlackPlatform", "channel_name"]
 
 DEFAULT_API_URL = "https://slack.com/api/"
+APP_REDIRECT = "https://slack.com/app_redirect"
 # Slack takes up to 1,000 users a call; smaller calls fail less as a whole.
 INVITE_CHUNK = 100
 # How many `-2`, `-3`, … a new channel's name tries when the name is taken.
@@ -165,15 +167,16 @@ class SlackPlatform:
                 channel=posted.conversation, ts=posted.id, text=message.text, **_rich(message)
             )
 
-    def create_conversation(self, name: str, *, topic: str) -> Conversation:
-        """A public channel named from `name` within Slack's rules; when the name is taken
-        (by a live or an archived channel) `-2`, `-3`, … are tried. The topic is set after."""
+    def create_conversation(self, name: str, *, topic: str, private: bool = False) -> Conversation:
+        """A channel (private when `private`) named from `name` within Slack's rules; when the
+        name is taken (by a live or an archived channel) `-2`, `-3`, … are tried. The topic is
+        set after."""
         base = channel_name(name)
         candidate = base
         for attempt in range(2, NAME_ATTEMPTS + 2):
             try:
                 with _slack_errors():
-                    answer = self.client.conversations_create(name=candidate, is_private=False)
+                    answer = self.client.conversations_create(name=candidate, is_private=private)
                 break
             except ChatError as exc:
                 if exc.code != "name_taken" or attempt > NAME_ATTEMPTS:
@@ -186,6 +189,10 @@ class SlackPlatform:
                     channel=channel["id"], topic=topic[:TOPIC_LENGTH]
                 )
         return Conversation(id=channel["id"], name=channel["name"])
+
+    def link(self, conversation: str) -> str:
+        """Slack's redirect, which opens the channel in the reader's own workspace and client."""
+        return f"{APP_REDIRECT}?channel={quote(conversation, safe='')}"
 
     def rename_conversation(self, conversation: str, name: str) -> None:
         with _slack_errors():
