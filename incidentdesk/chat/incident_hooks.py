@@ -12,6 +12,7 @@ Opening, archiving and unarchiving the incident's conversation are conversations
 from django.db import transaction
 
 from incidentdesk.chat import registry as platforms
+from incidentdesk.chat.conversations import PENDING
 from incidentdesk.chat.models import IncidentConversation
 from incidentdesk.chat.outbound import announce, say
 from incidentdesk.core.sources import ActionSource
@@ -55,7 +56,8 @@ def on_entry(entry) -> None:
         announce(incident)
     if _told_in_conversation(entry):
         who = entry.author.display_name if entry.author_id else "IncidentDesk"
-        for link in IncidentConversation.objects.filter(
+        opened = IncidentConversation.objects.filter(
             incident_id=entry.incident_id, archived_at__isnull=True
-        ):
+        ).exclude(conversation__startswith=PENDING)  # a channel still being created
+        for link in opened:
             say(platform=link.platform, conversation=link.conversation, text=f"{who}: {entry.body}")
