@@ -321,6 +321,18 @@ def test_an_open_incidents_transcript_is_never_purged(room, committed):
     assert ChatMessage.objects.filter(conversation=room).count() == 1
 
 
+def test_the_cli_purges_what_the_daily_task_would(room, committed, cli):
+    committed(say, room, "rolled back deploy 4411")
+    ChatSettings.objects.create(transcript_retention_days=7)
+    closed(room.incident, days_ago=8)
+    run = cli("chat", "purge-transcripts")
+    assert run.code == 0
+    assert f"{room.incident.reference}: slack #inc-checkout purged" in run.out
+    assert "1 transcript purged" in run.out
+    assert not ChatMessage.objects.filter(conversation=room).exists()
+    assert "0 transcripts purged" in cli("chat", "purge-transcripts").out
+
+
 # The page -----------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ import threading
 
 from django.conf import settings
 
-from incidentdesk.chat import registry
+from incidentdesk.chat import registry, transcripts
 from incidentdesk.chat import socket_mode as socket
 from incidentdesk.core.cli import Command as CliCommand
 from incidentdesk.core.errors import ValidationError
@@ -21,6 +21,7 @@ class Command(CliCommand):
     def add_arguments(self, parser):
         actions = self.add_actions(parser)
         self.add_slack_socket(actions)
+        self.add_purge_transcripts(actions)
 
     def handle(self, *args, **options):
         getattr(self, "_" + options["action"].replace("-", "_"))(options)
@@ -50,3 +51,19 @@ class Command(CliCommand):
         finally:
             for number, handler in before.items():
                 signal.signal(number, handler)
+
+    # purge-transcripts --------------------------------------------------------------------
+
+    def add_purge_transcripts(self, actions):
+        actions.add_parser(
+            "purge-transcripts",
+            help="delete now the transcripts of incidents closed longer ago than the retention "
+            "period (what the worker does daily; pinned entries stay on the timeline)",
+        )
+
+    def _purge_transcripts(self, options):
+        purged = transcripts.transcripts_purge()  # as the daily task: the system's own job
+        for link in purged:
+            where = f"#{link.name}" if link.name else link.conversation
+            self.stdout.write(f"{link.incident.reference}: {link.platform} {where} purged")
+        self.stdout.write(f"{len(purged)} transcript{'' if len(purged) == 1 else 's'} purged")
