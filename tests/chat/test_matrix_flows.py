@@ -7,12 +7,15 @@ on commit (acting on the event, the bot's reply) runs inline (tasks run immediat
 """
 
 import json
+import signal
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from incidentdesk.chat import registry as platforms
 from incidentdesk.chat.matrix_sync import SyncWorker
@@ -23,7 +26,8 @@ from incidentdesk.chat.services import identity_for, identity_link
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import EntryKind, Incident, TimelineEntry
 from tests.chat.synapse import MatrixUser, MatrixWorld
-from tests.processes import wait_for
+from tests.config.test_processes import children_of, start_serve
+from tests.processes import free_port, wait_for
 
 pytest_plugins = ["tests.chat.matrix_fixtures"]  # the `synapse` fixture
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -212,6 +216,17 @@ def test_an_invitation_is_accepted_and_the_rooms_history_is_not_acted_on(
     assert not Incident.objects.filter(title="Said before the bot came").exists()
 
 
+def test_the_sync_command_runs_one_round(bot, synapse, capsys):
+    call_command("chat", "sync", "--once", "--wait", "0")
+    assert Cursor.objects.get(platform="matrix").value
+    assert "0 new events" in capsys.readouterr().out
+
+
+def test_the_sync_command_without_a_matrix_bot_says_which_setting_is_missing(db):
+    with pytest.raises(CommandError, match="MATRIX_BOT_TOKEN: is not set"):
+        call_command("chat", "sync", "--once")
+
+
 class ScriptedHomeserver:
     """A homeserver on loopback whose `/sync` gives the answers it is told, one a request
     (the last one again once they run out), and notes when each request came."""
@@ -270,3 +285,30 @@ def test_the_worker_waits_out_a_rate_limit_and_backs_off_after_a_failure_until_s
     finally:
         homeserver.server.shutdown()
         homeserver.server.server_close()
+
+
+def test_serve_runs_the_matrix_sync_when_the_bot_is_configured(synapse, own_env, tmp_path):
+    own_env.update(
+        MATRIX_HOMESERVER_URL=synapse.server.url,
+        MATRIX_BOT_USER=synapse.bot.user_id,
+        MATRIX_BOT_TOKEN=synapse.bot.token,
+    )
+    serve = start_serve(own_env, tmp_path, free_port())
+    try:
+        room = synapse.as_user(synapse.alice, "POST", "/createRoom", {"preset": "private_chat"})
+        room = room["room_id"]
+        bot = synapse.bot.user_id
+        synapse.as_user(synapse.alice, "POST", f"/rooms/{room}/invite", {"user_id": bot})
+
+        def joined():
+            path = f"/rooms/{room}/state/m.room.member/{bot}"
+            return synapse.as_user(synapse.alice, "GET", path)["membership"] == "join"
+
+        wait_for(joined, seconds=60, what="serve's Matrix sync to accept the invitation")
+        assert any("incidentdesk chat sync" in cmd for cmd in children_of(serve.pid).values())
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=45) == 0
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait()

@@ -159,11 +159,7 @@ def test_a_reaction_comes_back_as_a_reaction_on_its_message(matrix, synapse):
     )
     events = synced(matrix, since, room, lambda got: any(e.kind == "reaction" for e in got))
     [event] = [event for event in events if event.kind == "reaction"]
-    assert (event.message, event.reaction, event.dedup_key) == (
-        found,
-        "pushpin",
-        reaction["event_id"],
-    )
+    assert (event.message, event.reaction, event.dedup_key) == (found, "📌", reaction["event_id"])
 
 
 def test_a_bang_command_and_a_mention_come_back_as_commands(matrix, synapse):

@@ -8,9 +8,8 @@ Only joined rooms' timelines are read, and in them only what the chat layer acts
 - `m.room.pinned_events`: a "pin" for each event id added to the list and an "unpin" for each
   one taken off, found by comparing with the list before the change: Synapse sends it as
   `unsigned.prev_content`; otherwise the last list this reader saw for the room.
-- `m.reaction` (an `m.annotation`): a "reaction" with its key and the event it is on. A key
-  that is one emoji is given by its Unicode name as Slack names it (📌 is `pushpin`), so one
-  configured reaction name serves every platform; any other key is given as it is.
+- `m.reaction` (an `m.annotation`): a "reaction" with its key (the emoji itself, `📌`) and the
+  event it is on; the chat layer takes a name or its emoji alike (`transcripts.is_pin_reaction`).
 
 People named in a command are given in the chat layer's common form, `<@@alice:example.com>`
 (see `handling.MENTION`): a full user id in the text, and a pill (a link to
@@ -25,7 +24,6 @@ The bot's own events are left out; `dedup_key` is the event id, unique on the ho
 """
 
 import re
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -166,7 +164,7 @@ class Reader:
                     room,
                     "reaction",
                     message=str(relation.get("event_id") or ""),
-                    reaction=reaction_name(str(relation.get("key") or "")),
+                    reaction=str(relation.get("key") or ""),
                 )
 
     def _message(self, room: str, event: dict, content: dict) -> InboundEvent | None:
@@ -244,17 +242,6 @@ class Reader:
         self.texts.move_to_end(event_id)
         while len(self.texts) > TEXT_MEMORY:
             self.texts.popitem(last=False)
-
-
-def reaction_name(key: str) -> str:
-    """A reaction as the chat layer names it: one emoji by its Unicode name (`📌` → `pushpin`,
-    with or without an emoji variation selector), any other key as it is, colons taken off."""
-    bare = key.replace("\ufe0f", "").replace("\ufe0e", "").strip()
-    if len(bare) == 1 and unicodedata.category(bare) == "So":
-        name = unicodedata.name(bare, "")
-        if name:
-            return name.lower().replace(" ", "_").replace("-", "_")
-    return bare.strip(":")
 
 
 class _Pills(HTMLParser):

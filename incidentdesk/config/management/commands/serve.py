@@ -65,6 +65,8 @@ class Command(CliCommand):
                 )
             else:
                 children.append(_worker())
+            if settings.MATRIX_BOT_TOKEN:
+                children.append(_matrix_sync())
         self._greet(options, fresh)
         env = {**os.environ, "INCIDENTDESK_DATA_DIR": str(settings.DATA_DIR)}
         env.setdefault("DJANGO_SETTINGS_MODULE", "incidentdesk.config.settings")
@@ -187,3 +189,13 @@ def _worker() -> Child:
     argv = [sys.executable, "-m", "incidentdesk", "worker"]
     # Huey stops gracefully (finishing running tasks) on SIGINT; SIGTERM interrupts them.
     return Child("worker", argv, graceful=signal.SIGINT, fast=signal.SIGTERM)
+
+
+def _matrix_sync() -> Child:
+    # Matrix pushes nothing to us: the bot reads its homeserver's /sync (chat/matrix_sync.py).
+    # A process of its own, like the worker, so the supervisor holds no database connection
+    # and a stuck homeserver never slows the web server; it goes with the worker (a host that
+    # runs its workers elsewhere, --no-worker, runs `incidentdesk chat sync` there, once).
+    argv = [sys.executable, "-m", "incidentdesk", "chat", "sync"]
+    # Either signal stops it between rounds, after a batch being stored.
+    return Child("matrix sync", argv, graceful=signal.SIGTERM, fast=signal.SIGINT)
