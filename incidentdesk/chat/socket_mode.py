@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from incidentdesk.chat.platforms.base import ChatPlatform, InboundEvent
 from incidentdesk.chat.receive import receive
@@ -41,8 +41,9 @@ def taker(platform: SocketPlatform) -> Take:
     payload the platform cannot read (the connection acknowledges it and logs it)."""
 
     def take(kind: str, payload: Any) -> dict[str, Any] | None:
-        # Deliveries are taken on the connection's worker threads: each uses a live
-        # database connection and leaves none half-open between deliveries.
+        # Deliveries are taken on the connection's worker threads, a handful a minute: each
+        # starts from a live database connection and closes it after, so no thread of a
+        # stopped (or idle) client keeps one open.
         close_old_connections()
         try:
             events = platform.parse_envelope(kind, payload)
@@ -50,7 +51,7 @@ def taker(platform: SocketPlatform) -> Take:
         except IncidentDeskError as exc:  # ids the store refuses: as unreadable as bad JSON
             raise ValueError(exc.detail) from exc
         finally:
-            close_old_connections()
+            connections.close_all()
 
     return take
 
