@@ -237,7 +237,8 @@ def message_unpin(
         raise NotFound("there is no such incident", field="incident")
     with transaction.atomic():
         message = (
-            ChatMessage.objects.select_for_update()
+            # Only the message's row is locked (PostgreSQL locks no outer join's null side).
+            ChatMessage.objects.select_for_update(of=("self",))
             .select_related("entry")
             .filter(conversation=link, message=event.message)
             .first()
