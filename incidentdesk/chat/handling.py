@@ -94,8 +94,8 @@ def submit_form(event: InboundEvent) -> dict[str, str]:
         return {"": "This form is no longer in use; run the command again."}
     try:
         return handler(event)
-    except IncidentDeskError as exc:
-        return {exc.field or "": sentence(exc.detail)}
+    except IncidentDeskError as exc:  # shown next to its field, so the field is not named
+        return {exc.field or "": sentence(exc.message if exc.field else exc.detail)}
     except ChatError as exc:
         return {"": explain(exc)}
 

@@ -9,7 +9,6 @@ Nothing here calls a platform: the door answers quickly, and the worker does the
 
 import logging
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -50,8 +49,18 @@ def receive(platform: ChatPlatform, events: list[InboundEvent]) -> Received:
             errors = _submitted(record, event) if created else _repeated_form(record)
             received.form_answer = _form_answer(platform, event, errors)
         elif created:
-            transaction.on_commit(partial(tasks.handle_inbound, record.pk))
+            # A queue that cannot be reached must not fail the delivery (Slack would retry
+            # it, and the retry would be dropped as a repeat): the record is stored, and the
+            # sweep (tasks.chat_inbound_sweep) acts on it within a minute.
+            transaction.on_commit(_queue(record.pk), robust=True)
     return received
+
+
+def _queue(record_id: int):
+    def queue_inbound() -> None:
+        tasks.handle_inbound(record_id)
+
+    return queue_inbound
 
 
 def _submitted(record: InboundRecord, event: InboundEvent) -> dict[str, str]:

@@ -106,6 +106,43 @@ def test_a_command_to_the_bot_is_acknowledged_empty_and_changes_the_incident(
     assert len(replies(standin, channel.id)) == 1
 
 
+@pytest.fixture
+def queue_down():
+    """The task queue unreachable for real: its storage swapped for Redis on a closed port."""
+    from huey import PriorityRedisHuey
+    from huey.contrib.djhuey import HUEY
+
+    saved = (HUEY.storage, HUEY.immediate)
+    HUEY.immediate = False
+    HUEY.storage = PriorityRedisHuey("down", port=1, socket_connect_timeout=0.5).storage
+    yield saved
+    HUEY.storage, HUEY.immediate = saved
+
+
+def test_an_event_arriving_while_the_queue_is_down_is_acknowledged_and_acted_on_by_the_sweep(
+    deliver, incident_channel, ada, standin, queue_down, django_capture_on_commit_callbacks
+):
+    from huey.contrib.djhuey import HUEY
+
+    from incidentdesk.chat import tasks
+
+    incident, channel = incident_channel
+    response = deliver(EVENTS, event_body(mention("sev trivial", channel=channel.id)))
+    assert response.status_code == 200
+    HUEY.storage, HUEY.immediate = queue_down  # the queue is back
+    record = InboundRecord.objects.get()
+    assert record.processed_at is None
+    incident.refresh_from_db()
+    assert incident.severity.key == "major"
+    InboundRecord.objects.filter(pk=record.pk).update(
+        received_at=record.received_at.replace(year=2020)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.chat_inbound_sweep.call_local()
+    incident.refresh_from_db()
+    assert incident.severity.key == "trivial"
+
+
 def test_a_retried_event_is_acknowledged_stored_once_and_acted_on_once(
     deliver, incident_channel, ada, standin
 ):
@@ -323,7 +360,7 @@ def test_a_refused_field_is_shown_next_to_its_block(deliver, configured, test_fo
     assert response.status_code == 200
     answer = response.json()
     assert answer["response_action"] == "errors" and list(answer["errors"]) == ["title"]
-    assert "must say what is broken" in answer["errors"]["title"]
+    assert answer["errors"]["title"] == "Must say what is broken."
     record = InboundRecord.objects.get()
     assert record.processed_at is not None and "must say what is broken" in record.error.lower()
 
