@@ -255,7 +255,9 @@ class SlackPlatform:
         long (the admin page)."""
         client = self.client
         if timeout is not None:
-            client = WebClient(token=client.token, base_url=client.base_url, timeout=timeout)
+            client = WebClient(
+                token=client.token, base_url=client.base_url, timeout=max(1, round(timeout))
+            )
         with _slack_errors():
             answer = client.auth_test()
         return SlackIdentity(
