@@ -16,9 +16,18 @@ from django.utils import timezone
 
 from incidentdesk.accounts import services as accounts
 from incidentdesk.accounts.models import ROLE_RANK, ApiToken, Role, User
+from incidentdesk.chat import admin_services as chat_admin
+from incidentdesk.chat import checkins, conversations, transcripts
+from incidentdesk.chat import registry as chat_platforms
 from incidentdesk.chat import services as chat
-from incidentdesk.chat.models import ChatIdentity
-from incidentdesk.chat.platforms.base import ChatUser
+from incidentdesk.chat.models import (
+    ChatIdentity,
+    ChatMessage,
+    ChatSettings,
+    Checkin,
+    IncidentConversation,
+)
+from incidentdesk.chat.platforms.base import ChatUser, InboundEvent
 from incidentdesk.core.errors import NotAuthenticated, PermissionDenied
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import services as incidents
@@ -58,9 +67,12 @@ from incidentdesk.statuspage.models import (
     PublicUpdate,
     Subscriber,
 )
+from tests.chat import slack_fixtures
+from tests.chat.slack_fixtures import SECRET, TOKEN, SlackPlatform
 from tests.factories import UserFactory
 
 WEB = ActionSource.WEB
+CHAT = ActionSource.CHAT
 TRACKED = (
     Incident,
     TimelineEntry,
@@ -91,6 +103,10 @@ TRACKED = (
     Subscriber.components.through,
     Delivery,
     ChatIdentity,
+    ChatSettings,
+    ChatMessage,
+    IncidentConversation,
+    Checkin,
 )
 # Where write services live; the coverage test below finds them there.
 WRITE_MODULES = (
@@ -105,6 +121,10 @@ WRITE_MODULES = (
     "incidentdesk.notifications.services",
     "incidentdesk.statuspage.subscribers",
     "incidentdesk.chat.services",
+    "incidentdesk.chat.admin_services",
+    "incidentdesk.chat.transcripts",
+    "incidentdesk.chat.checkins",
+    "incidentdesk.chat.conversations",
 )
 NEXT_WEEK = timezone.now() + timedelta(days=7)
 
@@ -398,6 +418,47 @@ CASES: dict[str, Case] = {
         Role.ADMIN,
         lambda a, w: chat.identity_unlink(actor=a, source=WEB, identity=w.chat_other),
     ),
+    "chat_settings_update": Case(
+        Role.ADMIN,
+        lambda a, w: chat_admin.chat_settings_update(
+            actor=a, source=WEB, transcript_retention_days=30
+        ),
+    ),
+    "transcripts_purge": Case(
+        Role.ADMIN,
+        lambda a, w: transcripts.transcripts_purge(actor=a, source=WEB),
+    ),
+    "message_pin": Case(
+        Role.RESPONDER,
+        lambda a, w: transcripts.message_pin(
+            actor=a, source=CHAT, event=w.pin_event, link=w.conversation
+        ),
+    ),
+    "message_unpin": Case(
+        Role.RESPONDER,
+        lambda a, w: transcripts.message_unpin(
+            actor=a, source=CHAT, event=w.unpin_event, link=w.conversation
+        ),
+    ),
+    "checkin_set": Case(
+        Role.RESPONDER,
+        lambda a, w: checkins.checkin_set(
+            actor=a, source=WEB, incident=w.incident, interval=timedelta(minutes=30)
+        ),
+    ),
+    # These two talk to Slack: the module's `chat_platform` fixture points it at the stand-in.
+    "conversation_open": Case(
+        Role.RESPONDER,
+        lambda a, w: conversations.conversation_open(
+            actor=a, source=WEB, incident=w.incident, platform="slack"
+        ),
+    ),
+    "conversation_rename": Case(
+        Role.RESPONDER,
+        lambda a, w: conversations.conversation_rename(
+            actor=a, source=WEB, link=w.conversation, name="inc-renamed"
+        ),
+    ),
 }
 
 # Actors who are not signed in, or who are but may not write whatever their role.
@@ -499,6 +560,42 @@ def build_world(actor) -> SimpleNamespace:
     # A chat user nobody linked, and `other` on chat (linked by their email).
     stranger = chat.identity_for("slack", ChatUser(id="U1", name="Stranger"))
     chat_other = chat.identity_for("slack", ChatUser(id="U2", name="Other", email=other.email))
+    # The incident's Slack channel, with a message `other` said there and one the boss pinned;
+    # and a closed incident whose transcript is past a 30-day retention.
+    conversation = IncidentConversation.objects.create(
+        incident=resolved, platform="slack", conversation=STANDIN_CHANNEL[0], name="inc-typo"
+    )
+    said = timezone.now() - timedelta(minutes=5)
+
+    def chat_event(kind, message):
+        return InboundEvent(
+            platform="slack",
+            dedup_key=f"{kind}:{message}",
+            kind=kind,
+            conversation=STANDIN_CHANNEL[0],
+            actor="U9",
+            occurred_at=timezone.now(),
+            text="the disk is full",
+            message=message,
+            values={"author": "U2", "posted_at": said.isoformat()},
+        )
+
+    transcripts.message_pin(
+        actor=boss, source=CHAT, event=chat_event("pin", "1.2"), link=conversation
+    )
+    old = incidents.incident_declare(
+        actor=boss, source=WEB, title="Old", severity="trivial", criteria=["security"]
+    )
+    Incident.objects.filter(pk=old.pk).update(
+        status="closed", closed_at=timezone.now() - timedelta(days=90)
+    )
+    old_conversation = IncidentConversation.objects.create(
+        incident=old, platform="slack", conversation="COLD", name="inc-old"
+    )
+    ChatMessage.objects.create(
+        conversation=old_conversation, message="9.9", author="U2", text="x", posted_at=said
+    )
+    ChatSettings.objects.create(transcript_retention_days=30)
     if isinstance(actor, User):
         # The actor took part in `postmortem`'s response (asked to its root-cause meeting),
         # and in nothing of `in_review`'s.
@@ -524,6 +621,9 @@ def build_world(actor) -> SimpleNamespace:
         failed_delivery=failed_delivery,
         stranger=stranger,
         chat_other=chat_other,
+        conversation=conversation,
+        pin_event=chat_event("pin", "1.1"),
+        unpin_event=chat_event("unpin", "1.2"),
     )
 
 
@@ -539,10 +639,31 @@ def snapshot() -> dict:
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in TRACKED}
 
 
+@pytest.fixture
+def chat_platform(request):
+    """Slack pointed at the Web API stand-in, for the cases that talk to it."""
+    if request.node.callspec.params["service"] not in ("conversation_open", "conversation_rename"):
+        yield
+        return
+    standin = request.getfixturevalue("standin")
+    channel = standin.add_channel("inc-typo", members=(standin.bot_user,))
+    slack = SlackPlatform(signing_secret=SECRET, token=TOKEN, api_url=standin.url)
+    chat_platforms.register_platform("slack", lambda: slack)
+    STANDIN_CHANNEL[0] = channel.id
+    yield
+    STANDIN_CHANNEL[0] = "CTYPO"
+    chat_platforms.unregister_platform("slack")
+
+
+standin = slack_fixtures.standin
+# The id of the resolved incident's Slack channel (the stand-in's, when the case talks to it).
+STANDIN_CHANNEL = ["CTYPO"]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("actor_kind", ACTORS)
 @pytest.mark.parametrize("service", CASES)
-def test_permission_matrix(service, actor_kind):
+def test_permission_matrix(service, actor_kind, chat_platform):
     case = CASES[service]
     actor = make_actor(actor_kind)
     world = build_world(actor)
