@@ -24,6 +24,7 @@ def test_the_page_has_each_domains_panel_in_page_order():
         "postmortem",
         "command",
         "timeline",
+        "chat_transcript",
     ]
     assert [p.name for p in panels.panels(panels.SIDE)] == ["times", "roles", "actions"]
 
