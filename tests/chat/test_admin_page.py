@@ -11,19 +11,9 @@ from incidentdesk.accounts.models import Role
 from incidentdesk.chat import registry as platforms
 from incidentdesk.chat.models import ChatIdentity, ChatSettings, InboundRecord, LinkMethod
 from incidentdesk.chat.platforms.slack import SlackPlatform
-from tests.chat import slack_fixtures
 
-standin = slack_fixtures.standin
-slack = slack_fixtures.slack
 pytestmark = pytest.mark.django_db
 PAGE = "/chat/"
-
-
-@pytest.fixture
-def configured(slack):
-    platforms.register_platform("slack", lambda: slack)
-    yield slack
-    platforms.unregister_platform("slack")
 
 
 @pytest.fixture

@@ -13,10 +13,6 @@ from incidentdesk.chat.channel import address
 from incidentdesk.notifications import registry, tasks
 from incidentdesk.notifications.models import Delivery
 from incidentdesk.notifications.outbox import emit
-from tests.chat import slack_fixtures
-
-standin = slack_fixtures.standin
-slack = slack_fixtures.slack
 
 TOPIC = "test.chat_notice"
 

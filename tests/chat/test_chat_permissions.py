@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 
 from incidentdesk.accounts.models import Role
-from incidentdesk.chat import registry as platforms
 from incidentdesk.chat.handling import handle
 from incidentdesk.chat.models import ChatIdentity, IncidentConversation, LinkMethod
 from incidentdesk.chat.platforms.base import InboundEvent
@@ -16,10 +15,7 @@ from incidentdesk.chat.services import inbound_record
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import TimelineEntry
 from incidentdesk.incidents.services.lifecycle import incident_resolve
-from tests.chat import slack_fixtures
 
-standin = slack_fixtures.standin
-slack = slack_fixtures.slack
 pytestmark = pytest.mark.django_db
 
 ACTORS = ["unlinked", "deactivated", Role.VIEWER, Role.RESPONDER, Role.MANAGER, Role.ADMIN]
@@ -31,13 +27,6 @@ COMMANDS = {
     "close": ("close", Role.MANAGER, True),
 }
 RANK = [Role.VIEWER, Role.RESPONDER, Role.MANAGER, Role.ADMIN]
-
-
-@pytest.fixture
-def configured(slack):
-    platforms.register_platform("slack", lambda: slack)
-    yield slack
-    platforms.unregister_platform("slack")
 
 
 def _chat_user(kind, make_user, standin):

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from incidentdesk.accounts.models import Role
-from incidentdesk.chat import registry as platforms
 from incidentdesk.chat.checkins import checkins_remind, parse_interval
 from incidentdesk.chat.models import ChatIdentity, Checkin, IncidentConversation, LinkMethod
 from incidentdesk.core.errors import InvalidTransition, PermissionDenied, ValidationError
@@ -17,31 +16,9 @@ from incidentdesk.incidents.models import EntryKind, IncidentRole, TimelineEntry
 from incidentdesk.incidents.services.commands import command_run
 from incidentdesk.incidents.services.lifecycle import incident_resolve
 from incidentdesk.incidents.services.roles import role_assign
-from tests.chat import slack_fixtures
 
-standin = slack_fixtures.standin
-slack = slack_fixtures.slack
 pytestmark = pytest.mark.django_db
 WEB = ActionSource.WEB
-
-
-@pytest.fixture
-def configured(slack):
-    platforms.register_platform("slack", lambda: slack)
-    yield slack
-    platforms.unregister_platform("slack")
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """`committed(f, ...)`: call f, then run its after-commit work (the outbox's fan-out and
-    delivery) as a real commit would."""
-
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-
-    return run
 
 
 def say(actor, incident, text):

@@ -18,14 +18,12 @@ from incidentdesk.incidents.models import EntryKind, Severity, TimelineEntry
 from incidentdesk.incidents.services.commands import command_run
 from incidentdesk.incidents.services.lifecycle import incident_set_status
 from incidentdesk.incidents.services.roles import role_assign
-from tests.chat import slack_fixtures, test_handling
+from tests.chat import test_handling
 from tests.chat.synapse import MatrixWorld
 from tests.factories import UserFactory
 
 pytest_plugins = ["tests.chat.matrix_fixtures"]  # the `synapse` and `matrix` fixtures
-standin = slack_fixtures.standin
-slack = slack_fixtures.slack
-configured, committed, ada = test_handling.configured, test_handling.committed, test_handling.ada
+ada = test_handling.ada
 deliver, posted = test_handling.deliver, test_handling.posted
 pytestmark = pytest.mark.django_db
 

@@ -21,14 +21,10 @@ from incidentdesk.incidents.models import (
     RoleAssignment,
     TimelineEntry,
 )
-from tests.chat import slack_fixtures, test_handling
+from tests.chat import test_handling
 from tests.chat.slack_fixtures import FORM, form_body, interaction_body
 from tests.chat.test_slack_inbound import SUBMISSION
 
-standin = slack_fixtures.standin
-slack = slack_fixtures.slack
-configured = test_handling.configured
-committed = test_handling.committed
 ada = test_handling.ada
 pytestmark = pytest.mark.django_db
 

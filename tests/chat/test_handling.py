@@ -6,37 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from incidentdesk.chat import registry as platforms
 from incidentdesk.chat.handling import handle
 from incidentdesk.chat.models import InboundRecord, IncidentConversation
 from incidentdesk.chat.platforms.base import InboundEvent
 from incidentdesk.chat.services import inbound_record
 from incidentdesk.incidents.models import EntryKind, TimelineEntry
-from tests.chat import slack_fixtures
 from tests.factories import UserFactory
 
-standin = slack_fixtures.standin
-slack = slack_fixtures.slack
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def configured(slack):
-    platforms.register_platform("slack", lambda: slack)
-    yield slack
-    platforms.unregister_platform("slack")
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """`committed(f, ...)`: call f, then run its after-commit work (the outbox's fan-out and
-    delivery) as a real commit would."""
-
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-
-    return run
 
 
 def deliver(kind="command", text="", conversation="C1", actor="UADA", key="Ev1", **more):

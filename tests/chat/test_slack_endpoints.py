@@ -9,28 +9,17 @@ import time
 import pytest
 
 from incidentdesk.chat import handling
-from incidentdesk.chat import registry as platforms
 from incidentdesk.chat.models import InboundRecord, IncidentConversation
 from incidentdesk.chat.views.inbound import MAX_BODY
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.incidents.models import EntryKind, TimelineEntry
-from tests.chat import slack_fixtures
 from tests.chat.slack_fixtures import FORM, JSON, event_body, form_body, interaction_body, signed
 
-standin = slack_fixtures.standin
-slack = slack_fixtures.slack
 pytestmark = pytest.mark.django_db
 
 EVENTS = "/chat/slack/events"
 COMMANDS = "/chat/slack/commands"
 INTERACTIONS = "/chat/slack/interactions"
-
-
-@pytest.fixture
-def configured(slack):
-    platforms.register_platform("slack", lambda: slack)
-    yield slack
-    platforms.unregister_platform("slack")
 
 
 @pytest.fixture

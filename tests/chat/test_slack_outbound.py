@@ -16,12 +16,9 @@ from incidentdesk.chat.platforms.base import (
     RateLimited,
 )
 from incidentdesk.chat.platforms.slack import SlackIdentity, SlackPlatform
-from tests.chat import slack_fixtures
 from tests.chat.slack_fixtures import SECRET, TOKEN
 
 # The stand-in and the platform pointed at it (tests/chat/slack_fixtures.py).
-standin = slack_fixtures.standin
-slack = slack_fixtures.slack
 
 HEADLINE = Message(
     text="INC-2026-0042 Checkout fails: major, investigating",

@@ -17,14 +17,11 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import serve
 
 from incidentdesk.chat import handling, socket_mode
-from incidentdesk.chat import registry as platforms
 from incidentdesk.chat.models import InboundRecord, IncidentConversation
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.incidents.models import EntryKind, TimelineEntry
 from tests.chat import slack_fixtures
 
-standin = slack_fixtures.standin
-slack = slack_fixtures.slack
 # The client takes envelopes on its own threads, which commit as a server would.
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,13 +78,6 @@ def slack_end(standin):
     standin.socket_url = end.url
     yield end
     end.stop()
-
-
-@pytest.fixture
-def configured(slack):
-    platforms.register_platform("slack", lambda: slack)
-    yield slack
-    platforms.unregister_platform("slack")
 
 
 @pytest.fixture

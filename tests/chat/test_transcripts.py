@@ -17,33 +17,14 @@ from incidentdesk.chat.services import inbound_record
 from incidentdesk.chat.transcript_tasks import purge_transcripts
 from incidentdesk.chat.transcripts import is_pin_reaction, transcripts_purge
 from incidentdesk.incidents.models import EntryKind, Incident, IncidentStatus, TimelineEntry
-from tests.chat import slack_fixtures
 from tests.chat.test_matrix_platform import caught_up, room_with_alice, synced
 from tests.chat.test_matrix_platform import say as matrix_say
 
 pytest_plugins = ["tests.chat.matrix_fixtures"]  # the `synapse` and `matrix` fixtures
 
-standin = slack_fixtures.standin
-slack = slack_fixtures.slack
 pytestmark = pytest.mark.django_db
 
 SAID_AT = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
-
-
-@pytest.fixture
-def configured(slack):
-    platforms.register_platform("slack", lambda: slack)
-    yield slack
-    platforms.unregister_platform("slack")
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-
-    return run
 
 
 @pytest.fixture
