@@ -1,6 +1,7 @@
 """Notification work for the queue (Huey). The tasks are thin: the engine is in delivery.py.
 
-- fan_out(event_id): after a change commits, make its deliveries and start delivering.
+- fan_out(event_id): after a change commits, make its deliveries and start delivering (a
+  small event's deliveries right there).
 - deliver(): claim due deliveries batch by batch for up to ~20 s, then hand over to a fresh
   task if work remains (so other tasks get their turn).
 - every minute, and again 20 and 40 seconds later: the sweep (retries that came due, work a
@@ -20,6 +21,8 @@ logger = logging.getLogger(__name__)
 # so a few keep every worker thread busy and the rest return after one query.
 MAX_PARALLEL = 16
 SWEEP_EVERY = 20  # seconds
+# An event with at most this many deliveries is delivered by the task that fanned it out.
+DELIVER_HERE = 10
 
 
 def schedule_delivery(due: int | None = None) -> None:
@@ -31,10 +34,18 @@ def schedule_delivery(due: int | None = None) -> None:
 
 @db_task(priority=20)
 def fan_out(event_id: int) -> None:
-    """Turn an outbox event into deliveries and deliver them."""
+    """Turn an outbox event into deliveries and deliver them: a small event (a chat reply, a
+    notice to a few people) in this same task, with no second trip through the queue; a big
+    one by deliver tasks in parallel."""
     created = delivery.fan_out_event(event_id)
-    if created:
+    if not created:
+        return
+    if created > DELIVER_HERE:
         schedule_delivery(created)
+        return
+    _, more = delivery.deliver_due(seconds=5.0)
+    if more:
+        deliver()
 
 
 @db_task(priority=10)
