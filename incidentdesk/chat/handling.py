@@ -23,6 +23,7 @@ from django.utils import timezone
 from incidentdesk.accounts.models import User
 from incidentdesk.chat import registry as platforms
 from incidentdesk.chat import services
+from incidentdesk.chat.incident_hooks import speaking_in
 from incidentdesk.chat.models import InboundRecord, IncidentConversation
 from incidentdesk.chat.outbound import TAKE_LEAD, say
 from incidentdesk.chat.platforms.base import ChatError, InboundEvent
@@ -264,7 +265,8 @@ def _command(event: InboundEvent) -> None:
             "channel, or name the incident first, e.g. `INC-2026-0001 sev 2`.",
         )
         return
-    result = command_run(actor=actor, source=ActionSource.CHAT, incident=incident, text=text)
+    with speaking_in(event.platform, event.conversation):
+        result = command_run(actor=actor, source=ActionSource.CHAT, incident=incident, text=text)
     lines = [result.reply, *(f"Note: {warning}" for warning in result.warnings)]
     reply(event, "\n".join(line for line in lines if line))
 

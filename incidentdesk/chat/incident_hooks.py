@@ -4,10 +4,15 @@ hook from the chat app's ready()). Inside the change's transaction, through the 
 - the incident's announcement is brought up to date when a fact it shows changed (declared,
   status, roles, title or severity);
 - a status change, a role hand-over or a change of severity or title is told in the incident's
-  own conversations, unless it was made from chat (the command's reply already says it).
+  own conversations, except the one it was said in from chat (`speaking_in`: the reply to the
+  command already says it there).
 
 Opening, archiving and unarchiving the incident's conversation are conversations.py's.
 """
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import transaction
 
@@ -15,11 +20,22 @@ from incidentdesk.chat import registry as platforms
 from incidentdesk.chat.conversations import PENDING
 from incidentdesk.chat.models import IncidentConversation
 from incidentdesk.chat.outbound import announce, say
-from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import EntryKind
 
 ANNOUNCED_FIELDS = {"title", "severity"}
 _ANNOUNCED = "_chat_announced"  # set on the incident once its announcement is queued
+# The conversation a chat command is being acted on for: (platform, conversation).
+_speaking_in: ContextVar[tuple[str, str] | None] = ContextVar("chat_speaking_in", default=None)
+
+
+@contextmanager
+def speaking_in(platform: str, conversation: str) -> Iterator[None]:
+    """While a command said in `conversation` runs, its changes are not told there again."""
+    token = _speaking_in.set((platform, conversation))
+    try:
+        yield
+    finally:
+        _speaking_in.reset(token)
 
 
 def _announced_change(entry) -> bool:
@@ -33,8 +49,6 @@ def _announced_change(entry) -> bool:
 
 
 def _told_in_conversation(entry) -> bool:
-    if entry.source == ActionSource.CHAT:
-        return False
     if entry.kind == EntryKind.STATUS_CHANGE:
         return True
     if entry.kind == EntryKind.ROLE_CHANGE:
@@ -59,5 +73,11 @@ def on_entry(entry) -> None:
         opened = IncidentConversation.objects.filter(
             incident_id=entry.incident_id, archived_at__isnull=True
         ).exclude(conversation__startswith=PENDING)  # a channel still being created
+        here = _speaking_in.get()
         for link in opened:
-            say(platform=link.platform, conversation=link.conversation, text=f"{who}: {entry.body}")
+            if (link.platform, link.conversation) != here:
+                say(
+                    platform=link.platform,
+                    conversation=link.conversation,
+                    text=f"{who}: {entry.body}",
+                )

@@ -251,3 +251,25 @@ def test_an_event_another_worker_is_acting_on_is_not_taken_twice(configured, sta
     )
     assert claim(record.pk) is not None
     assert claim(record.pk) is None
+
+
+def test_a_change_from_chat_is_told_in_the_incidents_channel_unless_it_was_said_there(
+    configured, standin, declare, ada, committed
+):
+    incident = committed(declare)
+    channel = standin.add_channel("inc", members=(standin.bot_user,))
+    IncidentConversation.objects.create(
+        incident=incident, platform="slack", conversation=channel.id
+    )
+    committed(deliver, text="status identified", conversation=channel.id, key="Ev-here")
+    [reply] = posted(standin, channel.id)  # the reply only, not a notice as well
+    elsewhere = standin.add_channel("ops", members=(standin.bot_user,))
+    committed(
+        deliver,
+        text=f"{incident.reference} status monitoring",
+        conversation=elsewhere.id,
+        key="Ev-elsewhere",
+    )
+    told = posted(standin, channel.id)[1:]
+    assert len(told) == 1 and "monitoring" in told[0].lower()
+    assert ada.display_name in told[0]
