@@ -17,9 +17,7 @@ incident and the conversation, and not retried.
 
 import logging
 from collections.abc import Callable
-from functools import partial
 
-from django.db import transaction
 from huey.contrib.djhuey import db_task
 
 from incidentdesk.accounts.models import User
@@ -27,6 +25,7 @@ from incidentdesk.chat import conversations
 from incidentdesk.chat import registry as platforms
 from incidentdesk.chat.models import IncidentConversation
 from incidentdesk.chat.platforms.base import ChatError, RateLimited
+from incidentdesk.chat.queue import after_commit
 from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import hooks
@@ -103,14 +102,16 @@ def archive(link_id: int, task=None) -> None:
 
 
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY)
-def unarchive(link_id: int) -> None:
-    """Unarchive the conversation of a re-opened incident."""
+def unarchive(link_id: int, reopener_id: int | None = None) -> None:
+    """Unarchive the conversation of a re-opened incident (or, when the platform will not,
+    open a new one as the person who re-opened it)."""
     link = _link(link_id)
     if link is None or link.archived_at is None:
         return
+    reopener = User.objects.filter(pk=reopener_id, is_active=True).first() if reopener_id else None
     _refusals_logged(
         f"unarchiving {link.incident.reference}'s {link.platform} channel {link.name}",
-        lambda: conversations.conversation_unarchive(link=link),
+        lambda: conversations.conversation_unarchive(link=link, reopener=reopener),
     )
 
 
@@ -126,26 +127,28 @@ def on_entry(entry) -> None:
     if entry.kind == EntryKind.EVENT and data.get("event") == "declared":
         if incident.severity.opens_chat_channel and incident.is_open:
             for kind in platforms.platform_kinds():
-                transaction.on_commit(partial(open_on_declare, incident.pk, kind, entry.author_id))
+                after_commit(open_on_declare, incident.pk, kind, entry.author_id)
     elif entry.kind == EntryKind.STATUS_CHANGE:
-        _follow_status(incident, data.get("from"), data.get("to"))
+        _follow_status(incident, data.get("from"), data.get("to"), entry.author_id)
     elif entry.kind == EntryKind.FIELD_CHANGE and "chat_url" in (data.get("changes") or {}):
         _invite_to_new(incident, entry.author_id)
     elif entry.kind == EntryKind.ROLE_CHANGE and data.get("role") in conversations.INVITED_ROLES:
         user = User.objects.filter(username=data.get("to") or "").first()
         if user is not None:
             for link in conversations.live_links_of(incident):
-                transaction.on_commit(partial(invite_people, link.pk, [user.pk]))
+                after_commit(invite_people, link.pk, [user.pk])
 
 
-def _follow_status(incident: Incident, was: str | None, to: str | None) -> None:
+def _follow_status(
+    incident: Incident, was: str | None, to: str | None, author_id: int | None
+) -> None:
     closed = conversations.CLOSED
     if to in closed and was not in closed:
         for link in conversations.live_links_of(incident):
-            transaction.on_commit(partial(archive, link.pk))
+            after_commit(archive, link.pk)
     elif was in closed and to not in closed:
         for link in conversations.links_of(incident).filter(archived_at__isnull=False):
-            transaction.on_commit(partial(unarchive, link.pk))
+            after_commit(unarchive, link.pk, author_id)
 
 
 def _invite_to_new(incident: Incident, opener_id: int | None) -> None:
@@ -153,7 +156,7 @@ def _invite_to_new(incident: Incident, opener_id: int | None) -> None:
     for link in conversations.live_links_of(incident):
         if platforms.platform(link.platform).link(link.conversation) == incident.chat_url:
             people = conversations.people_of(incident, also=opener_id)
-            transaction.on_commit(partial(invite_people, link.pk, people))
+            after_commit(invite_people, link.pk, people)
 
 
 def register() -> None:

@@ -24,9 +24,9 @@ from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.chat import handling
 from incidentdesk.chat import registry as platforms
 from incidentdesk.chat.channel import KIND as CHAT
-from incidentdesk.chat.models import ChatIdentity, IncidentConversation
+from incidentdesk.chat.models import PENDING_CONVERSATION, ChatIdentity, IncidentConversation
 from incidentdesk.chat.outbound import OPEN_CHANNEL, SAY_TOPIC, announce, incident_url, say
-from incidentdesk.chat.platforms.base import ChatError, InboundEvent, Message
+from incidentdesk.chat.platforms.base import ChatError, InboundEvent, Message, RateLimited
 from incidentdesk.core.errors import InvalidTransition, NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import selectors
@@ -44,7 +44,7 @@ INVITED_ROLES = (IncidentRole.LEAD, IncidentRole.SCRIBE, IncidentRole.ASSIGNEE)
 CLOSED = (IncidentStatus.CLOSED, IncidentStatus.CLOSED_BLOCKED)
 # A row whose conversation is being created holds this (and the incident's id) instead of the
 # platform's id, so a second press finds it and does not create a second channel.
-PENDING = "~opening~"
+PENDING = PENDING_CONVERSATION
 # A claim older than this was lost with its worker: another may open the conversation.
 CLAIM_TIMEOUT = timedelta(minutes=2)
 
@@ -201,9 +201,25 @@ def conversation_archive(*, link: IncidentConversation) -> None:
     )
 
 
-def conversation_unarchive(*, link: IncidentConversation) -> None:
-    """Open the conversation again with its re-opened incident (its transcript goes on)."""
-    platforms.platform(link.platform).unarchive_conversation(link.conversation)
+# A platform's answers when it will not unarchive a conversation (Slack refuses a bot that
+# was taken out of the channel when it was archived): a new conversation is opened instead.
+UNARCHIVE_REFUSALS = {"not_in_channel", "channel_not_found", "is_archived", "M_FORBIDDEN"}
+
+
+def conversation_unarchive(*, link: IncidentConversation, reopener=None) -> None:
+    """Open the conversation again with its re-opened incident (its transcript goes on). When
+    the platform will not unarchive it, and the person who re-opened the incident is known, a
+    new conversation takes its place (see `_reopen_elsewhere`)."""
+    chat = platforms.platform(link.platform)
+    try:
+        chat.unarchive_conversation(link.conversation)
+    except RateLimited:
+        raise
+    except ChatError as exc:
+        if reopener is None or exc.code not in UNARCHIVE_REFUSALS:
+            raise
+        _reopen_elsewhere(link, chat, reopener, refused=exc.code)
+        return
     IncidentConversation.objects.filter(pk=link.pk).update(
         archived_at=None, transcript_closed_at=None
     )
@@ -212,6 +228,45 @@ def conversation_unarchive(*, link: IncidentConversation) -> None:
         conversation=link.conversation,
         text=f"{link.incident.reference} was re-opened, and so is this channel.",
     )
+
+
+def _reopen_elsewhere(link: IncidentConversation, chat, reopener, *, refused: str) -> None:
+    """The old conversation stays archived: a new one, named and set up as on opening, becomes
+    the incident's conversation on that platform (the transcript goes on in the same record)
+    and its chat link, as a change by the person who re-opened the incident."""
+    incident = Incident.objects.select_related("severity").get(pk=link.incident_id)
+    made = chat.create_conversation(
+        f"{incident.reference} {incident.title}",
+        topic=f"{incident.reference}: {incident.title} · {incident_url(incident)}",
+        private=incident.restricted,
+    )
+    url = chat.link(made.id)
+    logger.warning(
+        "%s would not unarchive %s for re-opened %s (%s); opened %s instead",
+        link.platform,
+        link.conversation,
+        incident.reference,
+        refused,
+        made.id,
+    )
+    with transaction.atomic():
+        IncidentConversation.objects.filter(pk=link.pk).update(
+            conversation=made.id, name=made.name, archived_at=None, transcript_closed_at=None
+        )
+        incident_update(
+            actor=reopener,
+            source=ActionSource.SYSTEM,
+            incident=incident,
+            changes={"chat_url": url},
+        )
+        say(
+            platform=link.platform,
+            conversation=made.id,
+            text=(
+                f"{incident.reference} was re-opened; its old channel could not be unarchived, "
+                "so the response goes on here.\n" + _welcome(incident)
+            ),
+        )
 
 
 def conversation_rename(

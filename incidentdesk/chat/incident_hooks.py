@@ -17,8 +17,7 @@ from contextvars import ContextVar
 from django.db import transaction
 
 from incidentdesk.chat import registry as platforms
-from incidentdesk.chat.conversations import PENDING
-from incidentdesk.chat.models import IncidentConversation
+from incidentdesk.chat.models import PENDING_CONVERSATION, IncidentConversation
 from incidentdesk.chat.outbound import announce, say
 from incidentdesk.incidents.models import EntryKind
 
@@ -72,7 +71,7 @@ def on_entry(entry) -> None:
         who = entry.author.display_name if entry.author_id else "IncidentDesk"
         opened = IncidentConversation.objects.filter(
             incident_id=entry.incident_id, archived_at__isnull=True
-        ).exclude(conversation__startswith=PENDING)  # a channel still being created
+        ).exclude(conversation__startswith=PENDING_CONVERSATION)  # a channel still being created
         here = _speaking_in.get()
         for link in opened:
             if (link.platform, link.conversation) != here:

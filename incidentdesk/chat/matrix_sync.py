@@ -26,7 +26,6 @@ for the next start to read again.
 import logging
 import threading
 from collections.abc import Sequence
-from functools import partial
 from typing import Protocol
 
 from django.db import DatabaseError, close_old_connections, connections, transaction
@@ -34,6 +33,7 @@ from django.utils import timezone
 
 from incidentdesk.chat.models import Cursor
 from incidentdesk.chat.platforms.base import ChatError, InboundEvent, RateLimited
+from incidentdesk.chat.queue import after_commit
 from incidentdesk.chat.services import inbound_record
 from incidentdesk.chat.tasks import handle_inbound
 from incidentdesk.core.errors import IncidentDeskError
@@ -182,7 +182,7 @@ class SyncWorker:
                         continue
                     if created:
                         new += 1
-                        transaction.on_commit(partial(handle_inbound, record.pk))
+                        after_commit(handle_inbound, record.pk)
                 Cursor.objects.update_or_create(
                     platform=self.kind, defaults={"value": token, "updated_at": timezone.now()}
                 )

@@ -120,6 +120,11 @@ class InboundRecord(models.Model):
         )
 
 
+# A conversation row whose conversation is being created holds this (and the incident's id)
+# instead of the platform's id (see conversations.conversation_open).
+PENDING_CONVERSATION = "~opening~"
+
+
 class IncidentConversation(models.Model):
     """The incident's own conversation on a platform (a Slack channel, a Matrix room)."""
 

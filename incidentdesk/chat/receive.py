@@ -11,11 +11,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-
 from incidentdesk.chat import handling, services, tasks
 from incidentdesk.chat.models import InboundRecord
 from incidentdesk.chat.platforms.base import ChatPlatform, InboundEvent
+from incidentdesk.chat.queue import after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -52,15 +51,8 @@ def receive(platform: ChatPlatform, events: list[InboundEvent]) -> Received:
             # A queue that cannot be reached must not fail the delivery (Slack would retry
             # it, and the retry would be dropped as a repeat): the record is stored, and the
             # sweep (tasks.chat_inbound_sweep) acts on it within a minute.
-            transaction.on_commit(_queue(record.pk), robust=True)
+            after_commit(tasks.handle_inbound, record.pk)
     return received
-
-
-def _queue(record_id: int):
-    def queue_inbound() -> None:
-        tasks.handle_inbound(record_id)
-
-    return queue_inbound
 
 
 def _submitted(record: InboundRecord, event: InboundEvent) -> dict[str, str]:

@@ -203,6 +203,50 @@ def test_closing_archives_the_channel_after_a_last_message_and_reopening_unarchi
     assert link.archived_at is None and link.transcript_closed_at is None
 
 
+def test_when_slack_will_not_unarchive_a_reopened_incidents_channel_a_new_one_takes_its_place(
+    configured, standin, ada, manager, declare, committed
+):
+    incident = committed(declare, actor=ada)
+    committed(press, configured, incident)
+    link = IncidentConversation.objects.get(incident=incident)
+    old = link.conversation
+    committed(
+        incident_set_status,
+        actor=ada,
+        source=ActionSource.WEB,
+        incident=incident,
+        status="blocked",
+        reason="waiting for the vendor",
+        blocked_until=timezone.localdate() + timedelta(days=7),
+    )
+    incident.refresh_from_db()
+    committed(
+        incident_set_status,
+        actor=manager,
+        source=ActionSource.WEB,
+        incident=incident,
+        status="closed",
+    )
+    incident.refresh_from_db()
+    standin.fail("conversations.unarchive", "not_in_channel")
+    committed(
+        incident_set_status,
+        actor=manager,
+        source=ActionSource.WEB,
+        incident=incident,
+        status="investigating",
+        reason="the vendor shipped",
+    )
+    link.refresh_from_db()
+    assert link.conversation != old and link.archived_at is None
+    assert standin.channels[old].archived and not standin.channels[link.conversation].archived
+    incident.refresh_from_db()
+    assert incident.chat_url == configured.link(link.conversation)
+    change = incident.timeline.filter(kind="field_change").last()
+    assert "chat url" in change.body.lower() and change.author == manager
+    assert "could not be unarchived" in posted(standin, link.conversation)[0]
+
+
 def test_a_final_close_archives_the_channel(configured, standin, ada, manager, declare, committed):
     incident = committed(declare, actor=ada, severity="trivial")
     committed(press, configured, incident)
