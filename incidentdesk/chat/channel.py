@@ -70,7 +70,9 @@ class ChatChannel:
                     key=delivery.key,
                 )
             elif conversation.startswith(DIRECT):
-                platform.direct_message(conversation.removeprefix(DIRECT), message)
+                platform.direct_message(
+                    conversation.removeprefix(DIRECT), message, key=delivery.key
+                )
             else:
                 platform.post(conversation, message, key=delivery.key)
         except NotFound:

@@ -207,6 +207,12 @@ def test_a_direct_message_reuses_its_room(matrix, synapse):
     assert (member["membership"], member["is_direct"]) == ("invite", True)
 
 
+def test_a_direct_message_sent_again_with_its_key_is_posted_once(matrix, synapse):
+    first = matrix.direct_message(synapse.alice.user_id, Message("check-in due"), key="dm-7:1")
+    again = matrix.direct_message(synapse.alice.user_id, Message("check-in due"), key="dm-7:1")
+    assert again.id == first.id
+
+
 def test_a_user_has_a_display_name_and_no_email(matrix, synapse):
     path = f"/profile/{synapse.alice.user_id}/displayname"
     synapse.as_user(synapse.alice, "PUT", path, {"displayname": "Alice Ops"})

@@ -232,8 +232,10 @@ class MatrixPlatform:
             raise
         return str(member.get("membership") or "")
 
-    def direct_message(self, user: str, message: Message) -> PostedMessage:
-        return self.post(self._direct_room(user), message, key=uuid.uuid4().hex)
+    def direct_message(self, user: str, message: Message, *, key: str = "") -> PostedMessage:
+        """In the direct room with `user` (made once, then found in `m.direct`); with our key
+        as the transaction id, a retried delivery posts once."""
+        return self.post(self._direct_room(user), message, key=key or uuid.uuid4().hex)
 
     def _direct_room(self, user: str) -> str:
         path = f"/user/{segment(self.bot_user)}/account_data/m.direct"

@@ -225,10 +225,10 @@ class SlackPlatform:
         with _slack_errors(ignore={"already_in_channel"} if len(users) == 1 else set()):
             self.client.conversations_invite(channel=conversation, users=users)
 
-    def direct_message(self, user: str, message: Message) -> PostedMessage:
+    def direct_message(self, user: str, message: Message, *, key: str = "") -> PostedMessage:
         with _slack_errors():
             opened = self.client.conversations_open(users=[user])
-        return self.post(opened["channel"]["id"], message, key="")
+        return self.post(opened["channel"]["id"], message, key=key)
 
     def user(self, user: str) -> ChatUser:
         """`users.info`. The email is given only when Slack has one (it needs the
