@@ -213,16 +213,15 @@ def message_pin(
                 body=entry_body(message),
                 occurred_at=min(message.posted_at, timezone.now()),
                 pinned=True,
+                data={
+                    "platform": link.platform,
+                    "conversation": link.conversation,
+                    "message": message.message,
+                    "author": message.author,
+                    "author_name": message.author_name,
+                    "posted_at": message.posted_at.isoformat(),
+                },
             )
-            message.entry.data = {
-                "platform": link.platform,
-                "conversation": link.conversation,
-                "message": message.message,
-                "author": message.author,
-                "author_name": message.author_name,
-                "posted_at": message.posted_at.isoformat(),
-            }
-            message.entry.save(update_fields=["data"])
         message.pinned = True
         message.save(update_fields=["pinned", "entry"])
     return message

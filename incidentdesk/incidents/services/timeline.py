@@ -66,10 +66,12 @@ def timeline_entry_add(
     occurred_at: datetime | None = None,
     pinned: bool = False,
     visibility: str = Visibility.INTERNAL,
+    data: dict | None = None,
 ) -> TimelineEntry:
     """Add an entry written by a person (event, discussion, decision, action, result, note;
     chat messages and alerts from those sources). `occurred_at` may be back-dated to
-    reconstruct a timeline, but not set in the future."""
+    reconstruct a timeline, but not set in the future. `data` is what the door knows of where
+    the entry came from (a chat message's platform ids, an alert's labels)."""
     require(actor, Perm.TIMELINE_WRITE)
     allowed = list(AUTHORED_KINDS)
     if source == ActionSource.CHAT:
@@ -98,6 +100,7 @@ def timeline_entry_add(
             occurred_at=occurred_at or now,
             pinned=pinned,
             by_system=False,
+            data=data,
         )
         if visibility != Visibility.INTERNAL:
             entry.visibility = visibility
