@@ -23,7 +23,7 @@ from huey.contrib.djhuey import db_task
 from incidentdesk.accounts.models import User
 from incidentdesk.chat import conversations
 from incidentdesk.chat import registry as platforms
-from incidentdesk.chat.models import IncidentConversation
+from incidentdesk.chat.models import ChatFailure, IncidentConversation
 from incidentdesk.chat.platforms.base import ChatError, RateLimited
 from incidentdesk.chat.queue import after_commit
 from incidentdesk.core.errors import IncidentDeskError
@@ -37,16 +37,31 @@ RETRIES = 8
 RETRY_DELAY = 30  # seconds; Slack's Retry-After is usually shorter than this
 
 
-def _refusals_logged(what: str, work: Callable[[], object]) -> None:
-    """Run `work`; a refusal is logged, a rate limit or a lost connection raised (retried)."""
+def _refusals_logged(
+    what: str, work: Callable[[], object], *, platform: str, incident_id: int | None
+) -> None:
+    """Run `work`; a refusal is logged and kept for the chat admin page (`ChatFailure`), a
+    rate limit or a lost connection raised (retried)."""
     try:
         work()
     except RateLimited:
         raise
     except ChatError as exc:
         logger.warning("chat: %s was refused: %s (%s)", what, exc.code, exc.message)
+        _keep(platform, incident_id, what, exc.code, exc.message)
     except IncidentDeskError as exc:
         logger.warning("chat: %s was not done: %s", what, exc.detail)
+        _keep(platform, incident_id, what, "", exc.detail)
+
+
+def _keep(platform: str, incident_id: int | None, what: str, code: str, message: str) -> None:
+    ChatFailure.objects.create(
+        platform=platform,
+        incident_id=incident_id,
+        what=what[:300],
+        code=code[:255],
+        message=message if message != code else "",
+    )
 
 
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY)
@@ -62,6 +77,8 @@ def open_on_declare(incident_id: int, platform: str, opener_id: int | None) -> N
         lambda: conversations.conversation_open(
             actor=opener, source=ActionSource.SYSTEM, incident=incident, platform=platform
         ),
+        platform=platform,
+        incident_id=incident.pk,
     )
 
 
@@ -78,6 +95,8 @@ def invite_people(link_id: int, user_ids: list[int]) -> None:
     _refusals_logged(
         f"inviting people to {link.incident.reference}'s {link.platform} channel {link.name}",
         lambda: conversations.conversation_invite(link=link, users=user_ids),
+        platform=link.platform,
+        incident_id=link.incident_id,
     )
 
 
@@ -98,6 +117,8 @@ def archive(link_id: int, task=None) -> None:
     _refusals_logged(
         f"archiving {link.incident.reference}'s {link.platform} channel {link.name}",
         lambda: conversations.conversation_archive(link=link),
+        platform=link.platform,
+        incident_id=link.incident_id,
     )
 
 
@@ -112,6 +133,8 @@ def unarchive(link_id: int, reopener_id: int | None = None) -> None:
     _refusals_logged(
         f"unarchiving {link.incident.reference}'s {link.platform} channel {link.name}",
         lambda: conversations.conversation_unarchive(link=link, reopener=reopener),
+        platform=link.platform,
+        incident_id=link.incident_id,
     )
 
 

@@ -263,3 +263,24 @@ class ChatSettings(models.Model):
     @classmethod
     def current(cls) -> "ChatSettings":
         return cls.objects.order_by("pk").first() or cls()
+
+
+class ChatFailure(models.Model):
+    """Chat work done after an incident's change (opening, inviting, archiving, unarchiving)
+    that the platform refused for good: kept for the chat admin page, as the failed deliveries
+    are on the deliveries page."""
+
+    platform = models.CharField(max_length=KIND_LENGTH)
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    what = models.CharField(max_length=300)
+    code = models.CharField(max_length=REF_LENGTH, blank=True)
+    message = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.platform}: {self.what}: {self.code or self.message}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidentdesk.chat import registry as platforms
 from incidentdesk.chat.conversations import conversation_open
-from incidentdesk.chat.models import Announcement, ChatIdentity, IncidentConversation
+from incidentdesk.chat.models import Announcement, ChatFailure, ChatIdentity, IncidentConversation
 from incidentdesk.chat.outbound import OPEN_CHANNEL
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
@@ -262,6 +262,32 @@ def test_a_final_close_archives_the_channel(configured, standin, ada, manager, d
         incident.refresh_from_db()
     assert standin.channels[link.conversation].archived
     assert IncidentConversation.objects.get(pk=link.pk).archived_at is not None
+
+
+def test_a_channel_slack_will_not_archive_is_shown_to_admins(
+    configured, standin, ada, manager, declare, committed, client, admin
+):
+    incident = committed(declare, actor=ada, severity="trivial")
+    committed(press, configured, incident)
+    standin.fail("conversations.archive", "channel_not_found")
+    for who, status in ((ada, "resolved"), (manager, "closed")):
+        committed(
+            incident_set_status,
+            actor=who,
+            source=ActionSource.WEB,
+            incident=incident,
+            status=status,
+        )
+        incident.refresh_from_db()
+    failure = ChatFailure.objects.get()
+    assert (failure.platform, failure.incident, failure.code) == (
+        "slack",
+        incident,
+        "channel_not_found",
+    )
+    client.force_login(admin)
+    page = client.get("/chat/").content.decode()
+    assert "channel_not_found" in page and incident.reference in page
 
 
 def test_someone_given_a_role_after_the_channel_exists_is_invited(

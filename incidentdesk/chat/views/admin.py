@@ -13,7 +13,7 @@ from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.chat import connections, services
 from incidentdesk.chat.admin_services import chat_settings_update
-from incidentdesk.chat.models import ChatIdentity, ChatSettings, InboundRecord
+from incidentdesk.chat.models import ChatFailure, ChatIdentity, ChatSettings, InboundRecord
 from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.web import form_failed, parsed, web_errors
@@ -71,6 +71,7 @@ def _page(request, *, status: int = 200, failed_link=None, retention_form=None):
         "inbound_errors": InboundRecord.objects.exclude(error="").order_by("-received_at", "-pk")[
             :ERRORS_SHOWN
         ],
+        "failures": ChatFailure.objects.select_related("incident")[:ERRORS_SHOWN],
         "rows": rows,
         "retention_form": retention_form
         or RetentionForm(initial={"transcript_retention_days": current.transcript_retention_days}),
