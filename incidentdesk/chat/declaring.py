@@ -35,8 +35,8 @@ from incidentdesk.chat.platforms.base import (
 )
 from incidentdesk.core.errors import IncidentDeskError, ValidationError
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.incidents.forms import component_choices, severity_choices
 from incidentdesk.incidents.models import Criterion, IncidentKind, IncidentRole
+from incidentdesk.incidents.selectors import component_choices, severity_choices
 from incidentdesk.incidents.services.incidents import TEXT_LIMITS, incident_declare
 from incidentdesk.incidents.services.roles import role_assign
 

@@ -18,6 +18,7 @@ from incidentdesk.incidents.models import (
     ReportMedium,
     Severity,
 )
+from incidentdesk.incidents.selectors import component_choices, severity_choices
 
 # Interpreted in the current time zone (settings.TIME_ZONE) by Django, so values are tz-aware.
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -44,16 +45,8 @@ def blank_choice(choices, label: str = "—") -> list[tuple[str, str]]:
     return [("", label), *choices]
 
 
-def severity_choices() -> list[tuple[str, str]]:
-    return [(s.key, f"{s.name} (sev{s.position})") for s in Severity.objects.all()]
-
-
 def severity_help() -> str:
     return " · ".join(f"{s.name}: {s.description}" for s in Severity.objects.all() if s.description)
-
-
-def component_choices() -> list[tuple[str, str]]:
-    return [(str(c.pk), str(c)) for c in Component.objects.select_related("group")]
 
 
 def person_choices(blank: str = "") -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ from incidentdesk.incidents.models import (
     IncidentRole,
     Invitation,
     RoleAssignment,
+    Severity,
     TimelineEntry,
 )
 
@@ -310,3 +311,13 @@ def my_roles(user) -> QuerySet[RoleAssignment]:
         .exclude(role=IncidentRole.REPORTER)
         .select_related("incident", "incident__severity")
     )
+
+
+def severity_choices() -> list[tuple[str, str]]:
+    """(key, label) of every severity level, most severe first: for any door's picker."""
+    return [(s.key, f"{s.name} (sev{s.position})") for s in Severity.objects.all()]
+
+
+def component_choices() -> list[tuple[str, str]]:
+    """(id, "group / name") of every component: for any door's picker."""
+    return [(str(c.pk), str(c)) for c in Component.objects.select_related("group")]
