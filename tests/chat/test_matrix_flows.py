@@ -19,7 +19,7 @@ from django.core.management.base import CommandError
 
 from incidentdesk.chat import registry as platforms
 from incidentdesk.chat.matrix_sync import SyncWorker
-from incidentdesk.chat.models import Cursor, InboundRecord, IncidentConversation
+from incidentdesk.chat.models import ChatMessage, Cursor, InboundRecord, IncidentConversation
 from incidentdesk.chat.platforms.base import ChatUser
 from incidentdesk.chat.platforms.matrix import MatrixPlatform
 from incidentdesk.chat.services import identity_for, identity_link
@@ -129,7 +129,10 @@ def test_a_bang_command_and_a_mention_in_the_incidents_room_change_it_as_the_spe
     bot, synapse, worker, linked, incident_room, responder, manager
 ):
     incident, room = incident_room
-    handled(worker, say(synapse, synapse.alice, room, "!sev trivial"))
+    sev = say(synapse, synapse.alice, room, "!sev trivial")
+    handled(worker, sev)
+    handled(worker, f"{sev}:message")  # said in the room: in its transcript too
+    assert ChatMessage.objects.filter(message=sev, text="!sev trivial").exists()
     bot_id, bob = synapse.bot.user_id, synapse.bob.user_id
     # As a client writes a mention: display names in the body, pills in the formatted body.
     mention = say(

@@ -67,8 +67,11 @@ def test_odd_shapes_give_no_events_instead_of_an_error(shape):
     ],
 )
 def test_commands_are_told_from_talk(body, kind, text):
-    [event] = platform().parse({}, answer(said(body)))
+    event, *also = platform().parse({}, answer(said(body)))
     assert (event.kind, event.text, event.dedup_key) == (kind, text, "$1")
+    # A command was said in the room too: it is the transcript's as well, under its own key.
+    said_too = [("message", body, "$1:message", "$1")] if kind != "message" else []
+    assert [(e.kind, e.text, e.dedup_key, e.message) for e in also] == said_too
     assert event.occurred_at.isoformat() == "2026-01-01T00:00:00+00:00"
 
 
@@ -101,7 +104,7 @@ def test_an_edited_message_is_never_run_as_a_command_again():
     ],
 )
 def test_people_named_in_a_command_by_user_id_take_the_common_mention_form(body, text):
-    [event] = platform().parse({}, answer(said(body)))
+    event = platform().parse({}, answer(said(body)))[0]
     assert event.text == text
 
 
@@ -116,7 +119,7 @@ def test_a_pill_names_the_person_it_links_to_and_the_bots_own_is_the_address():
         '<a href="https://matrix.to/#/%40ann%3Aexample.org">Ann Lee</a> &amp; assign '
         '<a href="matrix:u/ann2:example.org?action=chat">Ann</a>',
     )
-    [event] = platform().parse({}, answer(message))
+    event = platform().parse({}, answer(message))[0]
     assert (event.kind, event.text) == (
         "command",
         "lead <@@ann:example.org> & assign <@@ann2:example.org>",
@@ -154,7 +157,7 @@ def test_a_room_just_joined_is_read_from_the_bots_join_on():
     renamed = join | {"event_id": "$n", "unsigned": {"prev_content": {"membership": "join"}}}
     timeline = [said("!sev 1", "$old"), join, said("!sev 2", "$new"), renamed, said("hi", "$3")]
     events = platform().parse({}, answer(*timeline))
-    assert [event.dedup_key for event in events] == ["$new", "$3"]
+    assert [event.dedup_key for event in events] == ["$new", "$new:message", "$3"]
 
 
 def test_invitations_name_who_invited_the_bot():

@@ -3,8 +3,9 @@
 Only joined rooms' timelines are read, and in them only what the chat layer acts on:
 - `m.room.message`: a "command" when it starts with `!` or mentions the bot (the prefix or the
   mention is taken off), a "declare" for `!incident <title>` (or a mention followed by
-  `incident <title>`), else a "message" for the transcript. An edit (`m.replace`) is a
-  "message" with its new text, never a command again.
+  `incident <title>`), else a "message" for the transcript; a command or a declaration is also
+  a "message" (its key: the event id + `:message`), since it was said in the room. An edit
+  (`m.replace`) is a "message" with its new text, never a command again.
 - `m.room.pinned_events`: a "pin" for each event id added to the list and an "unpin" for each
   one taken off, found by comparing with the list before the change: Synapse sends it as
   `unsigned.prev_content`; otherwise the last list this reader saw for the room.
@@ -156,6 +157,13 @@ class Reader:
             message = self._message(room, event, content)
             if message:
                 yield message
+                if message.kind in ("command", "declare"):
+                    # Said in the room, so part of its transcript too (as on Slack, where a
+                    # mention arrives as a command and as a message).
+                    body = str(content.get("body") or "")
+                    yield _inbound(
+                        event, room, "message", key="message", text=body, message=event_id
+                    )
         elif kind == "m.reaction":
             relation = content.get("m.relates_to")
             if isinstance(relation, dict) and relation.get("rel_type") == "m.annotation":
