@@ -171,13 +171,21 @@ def test_a_bang_command_and_a_mention_come_back_as_commands(matrix, synapse):
     say(synapse, room, {"body": "incidentbot, summary Checkout is down"}, "c3")
     say(synapse, room, {"body": "!incident Payments time out"}, "c4")
     say(synapse, room, {"body": "the bot is slow today"}, "c5")
-    events = synced(matrix, since, room, lambda got: len(got) >= 5)
-    assert [(event.kind, event.text) for event in events] == [
+    # Each command or declaration comes with its copy for the transcript (a `message`).
+    events = synced(matrix, since, room, lambda got: len(got) >= 9)
+    copies = [event for event in events if event.dedup_key.endswith(":message")]
+    assert [(event.kind, event.text) for event in events if event not in copies] == [
         ("command", "sev critical"),
         ("command", "lead @alice"),
         ("command", "summary Checkout is down"),
         ("declare", "Payments time out"),
         ("message", "the bot is slow today"),
+    ]
+    assert [(event.kind, event.text) for event in copies] == [
+        ("message", "!sev critical"),
+        ("message", f"{bot}: lead @alice"),
+        ("message", "incidentbot, summary Checkout is down"),
+        ("message", "!incident Payments time out"),
     ]
     assert {event.actor for event in events} == {synapse.alice.user_id}
 
