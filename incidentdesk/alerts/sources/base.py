@@ -7,9 +7,13 @@ cannot read raises `SourceError` naming the field, so the intake answers 400 wit
 and stores nothing.
 """
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
+
+from incidentdesk.core.text import unsafe_character, unsafe_message
 
 AlertStatus = Literal["firing", "resolved", "acknowledged"]
 
@@ -43,3 +47,119 @@ class AlertInput:
     ends_at: datetime | None = None  # when it ended (resolved alerts)
     source_url: str = ""  # where to look (generatorURL, a dashboard, PagerDuty's links)
     details: dict = field(default_factory=dict)  # the rest worth keeping (custom_details, values)
+
+
+# Limits every source holds a payload to, so one request cannot tie up the intake: a body a
+# busy Alertmanager group never reaches, as many alerts as a sane group holds, and keys short
+# enough for an index.
+MAX_BODY_BYTES = 1024 * 1024
+MAX_ALERTS = 1000
+MAX_KEY_LENGTH = 255
+MAX_TEXT_LENGTH = 4096  # a label or annotation value, a summary
+MAX_MAP_ENTRIES = 100  # labels or annotations on one alert
+
+
+def load_json(body: bytes) -> Any:
+    """The payload as JSON, refusing a body over MAX_BODY_BYTES, one that is not UTF-8, and
+    one that is not JSON (NaN and Infinity included, or nesting deeper than the parser can
+    follow)."""
+    if not isinstance(body, bytes | bytearray):
+        raise SourceError("the body must be bytes")
+    if len(body) > MAX_BODY_BYTES:
+        raise SourceError(f"the body is over {MAX_BODY_BYTES} bytes")
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
+    except UnicodeDecodeError:
+        raise SourceError("the body is not UTF-8") from None
+    except (ValueError, RecursionError):
+        raise SourceError("the body is not JSON") from None
+
+
+def refuse_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON, and PostgreSQL's jsonb cannot store them.
+    raise ValueError(name)
+
+
+def want_object(value: Any, *, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise SourceError("must be a JSON object", field=field)
+    return value
+
+
+def text(
+    value: Any,
+    *,
+    field: str,
+    required: bool = False,
+    max_length: int = MAX_TEXT_LENGTH,
+) -> str:
+    """A string field: "" when absent (null or missing) and not required; refused when it is
+    another type, longer than `max_length`, or holds a character text cannot carry."""
+    if value is None or value == "":
+        if required:
+            raise SourceError("is required", field=field)
+        return ""
+    if not isinstance(value, str):
+        raise SourceError("must be a string", field=field)
+    if len(value) > max_length:
+        raise SourceError(f"is over {max_length} characters", field=field)
+    bad = unsafe_character(value)
+    if bad:
+        raise SourceError(unsafe_message(bad), field=field)
+    return value
+
+
+def key_text(value: Any, *, field: str, required: bool = False) -> str:
+    """An identity (fingerprint, group key, dedup key): a string of at most MAX_KEY_LENGTH."""
+    return text(value, field=field, required=required, max_length=MAX_KEY_LENGTH)
+
+
+def string_map(value: Any, *, field: str) -> dict[str, str]:
+    """Labels or annotations: an object of strings to strings ({} when absent)."""
+    if value is None:
+        return {}
+    mapping = want_object(value, field=field)
+    if len(mapping) > MAX_MAP_ENTRIES:
+        raise SourceError(f"has over {MAX_MAP_ENTRIES} entries", field=field)
+    return {
+        key_text(name, field=f"{field}.<name>", required=True): text(item, field=f"{field}.{name}")
+        for name, item in mapping.items()
+    }
+
+
+def timestamp(value: Any, *, field: str) -> datetime | None:
+    """An RFC 3339 time with an offset; None when absent or Go's zero time
+    (`0001-01-01T00:00:00Z`, which Alertmanager and Grafana send for "no end")."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 64:
+        raise SourceError("must be an RFC 3339 time", field=field)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise SourceError("must be an RFC 3339 time", field=field) from None
+    if moment.tzinfo is None or "T" not in value.upper():
+        raise SourceError("must be an RFC 3339 time with a time zone offset", field=field)
+    if moment.year <= 1:
+        return None
+    return moment
+
+
+def alert_list(value: Any, *, field: str) -> list[Any]:
+    """The payload's alerts: a non-empty list of at most MAX_ALERTS."""
+    if not isinstance(value, list):
+        raise SourceError("must be a list", field=field)
+    if not value:
+        raise SourceError("holds no alert", field=field)
+    if len(value) > MAX_ALERTS:
+        raise SourceError(f"holds over {MAX_ALERTS} alerts", field=field)
+    return value
+
+
+def header(headers: Mapping[str, str], name: str) -> str:
+    """A request header by name, whatever its case ("" when absent)."""
+    lowered = name.lower()
+    for candidate, value in headers.items():
+        if isinstance(candidate, str) and candidate.lower() == lowered:
+            return value if isinstance(value, str) else ""
+    return ""
