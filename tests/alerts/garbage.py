@@ -2,6 +2,7 @@
 every type, and a real payload with one field anywhere replaced by a wrong value or removed.
 A source must answer each with alerts or a SourceError, never another exception."""
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from incidentdesk.alerts.sources.base import MAX_BODY_BYTES, AlertInput, SourceError
+from incidentdesk.core.text import unsafe_character
 
 RAW = [
     b"",
@@ -120,6 +122,21 @@ def answers_or_refuses(parse: Callable[..., list[AlertInput]], body: bytes) -> N
         assert alert.key and len(alert.key) <= 255
         assert alert.group_key and len(alert.group_key) <= 255
         assert alert.status in ("firing", "resolved", "acknowledged")
+        for value in strings(dataclasses.asdict(alert)):
+            assert unsafe_character(value) is None, value
+
+
+def strings(value: Any) -> Iterator[str]:
+    """Every string in a value, keys included: all of them are stored."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings(item)
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from strings(name)
+            yield from strings(item)
 
 
 def garbage_tests(parse: Callable[..., list[AlertInput]], payload: Any) -> tuple:

@@ -57,6 +57,7 @@ MAX_ALERTS = 1000
 MAX_KEY_LENGTH = 255
 MAX_TEXT_LENGTH = 4096  # a label or annotation value, a summary
 MAX_MAP_ENTRIES = 100  # labels or annotations on one alert
+MAX_DEPTH = 20  # nesting of free-form details
 
 
 def load_json(body: bytes) -> Any:
@@ -125,6 +126,26 @@ def string_map(value: Any, *, field: str) -> dict[str, str]:
         key_text(name, field=f"{field}.<name>", required=True): text(item, field=f"{field}.{name}")
         for name, item in mapping.items()
     }
+
+
+def free_json(value: Any, *, field: str, depth: int = 0) -> Any:
+    """JSON kept as the source sent it (custom details): refused when a string in it, key or
+    value, holds a character text cannot carry (NUL and lone surrogates also break PostgreSQL's
+    jsonb), or when it nests deeper than MAX_DEPTH."""
+    if depth > MAX_DEPTH:
+        raise SourceError(f"nests deeper than {MAX_DEPTH} levels", field=field)
+    if isinstance(value, str):
+        bad = unsafe_character(value)
+        if bad:
+            raise SourceError(unsafe_message(bad), field=field)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            free_json(item, field=f"{field}[{index}]", depth=depth + 1)
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            free_json(name, field=f"{field}.<name>", depth=depth + 1)
+            free_json(item, field=f"{field}.{name}", depth=depth + 1)
+    return value
 
 
 def timestamp(value: Any, *, field: str) -> datetime | None:
