@@ -107,6 +107,13 @@ def test_a_malformed_alert_is_refused_naming_the_field(value, field):
     assert refusal(value).field == field
 
 
+def test_numbers_json_cannot_carry_back_out_are_refused():
+    for number in (b"1e400", b"-1e400", b"NaN", b"Infinity"):
+        body = b'{"key": "k", "summary": "s", "details": {"load": ' + number + b"}}"
+        with pytest.raises(SourceError):
+            generic.parse(body, {})
+
+
 def test_too_many_alerts_are_refused():
     assert refusal([MINIMAL] * (MAX_ALERTS + 1)).field == "body"
     assert refusal({"alerts": [MINIMAL] * (MAX_ALERTS + 1)}).field == "alerts"

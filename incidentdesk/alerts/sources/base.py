@@ -8,6 +8,7 @@ and stores nothing.
 """
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,14 +63,16 @@ MAX_DEPTH = 20  # nesting of free-form details
 
 def load_json(body: bytes) -> Any:
     """The payload as JSON, refusing a body over MAX_BODY_BYTES, one that is not UTF-8, and
-    one that is not JSON (NaN and Infinity included, or nesting deeper than the parser can
-    follow)."""
+    one that is not JSON: NaN, Infinity and numbers too large for a float included, and
+    nesting deeper than the parser can follow."""
     if not isinstance(body, bytes | bytearray):
         raise SourceError("the body must be bytes")
     if len(body) > MAX_BODY_BYTES:
         raise SourceError(f"the body is over {MAX_BODY_BYTES} bytes")
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=refuse_constant)
+        return json.loads(
+            body.decode("utf-8"), parse_constant=refuse_constant, parse_float=finite_float
+        )
     except UnicodeDecodeError:
         raise SourceError("the body is not UTF-8") from None
     except (ValueError, RecursionError):
@@ -79,6 +82,14 @@ def load_json(body: bytes) -> Any:
 def refuse_constant(name: str) -> Any:
     # NaN and Infinity are not JSON, and PostgreSQL's jsonb cannot store them.
     raise ValueError(name)
+
+
+def finite_float(literal: str) -> float:
+    # 1e400 reads as infinity, which JSON cannot carry back out.
+    number = float(literal)
+    if not math.isfinite(number):
+        raise ValueError(literal)
+    return number
 
 
 def want_object(value: Any, *, field: str) -> dict[str, Any]:
