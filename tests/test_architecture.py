@@ -22,6 +22,7 @@ LAYERS = [
     "statuspage",
     "postmortems",
     "chat",  # a door: it calls the services of the domains below it
+    "alerts",  # a door for monitoring: integrations, alert groups
     "insights",
 ]
 # The composition root, which may import anything ("": incidentdesk/__init__.py).

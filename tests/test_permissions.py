@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from incidentdesk.accounts import services as accounts
 from incidentdesk.accounts.models import ROLE_RANK, ApiToken, Role, User
+from incidentdesk.alerts import services as alerts
+from incidentdesk.alerts.models import Integration
 from incidentdesk.chat import admin_services as chat_admin
 from incidentdesk.chat import checkins, conversations, transcripts
 from incidentdesk.chat import registry as chat_platforms
@@ -107,6 +109,7 @@ TRACKED = (
     ChatMessage,
     IncidentConversation,
     Checkin,
+    Integration,
 )
 # Where write services live; the coverage test below finds them there.
 WRITE_MODULES = (
@@ -125,6 +128,7 @@ WRITE_MODULES = (
     "incidentdesk.chat.transcripts",
     "incidentdesk.chat.checkins",
     "incidentdesk.chat.conversations",
+    "incidentdesk.alerts.services",
 )
 NEXT_WEEK = timezone.now() + timedelta(days=7)
 
@@ -459,6 +463,17 @@ CASES: dict[str, Case] = {
             actor=a, source=WEB, link=w.conversation, name="inc-renamed"
         ),
     ),
+    # Alert intake (alerts_receive) has no user: the integration acts, while it is live.
+    "integration_create": Case(
+        Role.ADMIN,
+        lambda a, w: alerts.integration_create(actor=a, source=WEB, kind="generic", name="ci"),
+    ),
+    "integration_revoke": Case(
+        Role.ADMIN,
+        lambda a, w: alerts.integration_revoke(
+            actor=a, source=WEB, integration_id=w.integration.pk
+        ),
+    ),
 }
 
 # Actors who are not signed in, or who are but may not write whatever their role.
@@ -596,6 +611,9 @@ def build_world(actor) -> SimpleNamespace:
         conversation=old_conversation, message="9.9", author="U2", text="x", posted_at=said
     )
     ChatSettings.objects.create(transcript_retention_days=30)
+    integration, _ = alerts.integration_create(
+        actor=boss, source=WEB, kind="alertmanager", name="prod"
+    )
     if isinstance(actor, User):
         # The actor took part in `postmortem`'s response (asked to its root-cause meeting),
         # and in nothing of `in_review`'s.
@@ -624,6 +642,7 @@ def build_world(actor) -> SimpleNamespace:
         conversation=conversation,
         pin_event=chat_event("pin", "1.1"),
         unpin_event=chat_event("unpin", "1.2"),
+        integration=integration,
     )
 
 

@@ -26,6 +26,7 @@ class Perm(StrEnum):
     POSTMORTEM_FEEDBACK = "postmortem.feedback"
     CHAT_LINK = "chat.link"
     CHAT_ADMIN = "chat.admin"
+    INTEGRATION_MANAGE = "integration.manage"
 
 
 # The least role that holds each permission.
@@ -51,6 +52,8 @@ MIN_ROLE: dict[Perm, Role] = {
     # Which account a chat user acts as.
     Perm.CHAT_LINK: Role.ADMIN,
     Perm.CHAT_ADMIN: Role.ADMIN,
+    # Where alerts come in from, and the keys that let them in.
+    Perm.INTEGRATION_MANAGE: Role.ADMIN,
 }
 
 

@@ -129,6 +129,7 @@ def on_http_error(request, exc: HttpError):
 
 def _register_routers() -> None:
     from incidentdesk.accounts.api import router as accounts_router
+    from incidentdesk.alerts.api import router as alerts_router
     from incidentdesk.incidents.api import router as incidents_router
     from incidentdesk.insights.api import router as insights_router
     from incidentdesk.postmortems.api import router as postmortems_router
@@ -139,6 +140,7 @@ def _register_routers() -> None:
     api.add_router("/", statuspage_router)
     api.add_router("/", insights_router)
     api.add_router("/", postmortems_router)
+    api.add_router("/", alerts_router)
     if settings.BENCH_FLOOR:
         from incidentdesk.config.bench_floor import router as bench_router
 

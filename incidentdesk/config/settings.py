@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "incidentdesk.notifications",
     "incidentdesk.postmortems",
     "incidentdesk.chat",
+    "incidentdesk.alerts",
     "incidentdesk.insights",
     "incidentdesk.config",  # the composition root: `serve`, `demo`
 ]
@@ -272,6 +273,10 @@ MATRIX_INCIDENTS_ROOM = env("MATRIX_INCIDENTS_ROOM")
 # The reaction that pins a chat message to the incident's timeline, as a name (`pushpin`) or an
 # emoji (📌); a platform that sends the emoji (Matrix) matches the name too.
 CHAT_PIN_REACTION = env("CHAT_PIN_REACTION", "pushpin")
+
+# A firing alert whose group was resolved less than this many seconds ago re-opens that group
+# (a flapping alert) instead of opening a new one.
+ALERT_FLAP_WINDOW_SECONDS = int(env("ALERT_FLAP_WINDOW_SECONDS", "300"))
 
 # Adds POST /api/v1/bench/floor, the write path's floor the benchmark compares against
 # (incidentdesk/config/bench_floor.py). Off in every installation.

@@ -12,6 +12,7 @@ from incidentdesk.chat.models import InboundRecord
 from incidentdesk.chat.platforms.base import InboundEvent
 from incidentdesk.chat.services import inbound_done, inbound_record
 from incidentdesk.core.errors import ValidationError
+from tests.together import together
 
 AT = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
 
@@ -85,35 +86,9 @@ def test_only_the_first_worker_to_finish_an_event_marks_it():
     assert record.processed_at is not None and record.error == "not_in_channel"
 
 
-def _together(work, count: int) -> list:
-    """Run `work()` in `count` threads released at once; their answers (or errors)."""
-    barrier = threading.Barrier(count)
-    answers: list = []
-    lock = threading.Lock()
-
-    def worker():
-        try:
-            barrier.wait(timeout=30)
-            answer = work()
-        except BaseException as exc:  # noqa: BLE001 - every failure is a finding here
-            answer = exc
-        finally:
-            connections.close_all()
-        with lock:
-            answers.append(answer)
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return answers
-
-
 @pytest.mark.django_db(transaction=True)
 def test_deliveries_arriving_at_once_are_stored_once_and_new_once():
-    answers = _together(lambda: inbound_record(event()), 8)
+    answers = together(lambda: inbound_record(event()), 8)
     assert all(isinstance(answer, tuple) for answer in answers), answers
     assert sorted(created for _, created in answers) == [False] * 7 + [True]
     assert len({record.pk for record, _ in answers}) == 1

@@ -1,0 +1,125 @@
+"""Integrations (where alerts come in), alert groups and the alerts in them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.crypto import salted_hmac
+
+
+class IntegrationKind(models.TextChoices):
+    ALERTMANAGER = "alertmanager", "Prometheus Alertmanager"
+    GRAFANA = "grafana", "Grafana alerting"
+    PAGERDUTY = "pagerduty", "PagerDuty Events API v2"
+    GENERIC = "generic", "Generic JSON"
+    EMAIL = "email", "Email reports"
+
+
+class Integration(models.Model):
+    """A door alerts come in through. Its key is shown once: only its first characters
+    (`key_id`, public, in listings) and the SHA-256 digest of the whole key are stored."""
+
+    kind = models.CharField(max_length=16, choices=IntegrationKind.choices)
+    name = models.CharField(max_length=100)
+    key_id = models.CharField(max_length=16, unique=True, help_text="The key's first characters.")
+    digest = models.CharField(max_length=64)
+    # Grafana only: whether requests must carry an HMAC-SHA256 signature. The signing secret
+    # is not stored: it is derived from SECRET_KEY and the key id (`signing_secret()`), so it
+    # can be recomputed to verify while the database holds nothing that reveals it.
+    signed = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind}, {self.key_id}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def signing_secret(self) -> str:
+        """The HMAC secret Grafana signs with ("" when the integration is not signed). Changing
+        SECRET_KEY changes it: the admin then pastes the new one into Grafana."""
+        if not self.signed:
+            return ""
+        return salted_hmac("incidentdesk.alerts.grafana-signing", self.key_id).hexdigest()
+
+
+class GroupStatus(models.TextChoices):
+    FIRING = "firing", "Firing"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+
+
+class AlertGroup(models.Model):
+    """The alerts of one group key while it is open: at most one open group per
+    (integration, group key), so every repeat and every HA twin joins the same group."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="groups")
+    group_key = models.TextField()
+    # SHA-256 of group_key: Alertmanager's group keys can be longer than an index entry holds.
+    group_digest = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=16, choices=GroupStatus.choices, default=GroupStatus.FIRING
+    )
+    summary = models.CharField(max_length=500, blank=True)
+    severity = models.CharField(max_length=32, blank=True)
+    labels = models.JSONField(default=dict, blank=True)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    alert_count = models.PositiveIntegerField(default=0)
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alert_groups",
+    )
+
+    class Meta:
+        ordering = ["-last_seen_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "group_digest"],
+                condition=~Q(status="resolved"),
+                name="alerts_one_open_group_per_key",
+            )
+        ]
+        indexes = [models.Index(fields=["integration", "group_digest", "-resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.summary or self.group_key} ({self.status})"
+
+
+class Alert(models.Model):
+    """One alert of a group, by its key (fingerprint, dedup_key); a repeat counts, not adds."""
+
+    group = models.ForeignKey(AlertGroup, on_delete=models.CASCADE, related_name="alerts")
+    key = models.CharField(max_length=255)
+    status = models.CharField(max_length=16, choices=GroupStatus.choices)
+    summary = models.CharField(max_length=500, blank=True)
+    severity = models.CharField(max_length=32, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    labels = models.JSONField(default=dict, blank=True)
+    annotations = models.JSONField(default=dict, blank=True)
+    source_url = models.CharField(max_length=2000, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    first_received_at = models.DateTimeField()
+    last_received_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["first_received_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "key"], name="alerts_one_alert_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.summary or self.key} ({self.status})"

@@ -1,0 +1,276 @@
+"""Alert use cases: integrations (admins manage them) and the intake of alerts.
+
+The intake has no user: the integration whose key was presented is the actor, and it may
+write only while it is live (not revoked). Its changes come from `ActionSource.ALERT`.
+"""
+
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from incidentdesk.accounts.models import User
+from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.accounts.services import token_digest
+from incidentdesk.alerts import hooks
+from incidentdesk.alerts.models import (
+    Alert,
+    AlertGroup,
+    GroupStatus,
+    Integration,
+    IntegrationKind,
+)
+from incidentdesk.alerts.sources.base import AlertInput
+from incidentdesk.core.errors import NotFound, PermissionDenied, ValidationError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.core.text import refuse_unsafe_characters
+
+KEY_ID_LENGTH = 8  # the key's public part: 8 of its 32 hex characters
+SOURCE = ActionSource.ALERT
+# The kinds whose intake URL carries the key; a PagerDuty sender puts it in `routing_key`.
+PAGERDUTY_PATH = "/v2/enqueue"
+
+
+def intake_url(integration: Integration, key: str) -> str:
+    """Where the integration's source sends: `/alerts/in/<key>`, or PagerDuty's one endpoint
+    (the key then travels as the event's `routing_key`)."""
+    base = settings.BASE_URL.rstrip("/")
+    if integration.kind == IntegrationKind.PAGERDUTY:
+        return base + PAGERDUTY_PATH
+    return f"{base}/alerts/in/{key}"
+
+
+def integration_create(
+    *, actor: User, source: ActionSource, kind: str, name: str, signed: bool = False
+) -> tuple[Integration, str]:
+    """Create an integration and return it with its key, which is never stored (only its
+    first characters and its digest are) and so is shown this once. Admins only. `signed`
+    (Grafana only) makes the intake require Grafana's HMAC signature."""
+    require(actor, Perm.INTEGRATION_MANAGE)
+    if kind not in IntegrationKind.values:
+        choices = ", ".join(IntegrationKind.values)
+        raise ValidationError(f"unknown kind {kind!r}; use one of {choices}", field="kind")
+    name = refuse_unsafe_characters((name or "").strip(), field="name")
+    if not name or len(name) > 100:
+        raise ValidationError("give the integration a name of 1 to 100 characters", field="name")
+    if signed and kind != IntegrationKind.GRAFANA:
+        raise ValidationError("only a grafana integration can be signed", field="signed")
+    with transaction.atomic():
+        for _ in range(5):
+            key = secrets.token_hex(16)
+            if not Integration.objects.filter(key_id=key[:KEY_ID_LENGTH]).exists():
+                break
+        integration = Integration.objects.create(
+            kind=kind,
+            name=name,
+            key_id=key[:KEY_ID_LENGTH],
+            digest=token_digest(key),
+            signed=signed,
+            created_by=actor,
+        )
+    return integration, key
+
+
+def integration_revoke(*, actor: User, source: ActionSource, integration_id: int) -> Integration:
+    """Revoke an integration: its key finds nothing from now on. Admins only; revoking twice
+    is harmless. Its groups and alerts stay."""
+    require(actor, Perm.INTEGRATION_MANAGE)
+    integration = Integration.objects.filter(pk=integration_id).first()
+    if integration is None:
+        raise NotFound(f"no integration with id {integration_id}", field="integration")
+    if integration.revoked_at is None:
+        integration.revoked_at = timezone.now()
+        integration.save(update_fields=["revoked_at"])
+    return integration
+
+
+def integration_for_key(key: str) -> Integration | None:
+    """The live integration whose key this is; None for a wrong, malformed or revoked key.
+    Looked up by the key's public part, then its digest compared in constant time."""
+    if not isinstance(key, str) or len(key) != 2 * 16 or not key.isascii():
+        return None
+    integration = Integration.objects.filter(
+        key_id=key[:KEY_ID_LENGTH], revoked_at__isnull=True
+    ).first()
+    if integration is None or not hmac.compare_digest(integration.digest, token_digest(key)):
+        return None
+    return integration
+
+
+@dataclass
+class Received:
+    """What one intake did, group by group (each group in one list)."""
+
+    opened: list[AlertGroup] = field(default_factory=list)  # new groups
+    reopened: list[AlertGroup] = field(default_factory=list)  # flapping: resolved, firing again
+    updated: list[AlertGroup] = field(default_factory=list)  # groups that grew or changed
+    resolved: list[AlertGroup] = field(default_factory=list)  # groups this intake resolved
+    ignored: int = 0  # resolved alerts of groups never seen: nothing to resolve, nothing stored
+
+
+@dataclass
+class _Touched:
+    group: AlertGroup
+    how: str  # open, opened, reopened, late (as _open_group found it the first time)
+    status_before: str
+
+
+def alerts_receive(
+    *, integration: Integration, alerts: list[AlertInput], received_at: datetime | None = None
+) -> Received:
+    """Record what a source sent, de-duplicated, in one transaction.
+
+    Per alert: the open group of its group key takes it (one is opened when there is none,
+    and two intakes racing to open it end with one); a firing alert whose group was resolved
+    less than ALERT_FLAP_WINDOW_SECONDS ago re-opens that group; a resolved alert of no open
+    group changes nothing. The alert is kept once per key: a repeat counts and takes the new
+    status. A group is resolved once all its alerts are; an acknowledged alert acknowledges
+    it. Groups opened or re-opened are passed to `hooks.after_groups_opened` after commit."""
+    if integration.revoked_at is not None:
+        raise PermissionDenied("this integration is revoked")
+    now = received_at or timezone.now()
+    for index, alert in enumerate(alerts):
+        _check(alert, index)
+    touched: dict[int, _Touched] = {}
+    ignored = 0
+    # A steady order, so two intakes of the same groups lock them in the same order.
+    ordered = sorted(alerts, key=lambda a: (a.group_key, a.key))
+    with transaction.atomic():
+        for alert in ordered:
+            group, how = _open_group(integration, alert, token_digest(alert.group_key), now)
+            if group is None:
+                ignored += 1
+                continue
+            if group.pk not in touched:
+                touched[group.pk] = _Touched(group, how, group.status)
+            group = touched[group.pk].group  # one instance per group, however often it is read
+            _upsert_alert(group, alert, now)
+            _refresh_group(group, alert, now)
+        result = _result(touched.values(), ignored)
+        opened = [*result.opened, *result.reopened]
+        if opened:
+            transaction.on_commit(lambda: _after_opened(opened))
+    return result
+
+
+def _after_opened(groups: list[AlertGroup]) -> None:
+    for hook in hooks.after_groups_opened:
+        hook(groups)
+
+
+def _check(alert: AlertInput, index: int) -> None:
+    where = f"alerts[{index}]"
+    if not alert.key or len(alert.key) > 255:
+        raise ValidationError("the key must be 1 to 255 characters", field=f"{where}.key")
+    if not alert.group_key:
+        raise ValidationError("the group key is empty", field=f"{where}.group_key")
+    if alert.status not in GroupStatus.values:
+        raise ValidationError(f"unknown status {alert.status!r}", field=f"{where}.status")
+
+
+def _result(touched, ignored: int) -> Received:
+    result = Received(ignored=ignored)
+    for one in touched:
+        if one.how == "opened":
+            result.opened.append(one.group)
+        elif one.how == "reopened":
+            result.reopened.append(one.group)
+        elif one.group.status == GroupStatus.RESOLVED != one.status_before:
+            result.resolved.append(one.group)
+        else:
+            result.updated.append(one.group)
+    return result
+
+
+def _open_group(integration, alert: AlertInput, digest: str, now):
+    """The group this alert joins, locked, and how it was found: (group, "open"|"opened"|
+    "reopened"|"late"), or (None, "") for a resolved alert of a group never seen."""
+    groups = AlertGroup.objects.select_for_update().filter(
+        integration=integration, group_digest=digest
+    )
+    group = groups.exclude(status=GroupStatus.RESOLVED).first()
+    if group is not None:
+        return group, "open"
+    last = groups.filter(status=GroupStatus.RESOLVED).order_by("-resolved_at", "-pk").first()
+    if alert.status == GroupStatus.RESOLVED:
+        # A late resolve joins the group it ends; it never opens one.
+        return (last, "late") if last is not None else (None, "")
+    window = timedelta(seconds=settings.ALERT_FLAP_WINDOW_SECONDS)
+    if last is not None and last.resolved_at is not None and now - last.resolved_at < window:
+        try:
+            with transaction.atomic():
+                AlertGroup.objects.filter(pk=last.pk).update(
+                    status=GroupStatus.FIRING, resolved_at=None
+                )
+        except IntegrityError:
+            return groups.exclude(status=GroupStatus.RESOLVED).get(), "open"
+        last.refresh_from_db()
+        return last, "reopened"
+    try:
+        with transaction.atomic():
+            group = AlertGroup.objects.create(
+                integration=integration,
+                group_key=alert.group_key,
+                group_digest=digest,
+                summary=alert.summary[:500],
+                severity=alert.severity[:32],
+                labels=alert.labels,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+    except IntegrityError:
+        # Another intake opened it first (two Alertmanagers in HA): join that one.
+        return groups.exclude(status=GroupStatus.RESOLVED).get(), "open"
+    return group, "opened"
+
+
+def _alert_fields(alert: AlertInput, now) -> dict:
+    return {
+        "status": alert.status,
+        "summary": alert.summary[:500],
+        "severity": alert.severity[:32],
+        "starts_at": alert.starts_at,
+        "ends_at": alert.ends_at,
+        "labels": alert.labels,
+        "annotations": alert.annotations,
+        "source_url": alert.source_url[:2000],
+        "details": alert.details,
+        "last_received_at": now,
+    }
+
+
+def _upsert_alert(group: AlertGroup, alert: AlertInput, now) -> None:
+    """Keep the alert once per key in its group; a repeat counts and takes what is new. The
+    group row is locked, so no other intake writes this group's alerts meanwhile."""
+    fields = _alert_fields(alert, now)
+    existing = Alert.objects.filter(group=group, key=alert.key).first()
+    if existing is None:
+        Alert.objects.create(group=group, key=alert.key, first_received_at=now, **fields)
+        return
+    for name, value in fields.items():
+        setattr(existing, name, value)
+    existing.count += 1
+    existing.save()
+
+
+def _refresh_group(group: AlertGroup, alert: AlertInput, now) -> None:
+    """The group's counts and status from its alerts: resolved once all are; acknowledged by
+    an acknowledged alert (and it stays so while it is open)."""
+    statuses = list(group.alerts.values_list("status", flat=True))
+    group.alert_count = len(statuses)
+    group.last_seen_at = now
+    if alert.summary and not group.summary:
+        group.summary = alert.summary[:500]
+    if alert.severity:
+        group.severity = alert.severity[:32]
+    if all(status == GroupStatus.RESOLVED for status in statuses):
+        if group.status != GroupStatus.RESOLVED:
+            group.status = GroupStatus.RESOLVED
+            group.resolved_at = now
+    elif alert.status == GroupStatus.ACKNOWLEDGED and group.status == GroupStatus.FIRING:
+        group.status = GroupStatus.ACKNOWLEDGED
+    group.save()
