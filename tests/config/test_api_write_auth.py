@@ -20,6 +20,7 @@ PATH_VALUES = {
     "key": "major",
     "token_id": 1,
     "public_id": "abc123",
+    "integration_id": 1,
 }
 CSRF_SECRET = "k" * 32
 
