@@ -29,16 +29,19 @@ from incidentdesk.core.errors import NotFound, PermissionDenied, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import refuse_unsafe_characters
 
-KEY_ID_LENGTH = 8  # the key's public part: 8 of its 32 hex characters
+KEY_LENGTH = 32  # hex characters, as long as a PagerDuty integration key
+KEY_ID_LENGTH = 8  # the key's public part, shown in listings
 SOURCE = ActionSource.ALERT
-# The kinds whose intake URL carries the key; a PagerDuty sender puts it in `routing_key`.
-PAGERDUTY_PATH = "/v2/enqueue"
+PAGERDUTY_PATH = "/v2/enqueue"  # one endpoint; the sender puts the key in `routing_key`
 
 
 def intake_url(integration: Integration, key: str) -> str:
     """Where the integration's source sends: `/alerts/in/<key>`, or PagerDuty's one endpoint
-    (the key then travels as the event's `routing_key`)."""
+    (the key then travels as the event's `routing_key`); "" for email, which comes in by the
+    mail gateway command, not over HTTP."""
     base = settings.BASE_URL.rstrip("/")
+    if integration.kind == IntegrationKind.EMAIL:
+        return ""
     if integration.kind == IntegrationKind.PAGERDUTY:
         return base + PAGERDUTY_PATH
     return f"{base}/alerts/in/{key}"
@@ -61,7 +64,7 @@ def integration_create(
         raise ValidationError("only a grafana integration can be signed", field="signed")
     with transaction.atomic():
         for _ in range(5):
-            key = secrets.token_hex(16)
+            key = secrets.token_hex(KEY_LENGTH // 2)
             if not Integration.objects.filter(key_id=key[:KEY_ID_LENGTH]).exists():
                 break
         integration = Integration.objects.create(
@@ -91,7 +94,7 @@ def integration_revoke(*, actor: User, source: ActionSource, integration_id: int
 def integration_for_key(key: str) -> Integration | None:
     """The live integration whose key this is; None for a wrong, malformed or revoked key.
     Looked up by the key's public part, then its digest compared in constant time."""
-    if not isinstance(key, str) or len(key) != 2 * 16 or not key.isascii():
+    if not isinstance(key, str) or len(key) != KEY_LENGTH or not key.isascii():
         return None
     integration = Integration.objects.filter(
         key_id=key[:KEY_ID_LENGTH], revoked_at__isnull=True

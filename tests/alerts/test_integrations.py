@@ -47,12 +47,16 @@ def test_a_wrong_a_malformed_or_a_revoked_key_finds_nothing(admin):
     assert integration_for_key(key) is None
 
 
-def test_the_intake_url_carries_the_key_but_pagerduty_has_one_endpoint(admin, settings):
+def test_the_intake_url_carries_the_key_but_pagerduty_has_one_endpoint_and_email_none(
+    admin, settings
+):
     settings.BASE_URL = "https://desk.example.com/"
     am, am_key = integration_create(actor=admin, source=CLI, kind="alertmanager", name="a")
     pd, pd_key = integration_create(actor=admin, source=CLI, kind="pagerduty", name="p")
     assert intake_url(am, am_key) == f"https://desk.example.com/alerts/in/{am_key}"
     assert intake_url(pd, pd_key) == "https://desk.example.com/v2/enqueue"
+    mail, mail_key = integration_create(actor=admin, source=CLI, kind="email", name="m")
+    assert intake_url(mail, mail_key) == ""  # mail comes in by the gateway command
 
 
 def test_a_signed_grafana_integration_has_a_secret_it_can_verify_with(admin):
