@@ -13,6 +13,7 @@ urlpatterns = [
     path("chat/", include("incidentdesk.chat.urls")),
     path("notifications/", include("incidentdesk.statuspage.subscriber_admin_urls")),
     path("chat/", include("incidentdesk.chat.admin_urls")),
+    path("", include("incidentdesk.alerts.urls")),
     path("", include("incidentdesk.insights.urls")),
     path("", include("incidentdesk.accounts.urls")),
     path("", include("incidentdesk.incidents.urls")),

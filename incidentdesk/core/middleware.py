@@ -2,7 +2,16 @@ from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.shortcuts import redirect
 
-_EXEMPT_PREFIXES = ("/setup", "/static/", "/api/", "/healthz", "/metrics", "/chat/slack/")
+_EXEMPT_PREFIXES = (
+    "/setup",
+    "/static/",
+    "/api/",
+    "/healthz",
+    "/metrics",
+    "/chat/slack/",
+    "/alerts/in/",
+    "/v2/enqueue",
+)
 
 
 class FirstRunMiddleware:
