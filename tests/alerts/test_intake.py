@@ -2,6 +2,7 @@
 shape, `/v2/enqueue` for PagerDuty-speaking tools. Bodies are the sources' documented ones."""
 
 import json
+import time
 
 import pytest
 from django.test import Client
@@ -155,6 +156,22 @@ def test_a_signed_grafana_integration_takes_a_rightly_signed_body(client, make):
     assert answer.status_code == 200
     assert answer.json()["groups"]["opened"] == 1
     assert Alert.objects.count() == 2
+
+
+def test_a_signed_grafana_request_with_a_timestamp_is_taken_while_fresh_only(client, make):
+    integration, key = make("grafana", signed=True)
+    secret = integration.signing_secret()
+    fresh, stale = str(int(time.time())), str(int(time.time()) - 3600)
+
+    def signed(stamp):
+        return {
+            "X-Grafana-Alerting-Signature": gf.sign(gf.BODY, stamp, secret),
+            "X-Grafana-Alerting-Signature-Timestamp": stamp,
+        }
+
+    assert post(client, f"/alerts/in/{key}", gf.BODY, **signed(stale)).status_code == 401
+    assert not AlertGroup.objects.exists()
+    assert post(client, f"/alerts/in/{key}", gf.BODY, **signed(fresh)).status_code == 200
 
 
 @pytest.mark.parametrize(
