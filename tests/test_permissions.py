@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from incidentdesk.accounts import services as accounts
 from incidentdesk.accounts.models import ROLE_RANK, ApiToken, Role, User
+from incidentdesk.alerts import routes as alert_routes
 from incidentdesk.alerts import services as alerts
-from incidentdesk.alerts.models import Integration
+from incidentdesk.alerts.models import Integration, Route
 from incidentdesk.chat import admin_services as chat_admin
 from incidentdesk.chat import checkins, conversations, transcripts
 from incidentdesk.chat import registry as chat_platforms
@@ -110,6 +111,7 @@ TRACKED = (
     IncidentConversation,
     Checkin,
     Integration,
+    Route,
 )
 # Where write services live; the coverage test below finds them there.
 WRITE_MODULES = (
@@ -129,6 +131,7 @@ WRITE_MODULES = (
     "incidentdesk.chat.checkins",
     "incidentdesk.chat.conversations",
     "incidentdesk.alerts.services",
+    "incidentdesk.alerts.routes",
 )
 NEXT_WEEK = timezone.now() + timedelta(days=7)
 
@@ -474,6 +477,21 @@ CASES: dict[str, Case] = {
             actor=a, source=WEB, integration_id=w.integration.pk
         ),
     ),
+    # Routes (what an opened alert group does) are written by admins.
+    "route_create": Case(
+        Role.ADMIN,
+        lambda a, w: alert_routes.route_create(actor=a, source=WEB, action="record"),
+    ),
+    "route_update": Case(
+        Role.ADMIN,
+        lambda a, w: alert_routes.route_update(
+            actor=a, source=WEB, route_id=w.route.pk, position=3
+        ),
+    ),
+    "route_delete": Case(
+        Role.ADMIN,
+        lambda a, w: alert_routes.route_delete(actor=a, source=WEB, route_id=w.route.pk),
+    ),
 }
 
 # Actors who are not signed in, or who are but may not write whatever their role.
@@ -643,6 +661,9 @@ def build_world(actor) -> SimpleNamespace:
         pin_event=chat_event("pin", "1.1"),
         unpin_event=chat_event("unpin", "1.2"),
         integration=integration,
+        route=alert_routes.route_create(
+            actor=boss, source=WEB, action="record", integration=integration.pk
+        ),
     )
 
 

@@ -123,3 +123,43 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.summary or self.key} ({self.status})"
+
+
+class RouteAction(models.TextChoices):
+    RECORD = "record", "Only record"
+    DECLARE = "declare", "Declare an incident"
+    ATTACH = "attach", "Attach to an open incident"
+
+
+class Route(models.Model):
+    """What to do with a newly opened alert group whose labels match: routes are data, tried
+    by `position` (the first match wins); an integration's own routes and the routes of all
+    integrations (`integration` null) are tried together. See `alerts.routes`."""
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, null=True, blank=True, related_name="routes"
+    )
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=100, blank=True)
+    # [{"label": ..., "op": "=" | "!=" | "=~" | "!~", "value": ...}], all must hold.
+    matchers = models.JSONField(default=list, blank=True)
+    action = models.CharField(
+        max_length=16, choices=RouteAction.choices, default=RouteAction.RECORD
+    )
+    severity = models.ForeignKey(
+        "incidents.Severity", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    components = models.ManyToManyField("incidents.Component", blank=True, related_name="+")
+    # Paging from a route is coming: the flag is stored, nothing reads it yet.
+    pages = models.BooleanField(default=False)
+    # Who created or last changed the route: it acts with their rights (the intake has no person).
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.name or self.action}"

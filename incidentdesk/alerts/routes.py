@@ -1,0 +1,330 @@
+"""Routes: what happens to an alert group when it opens (record it, declare an incident, or
+attach it to an open incident), decided by label matchers stored as data.
+
+Admins write routes through `route_create`, `route_update` and `route_delete`. The intake
+calls `route_groups` (registered on `hooks.after_groups_opened`) after its commit.
+
+A route acts with its author's rights: the intake has no person, and an incident needs a
+reporter, so the admin who last wrote the route (its `author`) declares, with source `alert`.
+A route whose author was deleted, deactivated or may no longer do it only records.
+"""
+
+import logging
+import re
+from typing import Any
+
+from django.db import transaction
+
+from incidentdesk.accounts.models import User
+from incidentdesk.accounts.permissions import Perm, has_perm, require
+from incidentdesk.alerts.models import Alert, AlertGroup, Integration, Route, RouteAction
+from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.core.text import refuse_unsafe_characters, safe_text
+from incidentdesk.incidents.models import EntryKind, Incident
+from incidentdesk.incidents.services.catalog import component_lookup, severity_lookup
+from incidentdesk.incidents.services.incidents import incident_declare
+from incidentdesk.incidents.services.timeline import record_entry
+
+logger = logging.getLogger(__name__)
+
+OPS = ("=", "!=", "=~", "!~")
+MAX_MATCHERS = 20
+MAX_VALUE = 1_000
+CRITERIA_REASON = "Declared from an alert; the criteria are to be confirmed"
+TITLE_MAX = 200
+
+
+# Matching -------------------------------------------------------------------------------
+
+
+def _matches(matcher: dict[str, str], labels: dict[str, Any]) -> bool:
+    """One matcher against labels, as Alertmanager reads it: a missing label is the empty
+    string, and a regular expression must match the whole value."""
+    value = str(labels.get(matcher["label"], ""))
+    op = matcher["op"]
+    if op in ("=", "!="):
+        return (value == matcher["value"]) == (op == "=")
+    found = re.fullmatch(matcher["value"], value) is not None
+    return found == (op == "=~")
+
+
+def route_matches(route: Route, labels: dict[str, Any]) -> bool:
+    """Whether every matcher of `route` holds (a route without matchers matches all)."""
+    return all(_matches(m, labels) for m in route.matchers)
+
+
+def routes_for(integration: Integration) -> list[Route]:
+    """The routes tried for `integration`'s groups, in order: its own and those of all."""
+    routes = Route.objects.filter(integration__isnull=True) | Route.objects.filter(
+        integration=integration
+    )
+    return list(routes.order_by("position", "pk").prefetch_related("components"))
+
+
+def route_for(group: AlertGroup, alerts: list[Alert]) -> Route | None:
+    """The first route matching the group: its matchers see the labels of one of its alerts
+    together with the group's own (the group's win)."""
+    candidates = [{**a.labels, **group.labels} for a in alerts] or [dict(group.labels)]
+    for route in routes_for(group.integration):
+        if any(route_matches(route, labels) for labels in candidates):
+            return route
+    return None
+
+
+# Acting on opened groups -------------------------------------------------------------------
+
+
+def route_groups(groups: list[AlertGroup]) -> None:
+    """Route each newly opened group (the `after_groups_opened` hook). The alerts are already
+    committed: a group that fails is logged and stays recorded, and the others go on."""
+    for group in groups:
+        try:
+            route_group(group.pk)
+        except Exception:
+            logger.exception("routing alert group %s failed; it stays recorded", group.pk)
+
+
+def route_group(group_id: int) -> Incident | None:
+    """Route one group, once: a group already linked to an incident is left as it is. Returns
+    the incident it was linked to, or None when it is only recorded."""
+    with transaction.atomic():
+        group = (
+            AlertGroup.objects.select_for_update(of=("self",))
+            .select_related("integration")
+            .get(pk=group_id)
+        )
+        if group.incident_id is not None:
+            return None
+        alerts = list(group.alerts.all())
+        route = route_for(group, alerts)
+        if route is None or route.action == RouteAction.RECORD:
+            return None
+        actor = route.author
+        if route.action == RouteAction.DECLARE:
+            if not _may(actor, Perm.INCIDENT_DECLARE, route):
+                return None
+            incident = _declare(route, group, alerts, actor)
+        else:
+            if not _may(actor, Perm.TIMELINE_WRITE, route):
+                return None
+            incident = _attach_target(route)
+            if incident is None:
+                return None
+        group.incident = incident
+        group.save(update_fields=["incident"])
+        _alert_entry(incident, group, alerts, route)
+    return incident
+
+
+def _may(actor: User | None, perm: Perm, route: Route) -> bool:
+    if actor is not None and has_perm(actor, perm):
+        return True
+    logger.warning("route %s: its author may no longer do this; the group is recorded", route.pk)
+    return False
+
+
+def _title(group: AlertGroup) -> str:
+    title = group.summary or str(group.labels.get("alertname", "")) or group.group_key
+    title = " ".join(safe_text(title).split())
+    return title[: TITLE_MAX - 1] + "…" if len(title) > TITLE_MAX else title
+
+
+def _declare(route: Route, group: AlertGroup, alerts: list[Alert], actor: User) -> Incident:
+    """Declare from the group: it started when its earliest alert did (never after the desk
+    first saw it) and was detected when the desk first saw it."""
+    detected_at = group.first_seen_at
+    starts = [a.starts_at for a in alerts if a.starts_at is not None]
+    started_at = min([*starts, detected_at])
+    return incident_declare(
+        actor=actor,
+        source=ActionSource.ALERT,
+        title=_title(group),
+        severity=route.severity.key,
+        criteria=[],
+        criteria_reason=CRITERIA_REASON,
+        started_at=started_at,
+        detected_at=detected_at,
+        components=[c.pk for c in route.components.all()],
+        detection="proactive",
+        report_medium="monitoring",
+    )
+
+
+def _attach_target(route: Route) -> Incident | None:
+    """The open incident, latest declared, sharing a component with the route."""
+    components = list(route.components.all())
+    if not components:
+        return None
+    return (
+        Incident.objects.open()
+        .filter(components__in=components)
+        .order_by("-declared_at", "-pk")
+        .first()
+    )
+
+
+def _alert_entry(incident: Incident, group: AlertGroup, alerts: list[Alert], route: Route):
+    """One `alert` entry for the group's alerts on the incident's timeline."""
+    count = len(alerts)
+    body = f"Alert group {_title(group)} ({count} alert{'s' if count != 1 else ''}, {group.status})"
+    occurred = min([a.starts_at for a in alerts if a.starts_at] + [group.first_seen_at])
+    return record_entry(
+        incident=incident,
+        kind=EntryKind.ALERT,
+        body=body,
+        actor=None,
+        source=ActionSource.ALERT,
+        data={
+            "alert_group": group.pk,
+            "integration": group.integration_id,
+            "route": route.pk,
+            "labels": group.labels,
+            "alerts": [
+                {"key": a.key, "status": a.status, "summary": a.summary, "labels": a.labels}
+                for a in alerts
+            ],
+        },
+        occurred_at=occurred,
+    )
+
+
+# Writing routes (admins) -------------------------------------------------------------------
+
+
+def _check_matchers(matchers: Any) -> list[dict[str, str]]:
+    if not isinstance(matchers, list):
+        raise ValidationError("must be a list of {label, op, value}", field="matchers")
+    if len(matchers) > MAX_MATCHERS:
+        raise ValidationError(f"at most {MAX_MATCHERS} matchers", field="matchers")
+    clean = []
+    for index, matcher in enumerate(matchers):
+        where = f"matchers[{index}]"
+        if not isinstance(matcher, dict):
+            raise ValidationError("must be an object {label, op, value}", field=where)
+        unknown = set(matcher) - {"label", "op", "value"}
+        if unknown:
+            raise ValidationError(f"unknown key {sorted(unknown)[0]!r}", field=where)
+        label, op, value = matcher.get("label"), matcher.get("op", "="), matcher.get("value", "")
+        if not isinstance(label, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,99}", label):
+            raise ValidationError(
+                "must be a label name (letters, digits, _)", field=f"{where}.label"
+            )
+        if op not in OPS:
+            raise ValidationError(
+                f"unknown op {op!r}; use one of {', '.join(OPS)}", field=f"{where}.op"
+            )
+        if not isinstance(value, str) or len(value) > MAX_VALUE:
+            raise ValidationError(
+                f"must be text of at most {MAX_VALUE} characters", field=f"{where}.value"
+            )
+        refuse_unsafe_characters(value, field=f"{where}.value")
+        if op in ("=~", "!~"):
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValidationError(
+                    f"not a regular expression: {exc}", field=f"{where}.value"
+                ) from exc
+        clean.append({"label": label, "op": op, "value": value})
+    return clean
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "integration":
+            if value is None:
+                clean[name] = None
+            else:
+                found = Integration.objects.filter(pk=getattr(value, "pk", value)).first()
+                if found is None:
+                    raise NotFound(f"no integration {value!r}", field="integration")
+                clean[name] = found
+        elif name == "position":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
+                raise ValidationError("must be a whole number from 0 to 10000", field="position")
+            clean[name] = value
+        elif name == "name":
+            value = refuse_unsafe_characters((value or "").strip(), field="name")
+            if len(value) > 100:
+                raise ValidationError("at most 100 characters", field="name")
+            clean[name] = value
+        elif name == "matchers":
+            clean[name] = _check_matchers(value)
+        elif name == "action":
+            if value not in RouteAction.values:
+                choices = ", ".join(RouteAction.values)
+                raise ValidationError(
+                    f"unknown action {value!r}; use one of {choices}", field="action"
+                )
+            clean[name] = value
+        elif name == "severity":
+            clean[name] = None if value in (None, "") else severity_lookup(value)
+        elif name == "components":
+            if not isinstance(value, list | tuple):
+                raise ValidationError(
+                    "must be a list of component names or ids", field="components"
+                )
+            clean[name] = list({c.pk: c for c in map(component_lookup, value)}.values())
+        elif name == "pages":
+            if not isinstance(value, bool):
+                raise ValidationError("must be true or false", field="pages")
+            clean[name] = value
+        else:
+            raise ValidationError("is not a field of a route", field=name)
+    return clean
+
+
+def _check_whole(route: Route, components: list) -> None:
+    if route.action == RouteAction.DECLARE and route.severity is None:
+        raise ValidationError("a route that declares needs a severity", field="severity")
+    if route.action == RouteAction.ATTACH and not components:
+        raise ValidationError(
+            "a route that attaches needs components to find the incident by",
+            field="components",
+        )
+
+
+def _save(route: Route, clean: dict[str, Any]) -> Route:
+    components = clean.pop("components", None)
+    for name, value in clean.items():
+        setattr(route, name, value)
+    current = (
+        components if components is not None else list(route.components.all()) if route.pk else []
+    )
+    _check_whole(route, current)
+    with transaction.atomic():
+        route.save()
+        if components is not None:
+            route.components.set(components)
+    return route
+
+
+def route_create(*, actor: User, source: ActionSource, **values: Any) -> Route:
+    """Create a route (admins). `values`: integration (id or None for all), position, name,
+    matchers, action (record, declare, attach), severity (declare), components, pages."""
+    require(actor, Perm.INTEGRATION_MANAGE)
+    return _save(Route(author=actor), _clean(values))
+
+
+def _route(route_id: int) -> Route:
+    route = Route.objects.filter(pk=route_id).first()
+    if route is None:
+        raise NotFound(f"no route with id {route_id}", field="route")
+    return route
+
+
+def route_update(*, actor: User, source: ActionSource, route_id: int, **changes: Any) -> Route:
+    """Change a route's fields (admins); the rest stay. The admin who changes it becomes its
+    author: from now on it acts with their rights."""
+    require(actor, Perm.INTEGRATION_MANAGE)
+    route = _route(route_id)
+    route.author = actor
+    return _save(route, _clean(changes))
+
+
+def route_delete(*, actor: User, source: ActionSource, route_id: int) -> None:
+    """Delete a route (admins). Groups it linked stay linked."""
+    require(actor, Perm.INTEGRATION_MANAGE)
+    _route(route_id).delete()
