@@ -199,3 +199,14 @@ def test_admins_change_and_delete_routes_and_others_may_not(admin, manager):
     assert bad.value.field == "severity"
     route_delete(actor=admin, source=CLI, route_id=route.pk)
     assert Route.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_group_reopened_by_flapping_keeps_its_incident_and_declares_no_other(admin, receive):
+    declare_route(admin)
+    receive(alert())
+    receive(alert(status="resolved"), at=NOW + timedelta(minutes=1))
+    again = receive(alert(), at=NOW + timedelta(minutes=2))
+    assert len(again.reopened) == 1
+    assert Incident.objects.count() == 1
+    assert AlertGroup.objects.get().incident == Incident.objects.get()
