@@ -101,16 +101,18 @@ def route_group(group_id: int) -> Incident | None:
         if route is None or route.action == RouteAction.RECORD:
             return None
         actor = route.author
+        found: Incident | None
         if route.action == RouteAction.DECLARE:
-            if not _may(actor, Perm.INCIDENT_DECLARE, route):
+            if actor is None or not _may(actor, Perm.INCIDENT_DECLARE, route):
                 return None
-            incident = _declare(route, group, alerts, actor)
+            found = _declare(route, group, alerts, actor)
         else:
             if not _may(actor, Perm.TIMELINE_WRITE, route):
                 return None
-            incident = _attach_target(route)
-            if incident is None:
-                return None
+            found = _attach_target(route)
+        if found is None:
+            return None
+        incident = found
         group.incident = incident
         group.save(update_fields=["incident"])
         _alert_entry(incident, group, alerts, route)
@@ -140,7 +142,7 @@ def _declare(route: Route, group: AlertGroup, alerts: list[Alert], actor: User) 
         actor=actor,
         source=ActionSource.ALERT,
         title=_title(group),
-        severity=route.severity.key,
+        severity=route.severity.key if route.severity else "",
         criteria=[],
         criteria_reason=CRITERIA_REASON,
         started_at=started_at,

@@ -92,7 +92,7 @@ def intake(request: HttpRequest, key: str) -> HttpResponse:
         body = _body(request)
         integration = integration_for_key(key)
         source = KINDS.get(integration.kind) if integration is not None else None
-        if source is None:
+        if integration is None or source is None:
             raise _Refused(404, NO_INTEGRATION, "key")
         if integration.signed and not grafana.verify(
             integration.signing_secret(), dict(request.headers), body
