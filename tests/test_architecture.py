@@ -1,6 +1,7 @@
 """The domains import each other in one direction only.
 
-    core < accounts < notifications < incidents < statuspage < postmortems < chat < insights
+    core < accounts < notifications < incidents < statuspage < postmortems < chat < oncall
+        < alerts < insights
 
 A lower domain never imports a higher one, not even inside a function: where it needs one, the
 higher domain registers with a registry in the lower one from its AppConfig.ready(). `config`
@@ -22,6 +23,7 @@ LAYERS = [
     "statuspage",
     "postmortems",
     "chat",  # a door: it calls the services of the domains below it
+    "oncall",  # schedules; alerts will page through them
     "alerts",  # a door for monitoring: integrations, alert groups
     "insights",
 ]

@@ -47,6 +47,8 @@ from incidentdesk.incidents.models import (
 )
 from incidentdesk.notifications import services as notifications
 from incidentdesk.notifications.models import Delivery, DeliveryStatus, OutboxEvent
+from incidentdesk.oncall import services as oncall
+from incidentdesk.oncall.models import Layer, Override, Schedule
 from incidentdesk.postmortems import services as postmortems
 from incidentdesk.postmortems.feedback import feedback_give
 from incidentdesk.postmortems.followups import followup_create
@@ -112,6 +114,9 @@ TRACKED = (
     Checkin,
     Integration,
     Route,
+    Schedule,
+    Layer,
+    Override,
 )
 # Where write services live; the coverage test below finds them there.
 WRITE_MODULES = (
@@ -132,6 +137,7 @@ WRITE_MODULES = (
     "incidentdesk.chat.conversations",
     "incidentdesk.alerts.services",
     "incidentdesk.alerts.routes",
+    "incidentdesk.oncall.services",
 )
 NEXT_WEEK = timezone.now() + timedelta(days=7)
 
@@ -492,6 +498,35 @@ CASES: dict[str, Case] = {
         Role.ADMIN,
         lambda a, w: alert_routes.route_delete(actor=a, source=WEB, route_id=w.route.pk),
     ),
+    # On-call schedules, their layers and overrides are written by managers.
+    "schedule_create": Case(
+        Role.MANAGER,
+        lambda a, w: oncall.schedule_create(
+            actor=a, source=WEB, name="secondary", time_zone="Europe/Berlin"
+        ),
+    ),
+    "layer_add": Case(
+        Role.MANAGER,
+        lambda a, w: oncall.layer_add(
+            actor=a,
+            source=WEB,
+            schedule=w.schedule,
+            people=[w.other.pk],
+            rotation_start="2026-03-02",
+            handoff_time="09:00",
+        ),
+    ),
+    "override_add": Case(
+        Role.MANAGER,
+        lambda a, w: oncall.override_add(
+            actor=a,
+            source=WEB,
+            schedule=w.schedule,
+            user=w.other,
+            start=NEXT_WEEK,
+            end=NEXT_WEEK + timedelta(hours=8),
+        ),
+    ),
 }
 
 # Actors who are not signed in, or who are but may not write whatever their role.
@@ -664,6 +699,7 @@ def build_world(actor) -> SimpleNamespace:
         route=alert_routes.route_create(
             actor=boss, source=WEB, action="record", integration=integration.pk
         ),
+        schedule=oncall.schedule_create(actor=boss, source=WEB, name="primary", time_zone="UTC"),
     )
 
 

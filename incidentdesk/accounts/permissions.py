@@ -27,6 +27,7 @@ class Perm(StrEnum):
     CHAT_LINK = "chat.link"
     CHAT_ADMIN = "chat.admin"
     INTEGRATION_MANAGE = "integration.manage"
+    SCHEDULE_MANAGE = "schedule.manage"
 
 
 # The least role that holds each permission.
@@ -54,6 +55,8 @@ MIN_ROLE: dict[Perm, Role] = {
     Perm.CHAT_ADMIN: Role.ADMIN,
     # Where alerts come in from, and the keys that let them in.
     Perm.INTEGRATION_MANAGE: Role.ADMIN,
+    # On-call schedules: their layers and overrides.
+    Perm.SCHEDULE_MANAGE: Role.MANAGER,
 }
 
 

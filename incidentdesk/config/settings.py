@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "incidentdesk.notifications",
     "incidentdesk.postmortems",
     "incidentdesk.chat",
+    "incidentdesk.oncall",
     "incidentdesk.alerts",
     "incidentdesk.insights",
     "incidentdesk.config",  # the composition root: `serve`, `demo`

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OncallConfig(AppConfig):
+    name = "incidentdesk.oncall"
+    label = "oncall"
+    verbose_name = "On-call"
