@@ -1,10 +1,11 @@
-"""Integration endpoints of the JSON API (/api/v1): parse, call the service, render."""
+"""Integration and route endpoints of the JSON API (/api/v1): parse, call the service, render."""
 
 from datetime import datetime
+from typing import Any
 
 from ninja import Router, Schema, Status
 
-from incidentdesk.alerts import selectors, services
+from incidentdesk.alerts import routes, selectors, services
 from incidentdesk.alerts.models import Integration
 from incidentdesk.core.schemas import Strict
 from incidentdesk.core.sources import ActionSource
@@ -74,3 +75,71 @@ def revoke_integration(request, integration_id: int):
         actor=request.auth, source=API, integration_id=integration_id
     )
     return _shown(integration)
+
+
+# Routes ------------------------------------------------------------------------------------
+
+
+class RouteIn(Strict):
+    """A new route; the service checks the values and names the field it refuses."""
+
+    integration: int | None = None
+    position: int = 0
+    name: str = ""
+    matchers: list[Any] = []
+    action: str = "record"
+    severity: str | None = None
+    components: list[int | str] = []
+    pages: bool = False
+
+
+class RoutePatch(Strict):
+    """The fields to change; those left out stay (`null` is sent on, for the service to judge)."""
+
+    integration: int | None = None
+    position: int | None = None
+    name: str | None = None
+    matchers: list[Any] | None = None
+    action: str | None = None
+    severity: str | None = None
+    components: list[int | str] | None = None
+    pages: bool | None = None
+
+
+class RouteOut(Schema):
+    id: int
+    integration: int | None
+    position: int
+    name: str
+    matchers: list[dict[str, str]]
+    action: str
+    severity: str | None
+    components: list[str]
+    pages: bool
+    author: str | None
+    created_at: datetime
+
+
+@router.get("/routes", response=list[RouteOut])
+def list_routes(request):
+    return [selectors.route_data(r) for r in selectors.routes_for_admin(request.auth)]
+
+
+@router.post("/routes", response={201: RouteOut})
+def create_route(request, payload: RouteIn):
+    route = routes.route_create(actor=request.auth, source=API, **payload.dict(exclude_unset=True))
+    return Status(201, selectors.route_data(route))
+
+
+@router.patch("/routes/{route_id}", response=RouteOut)
+def update_route(request, route_id: int, payload: RoutePatch):
+    route = routes.route_update(
+        actor=request.auth, source=API, route_id=route_id, **payload.dict(exclude_unset=True)
+    )
+    return selectors.route_data(route)
+
+
+@router.delete("/routes/{route_id}", response={204: None})
+def delete_route(request, route_id: int):
+    routes.route_delete(actor=request.auth, source=API, route_id=route_id)
+    return Status(204, None)

@@ -21,6 +21,7 @@ PATH_VALUES = {
     "token_id": 1,
     "public_id": "abc123",
     "integration_id": 1,
+    "route_id": 1,
 }
 CSRF_SECRET = "k" * 32
 

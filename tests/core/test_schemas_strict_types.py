@@ -16,6 +16,7 @@ PATH_VALUES = {
     "component_id": 1,
     "key": "major",
     "public_id": "abc123",
+    "route_id": 1,
 }
 NOT_BOOLEANS = [0, 1, "true", "false", "yes", "", [True], {"value": True}]
 NOT_INTEGERS = [True, False, 5.0, 5.5, "5", "", [5]]
