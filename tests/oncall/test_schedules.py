@@ -296,3 +296,14 @@ def test_a_night_shift_is_two_windows_meeting_at_midnight(manager, crew):
     assert on_call_at(schedule, datetime(2026, 6, 8, 23, 59, 59, tzinfo=UTC)) == [crew[1]]
     assert on_call_at(schedule, datetime(2026, 6, 9, 0, 0, tzinfo=UTC)) == [crew[1]]
     assert on_call_at(schedule, datetime(2026, 6, 9, 6, 0, tzinfo=UTC)) == [crew[0]]
+
+
+def test_a_hand_off_time_the_clocks_skip_happens_an_hour_later_on_the_wall_clock(manager, crew):
+    schedule = schedule_create(actor=manager, source=WEB, name="early", time_zone="Europe/Berlin")
+    add_layer(manager, schedule, ["ana", "ben"], "2026-03-28", "02:30")
+    # 29 March 2026 02:30 does not exist in Berlin: read as 02:30 CET, that is 03:30 CEST.
+    assert on_call_at(schedule, datetime(2026, 3, 29, 1, 29, tzinfo=UTC)) == [crew[0]]
+    assert on_call_at(schedule, datetime(2026, 3, 29, 1, 30, tzinfo=UTC)) == [crew[1]]
+    # The next day it is 02:30 CEST again.
+    assert on_call_at(schedule, datetime(2026, 3, 30, 0, 29, tzinfo=UTC)) == [crew[1]]
+    assert on_call_at(schedule, datetime(2026, 3, 30, 0, 30, tzinfo=UTC)) == [crew[0]]
