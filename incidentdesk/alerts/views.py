@@ -14,7 +14,6 @@ the desk during the request: what follows an intake runs after commit, off the r
 
 from types import ModuleType
 
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -24,6 +23,7 @@ from incidentdesk.alerts.services import Received, alerts_receive, integration_f
 from incidentdesk.alerts.sources import alertmanager, generic, grafana, pagerduty
 from incidentdesk.alerts.sources.base import MAX_BODY_BYTES, SourceError
 from incidentdesk.core.errors import IncidentDeskError, PermissionDenied
+from incidentdesk.core.web import bounded_body
 
 # The source that reads each kind posting to /alerts/in/<key>. PagerDuty has its own door,
 # and mail comes in by the mail gateway, so neither kind's key opens this one.
@@ -46,13 +46,8 @@ class _Refused(Exception):
 
 def _body(request: HttpRequest) -> bytes:
     """The request's body, refused (413) past MAX_BODY_BYTES before more of it is read."""
-    try:
-        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
-            raise _Refused(413, TOO_LARGE, "body")
-        body = request.body
-    except (ValueError, RequestDataTooBig):
-        raise _Refused(413, TOO_LARGE, "body") from None
-    if len(body) > MAX_BODY_BYTES:
+    body = bounded_body(request, MAX_BODY_BYTES)
+    if body is None:
         raise _Refused(413, TOO_LARGE, "body")
     return body
 

@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -130,3 +131,15 @@ def web_errors(view):
             return error_response(request, exc, fallback)
 
     return wrapper
+
+
+def bounded_body(request: HttpRequest, limit: int) -> bytes | None:
+    """The request's raw body, or None when it is over `limit` bytes (or its stated length is
+    garbled): refused from the Content-Length before more of it is read, for webhook doors."""
+    try:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+            return None
+        body = request.body
+    except (ValueError, RequestDataTooBig):
+        return None
+    return body if len(body) <= limit else None

@@ -9,12 +9,12 @@ worker — then acknowledged at once with an empty 200. Nothing is called on the
 - a submitted form: the platform's answer to it (its errors by field, or "accepted").
 """
 
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from incidentdesk.chat import registry
 from incidentdesk.chat.receive import receive
 from incidentdesk.core.errors import IncidentDeskError, NotFound
+from incidentdesk.core.web import bounded_body
 
 # Slack's largest payloads (a view_submission with many inputs) are tens of kilobytes.
 MAX_BODY = 1024 * 1024
@@ -31,13 +31,8 @@ def take(request: HttpRequest, kind: str) -> HttpResponse:
         platform = registry.platform(kind)
     except NotFound as exc:
         return _text(exc.message, 404)
-    try:
-        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY:
-            return _text(f"the body is over {MAX_BODY} bytes", 413)
-        body = request.body
-    except (ValueError, RequestDataTooBig):
-        return _text(f"the body is over {MAX_BODY} bytes or its length is garbled", 413)
-    if len(body) > MAX_BODY:
+    body = bounded_body(request, MAX_BODY)
+    if body is None:
         return _text(f"the body is over {MAX_BODY} bytes", 413)
     headers = dict(request.headers)
     if not platform.verify(headers, body):
