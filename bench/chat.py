@@ -32,7 +32,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -44,7 +43,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
-from declare_and_command import free_port, wait_ready  # noqa: E402
+from declare_and_command import (  # noqa: E402
+    add_postgres_option,
+    database_runs,
+    free_port,
+    wait_ready,
+)
 
 from tests.chat.slack_standin import SlackStandin  # noqa: E402
 
@@ -391,29 +395,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="bursts, one after the other")
     parser.add_argument("--workers", type=int, default=2, help="web server processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per web process")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("BENCH_POSTGRES_URL", ""),
-        help="a PostgreSQL URL to run against too (its tables are created/used, and a "
-        "bench_floor table is added)",
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
 
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    base["INCIDENTDESK_LOG_LEVEL"] = "WARNING"
-    base.pop("INCIDENTDESK_TASKS_IMMEDIATE", None)
-    runs = [("sqlite", {**base, "INCIDENTDESK_DATA_DIR": tempfile.mkdtemp(prefix="idk-bench-")})]
-    if args.postgres:
-        runs.append(
-            (
-                "postgresql",
-                {
-                    **base,
-                    "INCIDENTDESK_DATA_DIR": tempfile.mkdtemp(prefix="idk-bench-"),
-                    "DATABASE_URL": args.postgres,
-                },
-            )
-        )
+    runs = database_runs(args.postgres)
     print(
         f"{args.rounds} × {args.events} events at once, the first {args.events // 2} of each"
         f" delivered twice ({args.events + args.events // 2} requests a burst);"

@@ -326,6 +326,37 @@ def verdict(results: list[dict]) -> None:
         )
 
 
+def add_postgres_option(parser: argparse.ArgumentParser) -> None:
+    """`--postgres URL`: run against PostgreSQL too (default $BENCH_POSTGRES_URL)."""
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES_URL", ""),
+        help="a PostgreSQL URL to run against too (its tables are created/used, and a "
+        "bench_floor table is added)",
+    )
+
+
+def database_runs(postgres: str) -> list[tuple[str, dict[str, str]]]:
+    """(database name, environment) for each run: SQLite in a fresh data dir, and PostgreSQL
+    at `postgres` when given; tasks run by a real worker, logs quiet."""
+    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    base["INCIDENTDESK_LOG_LEVEL"] = "WARNING"
+    base.pop("INCIDENTDESK_TASKS_IMMEDIATE", None)
+    runs = [("sqlite", {**base, "INCIDENTDESK_DATA_DIR": tempfile.mkdtemp(prefix="idk-bench-")})]
+    if postgres:
+        runs.append(
+            (
+                "postgresql",
+                {
+                    **base,
+                    "INCIDENTDESK_DATA_DIR": tempfile.mkdtemp(prefix="idk-bench-"),
+                    "DATABASE_URL": postgres,
+                },
+            )
+        )
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -337,29 +368,10 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("BENCH_POSTGRES_URL", ""),
-        help="a PostgreSQL URL to run against too (its tables are created/used, and a "
-        "bench_floor table is added)",
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
 
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    base["INCIDENTDESK_LOG_LEVEL"] = "WARNING"
-    base.pop("INCIDENTDESK_TASKS_IMMEDIATE", None)
-    runs = [("sqlite", {**base, "INCIDENTDESK_DATA_DIR": tempfile.mkdtemp(prefix="idk-bench-")})]
-    if args.postgres:
-        runs.append(
-            (
-                "postgresql",
-                {
-                    **base,
-                    "INCIDENTDESK_DATA_DIR": tempfile.mkdtemp(prefix="idk-bench-"),
-                    "DATABASE_URL": args.postgres,
-                },
-            )
-        )
+    runs = database_runs(args.postgres)
     print(
         f"{args.clients} clients; floor: {args.incidents * (1 + len(COMMANDS))} writes each;"
         f" commands: {args.incidents} × (1 declare + {len(COMMANDS)} commands) each;"
