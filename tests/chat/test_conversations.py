@@ -158,31 +158,39 @@ def test_the_channel_command_says_so_when_no_platform_is_set_up(ada, declare, co
         command_run(actor=ada, source=ActionSource.WEB, incident=incident, text="channel")
 
 
+def move(committed, incident, who, status, **more):
+    """Set the incident's status as `who` from the web, with its after-commit work run, and
+    read the incident back."""
+    committed(
+        incident_set_status,
+        actor=who,
+        source=ActionSource.WEB,
+        incident=incident,
+        status=status,
+        **more,
+    )
+    incident.refresh_from_db()
+
+
+def block_then_close(committed, incident, blocker, closer):
+    move(
+        committed,
+        incident,
+        blocker,
+        "blocked",
+        reason="waiting for the vendor",
+        blocked_until=timezone.localdate() + timedelta(days=7),
+    )
+    move(committed, incident, closer, "closed")
+
+
 def test_closing_archives_the_channel_after_a_last_message_and_reopening_unarchives_it(
     configured, standin, ada, manager, declare, committed
 ):
     incident = committed(declare, actor=ada)
     committed(press, configured, incident)
     link = IncidentConversation.objects.get(incident=incident)
-    resume = timezone.localdate() + timedelta(days=7)
-    committed(
-        incident_set_status,
-        actor=ada,
-        source=ActionSource.WEB,
-        incident=incident,
-        status="blocked",
-        reason="waiting for the vendor",
-        blocked_until=resume,
-    )
-    incident.refresh_from_db()
-    committed(
-        incident_set_status,
-        actor=manager,
-        source=ActionSource.WEB,
-        incident=incident,
-        status="closed",
-    )
-    incident.refresh_from_db()
+    block_then_close(committed, incident, ada, manager)
     assert incident.status == "closed_blocked"
     channel = standin.channels[link.conversation]
     assert channel.archived
@@ -190,14 +198,7 @@ def test_closing_archives_the_channel_after_a_last_message_and_reopening_unarchi
     link.refresh_from_db()
     assert link.archived_at is not None and link.transcript_closed_at is not None
 
-    committed(
-        incident_set_status,
-        actor=manager,
-        source=ActionSource.WEB,
-        incident=incident,
-        status="investigating",
-        reason="the vendor shipped",
-    )
+    move(committed, incident, manager, "investigating", reason="the vendor shipped")
     assert not channel.archived
     link.refresh_from_db()
     assert link.archived_at is None and link.transcript_closed_at is None
@@ -210,33 +211,9 @@ def test_when_slack_will_not_unarchive_a_reopened_incidents_channel_a_new_one_ta
     committed(press, configured, incident)
     link = IncidentConversation.objects.get(incident=incident)
     old = link.conversation
-    committed(
-        incident_set_status,
-        actor=ada,
-        source=ActionSource.WEB,
-        incident=incident,
-        status="blocked",
-        reason="waiting for the vendor",
-        blocked_until=timezone.localdate() + timedelta(days=7),
-    )
-    incident.refresh_from_db()
-    committed(
-        incident_set_status,
-        actor=manager,
-        source=ActionSource.WEB,
-        incident=incident,
-        status="closed",
-    )
-    incident.refresh_from_db()
+    block_then_close(committed, incident, ada, manager)
     standin.fail("conversations.unarchive", "not_in_channel")
-    committed(
-        incident_set_status,
-        actor=manager,
-        source=ActionSource.WEB,
-        incident=incident,
-        status="investigating",
-        reason="the vendor shipped",
-    )
+    move(committed, incident, manager, "investigating", reason="the vendor shipped")
     link.refresh_from_db()
     assert link.conversation != old and link.archived_at is None
     assert standin.channels[old].archived and not standin.channels[link.conversation].archived
@@ -251,15 +228,8 @@ def test_a_final_close_archives_the_channel(configured, standin, ada, manager, d
     incident = committed(declare, actor=ada, severity="trivial")
     committed(press, configured, incident)
     link = IncidentConversation.objects.get(incident=incident)
-    for who, status in ((ada, "resolved"), (manager, "closed")):
-        committed(
-            incident_set_status,
-            actor=who,
-            source=ActionSource.WEB,
-            incident=incident,
-            status=status,
-        )
-        incident.refresh_from_db()
+    move(committed, incident, ada, "resolved")
+    move(committed, incident, manager, "closed")
     assert standin.channels[link.conversation].archived
     assert IncidentConversation.objects.get(pk=link.pk).archived_at is not None
 
@@ -270,15 +240,8 @@ def test_a_channel_slack_will_not_archive_is_shown_to_admins(
     incident = committed(declare, actor=ada, severity="trivial")
     committed(press, configured, incident)
     standin.fail("conversations.archive", "channel_not_found")
-    for who, status in ((ada, "resolved"), (manager, "closed")):
-        committed(
-            incident_set_status,
-            actor=who,
-            source=ActionSource.WEB,
-            incident=incident,
-            status=status,
-        )
-        incident.refresh_from_db()
+    move(committed, incident, ada, "resolved")
+    move(committed, incident, manager, "closed")
     failure = ChatFailure.objects.get()
     assert (failure.platform, failure.incident, failure.code) == (
         "slack",
