@@ -6,7 +6,6 @@ from typing import Any
 from ninja import Router, Schema, Status
 
 from incidentdesk.alerts import routes, selectors, services
-from incidentdesk.alerts.models import Integration
 from incidentdesk.core.schemas import Strict
 from incidentdesk.core.sources import ActionSource
 
@@ -37,22 +36,9 @@ class NewIntegrationOut(IntegrationOut):
     signing_secret: str
 
 
-def _shown(integration: Integration) -> dict:
-    return {
-        "id": integration.pk,
-        "kind": integration.kind,
-        "name": integration.name,
-        "key_id": integration.key_id,
-        "signed": integration.signed,
-        "created_by": integration.created_by.username if integration.created_by else None,
-        "created_at": integration.created_at,
-        "revoked_at": integration.revoked_at,
-    }
-
-
 @router.get("/integrations", response=list[IntegrationOut])
 def list_integrations(request):
-    return [_shown(i) for i in selectors.integrations_for(request.auth)]
+    return [selectors.integration_data(i) for i in selectors.integrations_for(request.auth)]
 
 
 @router.post("/integrations", response={201: NewIntegrationOut})
@@ -61,7 +47,7 @@ def create_integration(request, payload: IntegrationIn):
     return Status(
         201,
         {
-            **_shown(integration),
+            **selectors.integration_data(integration),
             "url": services.intake_url(integration, key),
             "secret": key,
             "signing_secret": integration.signing_secret(),
@@ -74,7 +60,7 @@ def revoke_integration(request, integration_id: int):
     integration = services.integration_revoke(
         actor=request.auth, source=API, integration_id=integration_id
     )
-    return _shown(integration)
+    return selectors.integration_data(integration)
 
 
 # Routes ------------------------------------------------------------------------------------

@@ -29,6 +29,20 @@ def _admin_only(viewer, what: str) -> None:
         raise PermissionDenied(f"only an admin may see {what}")
 
 
+def integration_data(integration: Integration) -> dict:
+    """An integration as the API and `integration list --json` show it (never its key)."""
+    return {
+        "id": integration.pk,
+        "kind": integration.kind,
+        "name": integration.name,
+        "key_id": integration.key_id,
+        "signed": integration.signed,
+        "created_by": integration.created_by.username if integration.created_by else None,
+        "created_at": integration.created_at,
+        "revoked_at": integration.revoked_at,
+    }
+
+
 def route_data(route: Route) -> dict:
     """A route as the API and `route list --json` show it (its severity by key, its
     components by name, its author by username)."""

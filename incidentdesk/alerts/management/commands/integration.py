@@ -1,6 +1,6 @@
 from incidentdesk.accounts.cli import Command as CliCommand
 from incidentdesk.alerts import selectors, services
-from incidentdesk.alerts.models import Integration, IntegrationKind
+from incidentdesk.alerts.models import IntegrationKind
 from incidentdesk.core.cli import SOURCE, format_when
 
 
@@ -47,7 +47,7 @@ class Command(CliCommand):
     def _list(self, options):
         integrations = selectors.integrations_for(self.actor(options))
         if options["json"]:
-            self.print_json([_integration_json(i) for i in integrations])
+            self.print_json([selectors.integration_data(i) for i in integrations])
             return
         rows = [
             (
@@ -67,15 +67,3 @@ class Command(CliCommand):
             actor=self.actor(options), source=SOURCE, integration_id=options["integration_id"]
         )
         self.stdout.write(f"Integration {integration.pk} ({integration.name}) is revoked.")
-
-
-def _integration_json(integration: Integration) -> dict:
-    return {
-        "id": integration.pk,
-        "kind": integration.kind,
-        "name": integration.name,
-        "key_id": integration.key_id,
-        "signed": integration.signed,
-        "created_at": integration.created_at,
-        "revoked_at": integration.revoked_at,
-    }
