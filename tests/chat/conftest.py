@@ -1,7 +1,8 @@
 """Fixtures every chat test may use: the Slack Web API stand-in and a Slack platform pointed at
-it (`standin`, `slack`), that platform registered as the install's Slack (`configured`), and
-`committed(f, …)`, which runs f and then its after-commit work (the outbox's fan-out and
-delivery, the queued chat tasks) as a real commit would."""
+it (`standin`, `slack`), that platform registered as the install's Slack (`configured`),
+`ada`, a responder linked on Slack as UADA by her verified email, and `committed(f, …)`, which
+runs f and then its after-commit work (the outbox's fan-out and delivery, the queued chat
+tasks) as a real commit would."""
 
 import pytest
 
@@ -26,3 +27,11 @@ def committed(django_capture_on_commit_callbacks):
             return function(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def ada(standin, responder):
+    responder.email = "ada@example.com"
+    responder.save()
+    standin.add_user("UADA", name="ada", email="ada@example.com")
+    return responder

@@ -23,7 +23,6 @@ from tests.chat.synapse import MatrixWorld
 from tests.factories import UserFactory
 
 pytest_plugins = ["tests.chat.matrix_fixtures"]  # the `synapse` and `matrix` fixtures
-ada = test_handling.ada
 deliver, posted = test_handling.deliver, test_handling.posted
 pytestmark = pytest.mark.django_db
 

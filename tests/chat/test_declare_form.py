@@ -21,11 +21,9 @@ from incidentdesk.incidents.models import (
     RoleAssignment,
     TimelineEntry,
 )
-from tests.chat import test_handling
 from tests.chat.slack_fixtures import FORM, form_body, interaction_body
 from tests.chat.test_slack_inbound import SUBMISSION
 
-ada = test_handling.ada
 pytestmark = pytest.mark.django_db
 
 TRIGGER = "13345224609.738474920.8088930838d88f008e0"

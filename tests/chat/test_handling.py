@@ -40,14 +40,6 @@ def posted(standin, channel):
     ]
 
 
-@pytest.fixture
-def ada(standin, responder):
-    responder.email = "ada@example.com"
-    responder.save()
-    standin.add_user("UADA", name="ada", email="ada@example.com")
-    return responder
-
-
 def test_a_command_in_the_incidents_channel_changes_the_incident_as_the_linked_account(
     configured, standin, ada, declare, committed
 ):

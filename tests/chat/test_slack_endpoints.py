@@ -53,14 +53,6 @@ def mention(text, *, channel="C0LAN2Q65", user="UADA", ts="1767259200.000200"):
 
 
 @pytest.fixture
-def ada(standin, responder):
-    responder.email = "ada@example.com"
-    responder.save()
-    standin.add_user("UADA", name="ada", email="ada@example.com")
-    return responder
-
-
-@pytest.fixture
 def incident_channel(configured, standin, declare):
     incident = declare()
     channel = standin.add_channel("inc-checkout", members=(standin.bot_user,))

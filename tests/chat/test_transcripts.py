@@ -28,15 +28,6 @@ SAID_AT = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
 
 
 @pytest.fixture
-def ada(standin, responder):
-    """A responder, linked on Slack as UADA by her verified email."""
-    responder.email = "ada@example.com"
-    responder.save()
-    standin.add_user("UADA", name="ada", email="ada@example.com")
-    return responder
-
-
-@pytest.fixture
 def room(configured, standin, declare, committed):
     """An incident with its Slack channel; Bob (not linked to any account) talks in it."""
     incident = committed(declare)
