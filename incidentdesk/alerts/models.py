@@ -150,8 +150,15 @@ class Route(models.Model):
         "incidents.Severity", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     components = models.ManyToManyField("incidents.Component", blank=True, related_name="+")
-    # Paging from a route is coming: the flag is stored, nothing reads it yet.
+    # Page when the route matches: by `policy`, else by the default escalation policy.
     pages = models.BooleanField(default=False)
+    policy = models.ForeignKey(
+        "oncall.EscalationPolicy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # Who created or last changed the route: it acts with their rights (the intake has no person).
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
