@@ -8,11 +8,12 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # The channel kinds the engine brings; other apps register theirs from their ready().
         from incidentdesk.notifications import registry
+        from incidentdesk.notifications.addresses import clean_email, clean_webhook_url
         from incidentdesk.notifications.channels.email import EmailChannel
         from incidentdesk.notifications.channels.webhook import WebhookChannel
 
-        registry.register_channel_kind("email", EmailChannel)
-        registry.register_channel_kind("webhook", WebhookChannel)
+        registry.register_channel_kind("email", EmailChannel, check_address=clean_email)
+        registry.register_channel_kind("webhook", WebhookChannel, check_address=clean_webhook_url)
 
         # The deliveries page is the first tab of the notification pages; domains add theirs.
         from incidentdesk.notifications.tabs import register_tab

@@ -19,6 +19,8 @@ sends a batch of deliveries (see `channels.Channel`)."""
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from incidentdesk.core.errors import ValidationError
+
 # Audiences build their answers from these (registry.Recipient, registry.Standing).
 from incidentdesk.notifications.recipients import Recipient, Standing
 
@@ -44,15 +46,35 @@ class Audience(Protocol):
 
 
 _kinds: dict[str, Callable[[], "Channel"]] = {}
+_address_checks: dict[str, Callable[..., str]] = {}
 _renderers: dict[tuple[str, str], tuple[Render, When]] = {}
 _audiences: dict[str, Audience] = {}
 _topic_audience: dict[str, str] = {}
 _default: dict[str, str] = {}
 
 
-def register_channel_kind(kind: str, factory: Callable[[], "Channel"]) -> None:
-    """Make a channel kind available: `factory()` gives a channel for one batch."""
+def register_channel_kind(
+    kind: str,
+    factory: Callable[[], "Channel"],
+    *,
+    check_address: Callable[..., str] | None = None,
+) -> None:
+    """Make a channel kind available: `factory()` gives a channel for one batch.
+    `check_address(value, *, field)` returns the address the kind sends to, cleaned, or raises
+    `core.errors.ValidationError` naming `field` (see `clean_address`)."""
     _kinds[kind] = factory
+    if check_address is not None:
+        _address_checks[kind] = check_address
+
+
+def clean_address(kind: str, value, *, field: str = "address") -> str:
+    """`value` as an address of channel `kind`, checked by the kind's own rule; refused naming
+    `field` when the kind is unknown or has no rule (so nothing stores an address no channel
+    can use)."""
+    check = _address_checks.get(kind)
+    if check is None:
+        raise ValidationError(f"{kind!r} is not a channel kind that takes addresses", field=field)
+    return check(value, field=field)
 
 
 def register_renderer(topic: str, kind: str, render: Render, *, when: When = "emit") -> None:
