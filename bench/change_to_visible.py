@@ -14,20 +14,16 @@ Target (issue 3): visible on the page and in summary.json within 1 second.
 import argparse
 import http.client
 import json
-import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from declare_and_command import free_port, wait_ready  # noqa: E402
+from harness import add_postgres_option, database_runs, manage, served  # noqa: E402
 
 DOCUMENTS = ("/api/v2/summary.json", "/")
 GIVE_UP_SECONDS = 10.0
@@ -91,30 +87,10 @@ def measure(port: int, reference: str, token: str, updates: int) -> dict[str, li
 
 
 def run(label: str, env: dict, args) -> dict:
-    subprocess.run([sys.executable, "-m", "incidentdesk", "migrate", "-v0"], env=env, check=True)
-    out = subprocess.run(
-        [sys.executable, "-m", "incidentdesk", "shell", "-c", SETUP],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    reference, token = out.strip().splitlines()[-1].split()
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "incidentdesk", "serve", "--port", str(port), "--no-worker",
-         "--workers", str(args.workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
-        wait_ready(port, time.monotonic() + 60)
+    manage(env, "migrate", "-v0")
+    reference, token = manage(env, "shell", "-c", SETUP).strip().splitlines()[-1].split()
+    with served(env, workers=args.workers, worker=False, floor=False) as (_, port):
         return {"database": label, **measure(port, reference, token, args.updates)}
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def quantile(values: list[float], q: int) -> float:
@@ -127,26 +103,9 @@ def main() -> None:
     )
     parser.add_argument("--updates", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("BENCH_POSTGRES_URL", ""),
-        help="a PostgreSQL URL to run against too (its tables are created/used)",
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    base["INCIDENTDESK_LOG_LEVEL"] = "WARNING"
-    runs = [("sqlite", {**base, "INCIDENTDESK_DATA_DIR": tempfile.mkdtemp(prefix="idk-bench-")})]
-    if args.postgres:
-        runs.append(
-            (
-                "postgresql",
-                {
-                    **base,
-                    "INCIDENTDESK_DATA_DIR": tempfile.mkdtemp(prefix="idk-bench-"),
-                    "DATABASE_URL": args.postgres,
-                },
-            )
-        )
+    runs = database_runs(args.postgres)
     print(f"{args.updates} public updates through the API; time from sending to visible")
     print(f"{'database':<12}{'document':<24}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     worst = 0.0

@@ -27,10 +27,6 @@ Targets (issue 10), on a 2-core machine: acknowledgement p99 under 300 ms, 0 los
 import argparse
 import http.client
 import json
-import os
-import signal
-import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -43,11 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
-from declare_and_command import (  # noqa: E402
+from harness import (  # noqa: E402
     add_postgres_option,
     database_runs,
-    free_port,
-    wait_ready,
+    machine_load,
+    manage,
+    quantiles,
+    served,
 )
 
 from tests.chat.slack_standin import SlackStandin  # noqa: E402
@@ -118,19 +116,6 @@ class TimedStandin(SlackStandin):
             if text.startswith(prefix):
                 found.setdefault(text.removeprefix(REPLY), []).append(at)
         return found
-
-
-def manage(env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "incidentdesk", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(args[:2])} failed:\n{done.stderr[-2000:]}")
-    return done.stdout
 
 
 def event_body(channel: str, event_id: str, text: str) -> bytes:
@@ -211,19 +196,6 @@ def fire(port: int, requests: list[tuple[str, bytes, dict]]) -> list[tuple[float
     return results
 
 
-def quantiles(values: list[float]) -> dict:
-    if not values:
-        return {"p50_ms": float("nan"), "p99_ms": float("nan"), "max_ms": float("nan")}
-    if len(values) == 1:
-        values = values * 2
-    q = statistics.quantiles(values, n=100, method="inclusive")
-    return {
-        "p50_ms": round(q[49] * 1000, 1),
-        "p99_ms": round(q[98] * 1000, 1),
-        "max_ms": round(max(values) * 1000, 1),
-    }
-
-
 def chat_round(port: int, standin: TimedStandin, channel: str, events: int, run: str) -> dict:
     """One burst: `events` deliveries, the first half of them retried at the same moment."""
     texts = {n: f"bench {run} {n}" for n in range(events)}
@@ -275,51 +247,29 @@ def run(label: str, env: dict, args) -> dict:
         .splitlines()[-1]
         .split()
     )
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "incidentdesk",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-        ],
-        env={**env, "INCIDENTDESK_BENCH_FLOOR": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        cwd=ROOT,
-    )
     floor = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     per_round = args.events + args.events // 2
     floor_acks, refused, rounds = [], [], []
     try:
-        wait_ready(port, time.monotonic() + 60)
-        # Warm-up: every web worker and the worker pay their first-request costs here.
-        warm = f"warm{uuid.uuid4().hex[:6]}"
-        fire(port, [("/api/v1/bench/floor", b'{"note": "warm"}', floor)] * 8)
-        chat_round(port, standin, channel.id, 4, warm)
-        for n in range(args.rounds):
-            body = json.dumps({"note": f"floor {n}"}).encode()
-            measured = fire(port, [("/api/v1/bench/floor", body, floor)] * per_round)
-            floor_acks += [latency for _, latency, _ in measured]
-            refused += [status for _, _, status in measured if status != 201]
-            run_id = uuid.uuid4().hex[:8]
-            rounds.append((run_id, chat_round(port, standin, channel.id, args.events, run_id)))
-        counts = [
-            json.loads(
-                manage(env, "shell", "-c", COUNT.format(run=run_id)).strip().splitlines()[-1]
-            )
-            for run_id, _ in rounds
-        ]
+        with served(env, workers=args.workers, threads=args.threads) as (_, port):
+            # Warm-up: every web worker and the worker pay their first-request costs here.
+            warm = f"warm{uuid.uuid4().hex[:6]}"
+            fire(port, [("/api/v1/bench/floor", b'{"note": "warm"}', floor)] * 8)
+            chat_round(port, standin, channel.id, 4, warm)
+            for n in range(args.rounds):
+                body = json.dumps({"note": f"floor {n}"}).encode()
+                measured = fire(port, [("/api/v1/bench/floor", body, floor)] * per_round)
+                floor_acks += [latency for _, latency, _ in measured]
+                refused += [status for _, _, status in measured if status != 201]
+                run_id = uuid.uuid4().hex[:8]
+                rounds.append((run_id, chat_round(port, standin, channel.id, args.events, run_id)))
+            counts = [
+                json.loads(
+                    manage(env, "shell", "-c", COUNT.format(run=run_id)).strip().splitlines()[-1]
+                )
+                for run_id, _ in rounds
+            ]
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
         standin.stop()
     lost = duplicated = 0
     errors: list[str] = []
@@ -399,6 +349,7 @@ def main() -> None:
     args = parser.parse_args()
 
     runs = database_runs(args.postgres)
+    print(machine_load())
     print(
         f"{args.rounds} × {args.events} events at once, the first {args.events // 2} of each"
         f" delivered twice ({args.events + args.events // 2} requests a burst);"

@@ -28,17 +28,18 @@ import argparse
 import http.client
 import json
 import multiprocessing
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import (
+    add_postgres_option,
+    database_runs,
+    machine_load,
+    manage,
+    served,
+    server_cpu_seconds,
+)
+
 COMMANDS = (
     "note checking the dashboards",
     "sev critical",
@@ -66,25 +67,6 @@ user = User.objects.filter(username="bench").first() or user_create(
 _, plain = token_create(actor=user, source=ActionSource.CLI, user=user, name="bench", scope="write")
 print(plain)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(port: int, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("the server did not become ready in time")
 
 
 class Client:
@@ -165,24 +147,6 @@ def warm_up(port: int, token: str, rounds: int = 8) -> None:
         raise SystemExit(f"the warm-up failed: {client.errors[0]}")
 
 
-def server_cpu_seconds(server: int) -> float:
-    """CPU time (user + system) the server's processes have used so far: the supervisor and
-    every process under it (its web workers start sessions of their own). 0 without /proc."""
-    stats = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended meanwhile
-        # After the name: state ppid pgrp session ... utime (the 12th) stime (the 13th).
-        stats[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
-    tree, total = {server}, 0
-    for _ in range(4):  # supervisor → granian → its workers
-        tree |= {pid for pid, (parent, _) in stats.items() if parent in tree}
-    total = sum(ticks for pid, (_, ticks) in stats.items() if pid in tree)
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def phase(
     plan: str, port: int, token: str, clients: int, amount: int, seconds: float, server: int
 ) -> dict:
@@ -228,41 +192,10 @@ def phase(
 
 
 def run(label: str, env: dict, args) -> list[dict]:
-    subprocess.run([sys.executable, "-m", "incidentdesk", "migrate", "-v0"], env=env, check=True)
-    token = (
-        subprocess.run(
-            [sys.executable, "-m", "incidentdesk", "shell", "-c", SETUP],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "incidentdesk",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--no-worker",
-        ],
-        env={**env, "INCIDENTDESK_BENCH_FLOOR": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    manage(env, "migrate", "-v0")
+    token = manage(env, "shell", "-c", SETUP).strip().splitlines()[-1]
     per_client = args.incidents * (1 + len(COMMANDS))
-    try:
-        wait_ready(port, time.monotonic() + 60)
+    with served(env, workers=args.workers, threads=args.threads, worker=False) as (server, port):
         warm_up(port, token)
         results = [
             phase("floor", port, token, args.clients, per_client, 0, server.pid),
@@ -272,9 +205,6 @@ def run(label: str, env: dict, args) -> list[dict]:
             results.append(
                 phase("burst", port, token, args.clients, 0, args.burst_seconds, server.pid)
             )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
     for result in results:
         result["database"] = label
     return results
@@ -326,37 +256,6 @@ def verdict(results: list[dict]) -> None:
         )
 
 
-def add_postgres_option(parser: argparse.ArgumentParser) -> None:
-    """`--postgres URL`: run against PostgreSQL too (default $BENCH_POSTGRES_URL)."""
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("BENCH_POSTGRES_URL", ""),
-        help="a PostgreSQL URL to run against too (its tables are created/used, and a "
-        "bench_floor table is added)",
-    )
-
-
-def database_runs(postgres: str) -> list[tuple[str, dict[str, str]]]:
-    """(database name, environment) for each run: SQLite in a fresh data dir, and PostgreSQL
-    at `postgres` when given; tasks run by a real worker, logs quiet."""
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    base["INCIDENTDESK_LOG_LEVEL"] = "WARNING"
-    base.pop("INCIDENTDESK_TASKS_IMMEDIATE", None)
-    runs = [("sqlite", {**base, "INCIDENTDESK_DATA_DIR": tempfile.mkdtemp(prefix="idk-bench-")})]
-    if postgres:
-        runs.append(
-            (
-                "postgresql",
-                {
-                    **base,
-                    "INCIDENTDESK_DATA_DIR": tempfile.mkdtemp(prefix="idk-bench-"),
-                    "DATABASE_URL": postgres,
-                },
-            )
-        )
-    return runs
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -372,6 +271,7 @@ def main() -> None:
     args = parser.parse_args()
 
     runs = database_runs(args.postgres)
+    print(machine_load())
     print(
         f"{args.clients} clients; floor: {args.incidents * (1 + len(COMMANDS))} writes each;"
         f" commands: {args.incidents} × (1 declare + {len(COMMANDS)} commands) each;"

@@ -12,7 +12,6 @@ Target (issue 3): under 60 s each on a 2-core machine.
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,9 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import ROOT, free_port, manage  # noqa: E402
 
 SETUP = """
 from incidentdesk.accounts.services import user_create
@@ -58,12 +59,6 @@ publication_create(actor=bench, source=ActionSource.CLI, incident=incident,
     name="Payments are failing", message="We are looking into failed card payments.")
 print(started)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Counter:
@@ -107,20 +102,6 @@ def start_receiver(counter: Counter) -> ThreadingHTTPServer:
     return server
 
 
-def manage(env, *args, stdin: str = "") -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "incidentdesk", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(args)} failed:\n{done.stderr}")
-    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
-
-
 def run_one(kind: str, count: int, threads: int) -> float:
     counter = Counter()
     data = tempfile.mkdtemp(prefix=f"incidentdesk-bench-{kind}-")
@@ -154,7 +135,7 @@ def run_one(kind: str, count: int, threads: int) -> float:
     )
     try:
         time.sleep(3)  # let the worker start (and its first sweep run) before timing
-        started = float(manage(env, "shell", "-c", PUBLISH))
+        started = float(manage(env, "shell", "-c", PUBLISH).strip().splitlines()[-1])
         deadline = time.time() + 600
         while counter.count < count and time.time() < deadline:
             time.sleep(0.05)

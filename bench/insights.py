@@ -24,7 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from declare_and_command import free_port, wait_ready  # noqa: E402
+from harness import free_port, wait_ready  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "incidentdesk_bench_insights"

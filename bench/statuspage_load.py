@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from declare_and_command import free_port, wait_ready  # noqa: E402
+from harness import add_postgres_option, database_runs, free_port, wait_ready  # noqa: E402
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -193,26 +193,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2, help="app and nginx worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per app worker")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get("BENCH_POSTGRES_URL", ""),
-        help="a PostgreSQL URL to run against too (its tables are created/used)",
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    base["INCIDENTDESK_LOG_LEVEL"] = "WARNING"
-    runs = [("sqlite", {**base, "INCIDENTDESK_DATA_DIR": tempfile.mkdtemp(prefix="idk-bench-")})]
-    if args.postgres:
-        runs.append(
-            (
-                "postgresql",
-                {
-                    **base,
-                    "INCIDENTDESK_DATA_DIR": tempfile.mkdtemp(prefix="idk-bench-"),
-                    "DATABASE_URL": args.postgres,
-                },
-            )
-        )
+    runs = database_runs(args.postgres)
     print(
         f"wrk -t2 -c{args.connections} -d{args.duration}s; app: incidentdesk serve "
         f"--workers {args.workers} --threads {args.threads}; nginx: {args.workers} workers"
