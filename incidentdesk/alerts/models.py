@@ -170,3 +170,87 @@ class Route(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}: {self.name or self.action}"
+
+
+# Reports by email ------------------------------------------------------------------------
+
+
+class ReportStatus(models.TextChoices):
+    NEW = "new", "New"
+    DECLARED = "declared", "Declared"
+    ATTACHED = "attached", "Attached"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class Report(models.Model):
+    """A message someone sent to the help address, waiting in the triage queue until someone
+    who may declare incidents declares one from it, attaches it to an open one, or dismisses
+    it. Its reference (`R-<id>`) is in the acknowledgement the sender gets, so their replies
+    find it. Attachments are listed (name, type, size), never kept."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="reports")
+    sender_name = models.CharField(max_length=200, blank=True)
+    sender_address = models.CharField(max_length=254)
+    subject = models.CharField(max_length=500, blank=True)
+    text = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    message_id = models.TextField()
+    # SHA-256 of message_id: one report per message, however often it is delivered.
+    message_digest = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField()
+    # Why no acknowledgement went back ("" when one did): a machine sent it, for instance.
+    automatic = models.CharField(max_length=200, blank=True)
+    acknowledgement_id = models.TextField(blank=True)
+    acknowledgement_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.NEW)
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="email_reports",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    dismiss_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"R-{self.pk}"
+
+
+class ReportReply(models.Model):
+    """A later message of a report's thread (a reply to it or to its acknowledgement). While
+    the report is in triage it is shown with it; once the report became or joined an incident,
+    it is on that incident's timeline too."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="replies")
+    sender_name = models.CharField(max_length=200, blank=True)
+    sender_address = models.CharField(max_length=254)
+    subject = models.CharField(max_length=500, blank=True)
+    text = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    message_id = models.TextField()
+    message_digest = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField()
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        verbose_name_plural = "report replies"
+
+    def __str__(self) -> str:
+        return f"reply to R-{self.report_id}"
