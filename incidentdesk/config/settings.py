@@ -241,6 +241,12 @@ WEBHOOKS_ALLOW_PRIVATE = env_bool("INCIDENTDESK_WEBHOOKS_ALLOW_PRIVATE")
 # Webhook subscribers must use https unless plain http is allowed.
 WEBHOOKS_ALLOW_HTTP = env_bool("INCIDENTDESK_WEBHOOKS_ALLOW_HTTP")
 WEBHOOK_TIMEOUT_SECONDS = 10
+# ntfy servers that need a login (docs/configuration.md): comma-separated `host=secret` pairs,
+# the secret an access token (tk_…) or `user:password`. Topic URLs follow the webhook rules.
+NTFY_TOKENS = {
+    host.strip().lower(): secret.strip()
+    for host, _, secret in (p.partition("=") for p in env("NTFY_TOKENS").split(",") if "=" in p)
+}
 # Self-service subscriptions allowed per address per hour.
 SUBSCRIBE_RATE_LIMIT = int(env("INCIDENTDESK_SUBSCRIBE_RATE_LIMIT", "5"))
 # Seconds public pages and v2 JSON may be cached by browsers and CDNs.

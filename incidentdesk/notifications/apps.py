@@ -15,6 +15,10 @@ class NotificationsConfig(AppConfig):
         registry.register_channel_kind("email", EmailChannel, check_address=clean_email)
         registry.register_channel_kind("webhook", WebhookChannel, check_address=clean_webhook_url)
 
+        from incidentdesk.notifications.channels.ntfy import NtfyChannel, clean_topic_url
+
+        registry.register_channel_kind("ntfy", NtfyChannel, check_address=clean_topic_url)
+
         # The deliveries page is the first tab of the notification pages; domains add theirs.
         from incidentdesk.notifications.tabs import register_tab
 
