@@ -247,6 +247,14 @@ NTFY_TOKENS = {
     host.strip().lower(): secret.strip()
     for host, _, secret in (p.partition("=") for p in env("NTFY_TOKENS").split(",") if "=" in p)
 }
+# Text messages and calls (docs/configuration.md): the provider ("twilio"; empty: none), where
+# its API is (settable so tests can point it at a stand-in), the account and its secret token,
+# and the number messages come from.
+SMS_PROVIDER = env("SMS_PROVIDER")
+SMS_API_URL = env("SMS_API_URL", "https://api.twilio.com")
+SMS_ACCOUNT_SID = env("SMS_ACCOUNT_SID")
+SMS_AUTH_TOKEN = env("SMS_AUTH_TOKEN")
+SMS_FROM = env("SMS_FROM")
 # Self-service subscriptions allowed per address per hour.
 SUBSCRIBE_RATE_LIMIT = int(env("INCIDENTDESK_SUBSCRIBE_RATE_LIMIT", "5"))
 # Seconds public pages and v2 JSON may be cached by browsers and CDNs.

@@ -19,6 +19,12 @@ class NotificationsConfig(AppConfig):
 
         registry.register_channel_kind("ntfy", NtfyChannel, check_address=clean_topic_url)
 
+        from incidentdesk.notifications.channels.sms import SmsChannel, clean_phone_number
+        from incidentdesk.notifications.channels.voice import VoiceChannel
+
+        registry.register_channel_kind("sms", SmsChannel, check_address=clean_phone_number)
+        registry.register_channel_kind("voice", VoiceChannel, check_address=clean_phone_number)
+
         # The deliveries page is the first tab of the notification pages; domains add theirs.
         from incidentdesk.notifications.tabs import register_tab
 
