@@ -18,7 +18,8 @@ from incidentdesk.accounts import services as accounts
 from incidentdesk.accounts.models import ROLE_RANK, ApiToken, Role, User
 from incidentdesk.alerts import routes as alert_routes
 from incidentdesk.alerts import services as alerts
-from incidentdesk.alerts.models import Integration, Route
+from incidentdesk.alerts.models import AlertGroup, Integration, Route
+from incidentdesk.alerts.sources.base import AlertInput
 from incidentdesk.chat import admin_services as chat_admin
 from incidentdesk.chat import checkins, conversations, transcripts
 from incidentdesk.chat import registry as chat_platforms
@@ -48,7 +49,7 @@ from incidentdesk.incidents.models import (
 from incidentdesk.notifications import services as notifications
 from incidentdesk.notifications.models import Delivery, DeliveryStatus, OutboxEvent
 from incidentdesk.oncall import services as oncall
-from incidentdesk.oncall.models import Layer, Override, Schedule
+from incidentdesk.oncall.models import CalendarFeed, Layer, Override, Schedule
 from incidentdesk.postmortems import services as postmortems
 from incidentdesk.postmortems.feedback import feedback_give
 from incidentdesk.postmortems.followups import followup_create
@@ -114,9 +115,11 @@ TRACKED = (
     Checkin,
     Integration,
     Route,
+    AlertGroup,
     Schedule,
     Layer,
     Override,
+    CalendarFeed,
 )
 # Where write services live; the coverage test below finds them there.
 WRITE_MODULES = (
@@ -498,6 +501,23 @@ CASES: dict[str, Case] = {
         Role.ADMIN,
         lambda a, w: alert_routes.route_delete(actor=a, source=WEB, route_id=w.route.pk),
     ),
+    "route_move": Case(
+        Role.ADMIN,
+        lambda a, w: alert_routes.route_move(actor=a, source=WEB, route_id=w.route.pk, to=0),
+    ),
+    # An alert group is acknowledged or resolved by hand by responders.
+    "group_acknowledge": Case(
+        Role.RESPONDER,
+        lambda a, w: alerts.group_acknowledge(
+            actor=a, source=WEB, group_id=AlertGroup.objects.get().pk
+        ),
+    ),
+    "group_resolve": Case(
+        Role.RESPONDER,
+        lambda a, w: alerts.group_resolve(
+            actor=a, source=WEB, group_id=AlertGroup.objects.get().pk
+        ),
+    ),
     # On-call schedules, their layers and overrides are written by managers.
     "schedule_create": Case(
         Role.MANAGER,
@@ -526,6 +546,40 @@ CASES: dict[str, Case] = {
             start=NEXT_WEEK,
             end=NEXT_WEEK + timedelta(hours=8),
         ),
+    ),
+    "schedule_update": Case(
+        Role.MANAGER,
+        lambda a, w: oncall.schedule_update(actor=a, source=WEB, schedule=w.schedule, name="main"),
+    ),
+    "schedule_delete": Case(
+        Role.MANAGER,
+        lambda a, w: oncall.schedule_delete(actor=a, source=WEB, schedule=w.schedule),
+    ),
+    "layer_update": Case(
+        Role.MANAGER,
+        lambda a, w: oncall.layer_update(actor=a, source=WEB, layer=w.layer, handoff_time="10:00"),
+    ),
+    "layer_remove": Case(
+        Role.MANAGER,
+        lambda a, w: oncall.layer_remove(actor=a, source=WEB, layer=w.layer),
+    ),
+    "override_remove": Case(
+        Role.MANAGER,
+        lambda a, w: oncall.override_remove(actor=a, source=WEB, override=w.override),
+    ),
+    # A schedule's secret calendar URL is reset by managers; a person's by that person
+    # (any role, like their API tokens) or an admin.
+    "calendar_feed_reset": Case(
+        Role.MANAGER,
+        lambda a, w: oncall.calendar_feed_reset(actor=a, source=WEB, schedule=w.schedule),
+    ),
+    "calendar_feed_reset_own": Case(
+        Role.VIEWER,
+        lambda a, w: oncall.calendar_feed_reset(actor=a, source=WEB, user=a),
+    ),
+    "calendar_feed_reset_anothers": Case(
+        Role.ADMIN,
+        lambda a, w: oncall.calendar_feed_reset(actor=a, source=WEB, user=w.other),
     ),
 }
 
@@ -667,6 +721,8 @@ def build_world(actor) -> SimpleNamespace:
     integration, _ = alerts.integration_create(
         actor=boss, source=WEB, kind="alertmanager", name="prod"
     )
+    firing = AlertInput(key="fp", group_key="g", status="firing", summary="Disk full")
+    alerts.alerts_receive(integration=integration, alerts=[firing])  # one open alert group
     if isinstance(actor, User):
         # The actor took part in `postmortem`'s response (asked to its root-cause meeting),
         # and in nothing of `in_review`'s.
@@ -699,7 +755,27 @@ def build_world(actor) -> SimpleNamespace:
         route=alert_routes.route_create(
             actor=boss, source=WEB, action="record", integration=integration.pk
         ),
-        schedule=oncall.schedule_create(actor=boss, source=WEB, name="primary", time_zone="UTC"),
+        schedule=(
+            schedule := oncall.schedule_create(
+                actor=boss, source=WEB, name="primary", time_zone="UTC"
+            )
+        ),
+        layer=oncall.layer_add(
+            actor=boss,
+            source=WEB,
+            schedule=schedule,
+            people=[other.pk],
+            rotation_start="2026-01-05",
+            handoff_time="09:00",
+        ),
+        override=oncall.override_add(
+            actor=boss,
+            source=WEB,
+            schedule=schedule,
+            user=other,
+            start=NEXT_WEEK + timedelta(days=2),
+            end=NEXT_WEEK + timedelta(days=3),
+        ),
     )
 
 
