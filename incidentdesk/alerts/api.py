@@ -77,6 +77,7 @@ class RouteIn(Strict):
     severity: str | None = None
     components: list[int | str] = []
     pages: bool = False
+    policy: int | str | None = None
 
 
 class RoutePatch(Strict):
@@ -90,6 +91,7 @@ class RoutePatch(Strict):
     severity: str | None = None
     components: list[int | str] | None = None
     pages: bool | None = None
+    policy: int | str | None = None
 
 
 class RouteOut(Schema):
@@ -102,6 +104,7 @@ class RouteOut(Schema):
     severity: str | None
     components: list[str]
     pages: bool
+    policy: str | None
     author: str | None
     created_at: datetime
 

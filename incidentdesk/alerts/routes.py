@@ -25,6 +25,7 @@ from incidentdesk.incidents.models import EntryKind, Incident
 from incidentdesk.incidents.services.catalog import component_lookup, severity_lookup
 from incidentdesk.incidents.services.incidents import incident_declare
 from incidentdesk.incidents.services.timeline import record_entry
+from incidentdesk.oncall.models import EscalationPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +182,7 @@ def _alert_entry(incident: Incident, group: AlertGroup, alerts: list[Alert], rou
             "alert_group": group.pk,
             "integration": group.integration_id,
             "route": route.pk,
+            "action": route.action,
             "labels": group.labels,
             "alerts": [
                 {"key": a.key, "status": a.status, "summary": a.summary, "labels": a.labels}
@@ -273,9 +275,29 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(value, bool):
                 raise ValidationError("must be true or false", field="pages")
             clean[name] = value
+        elif name == "policy":
+            clean[name] = _policy(value)
         else:
             raise ValidationError("is not a field of a route", field=name)
     return clean
+
+
+def _policy(value: Any) -> EscalationPolicy | None:
+    """An escalation policy by itself, its id or its name; None or "" for the default one."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, EscalationPolicy):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValidationError("must be an escalation policy's id or name", field="policy")
+    found = None
+    if isinstance(value, int) or value.strip().isdigit():
+        found = EscalationPolicy.objects.filter(pk=int(value)).first()
+    if found is None and isinstance(value, str):
+        found = EscalationPolicy.objects.filter(name__iexact=value.strip()).first()
+    if found is None:
+        raise NotFound(f"no escalation policy {value!r}", field="policy")
+    return found
 
 
 def _check_whole(route: Route, components: list) -> None:
@@ -285,6 +307,15 @@ def _check_whole(route: Route, components: list) -> None:
         raise ValidationError(
             "a route that attaches needs components to find the incident by",
             field="components",
+        )
+    if (
+        route.pages
+        and route.policy is None
+        and not EscalationPolicy.objects.filter(is_default=True).exists()
+    ):
+        raise ValidationError(
+            "a route that pages needs an escalation policy, and there is no default one",
+            field="policy",
         )
 
 
@@ -305,7 +336,8 @@ def _save(route: Route, clean: dict[str, Any]) -> Route:
 
 def route_create(*, actor: User, source: ActionSource, **values: Any) -> Route:
     """Create a route (admins). `values`: integration (id or None for all), position, name,
-    matchers, action (record, declare, attach), severity (declare), components, pages."""
+    matchers, action (record, declare, attach), severity (declare), components, pages, policy
+    (an escalation policy's id or name; None pages by the default policy)."""
     require(actor, Perm.INTEGRATION_MANAGE)
     return _save(Route(author=actor), _clean(values))
 
@@ -324,6 +356,28 @@ def route_update(*, actor: User, source: ActionSource, route_id: int, **changes:
     route = _route(route_id)
     route.author = actor
     return _save(route, _clean(changes))
+
+
+def route_move(*, actor: User, source: ActionSource, route_id: int, to: int) -> Route:
+    """Move a route to place `to` (0 first) in the order routes are tried (admins). Every
+    route is renumbered 10, 20, 30… in the new order, so ties of position are settled too.
+    The author stays: moving changes which route is tried first, not whose rights it uses."""
+    require(actor, Perm.INTEGRATION_MANAGE)
+    if isinstance(to, bool) or not isinstance(to, int) or to < 0:
+        raise ValidationError("must be a place from 0 (first)", field="to")
+    with transaction.atomic():
+        ordered = list(Route.objects.select_for_update().order_by("position", "pk"))
+        route = next((r for r in ordered if r.pk == route_id), None)
+        if route is None:
+            raise NotFound(f"no route with id {route_id}", field="route")
+        ordered.remove(route)
+        ordered.insert(min(to, len(ordered)), route)
+        for index, each in enumerate(ordered):
+            position = (index + 1) * 10
+            if each.position != position:
+                Route.objects.filter(pk=each.pk).update(position=position)
+                each.position = position
+    return route
 
 
 def route_delete(*, actor: User, source: ActionSource, route_id: int) -> None:

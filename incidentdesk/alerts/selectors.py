@@ -1,10 +1,14 @@
 """Reads of the alerts domain."""
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.urls import reverse
 
 from incidentdesk.accounts.models import Role
-from incidentdesk.alerts.models import Integration, Route
-from incidentdesk.core.errors import NotAuthenticated, PermissionDenied
+from incidentdesk.alerts.models import AlertGroup, GroupStatus, Integration, Route
+from incidentdesk.core.errors import NotAuthenticated, NotFound, PermissionDenied
+from incidentdesk.incidents.models import EntryKind, Incident, TimelineEntry
+from incidentdesk.oncall.models import Page
 
 
 def integrations_for(viewer) -> QuerySet[Integration]:
@@ -17,8 +21,95 @@ def integrations_for(viewer) -> QuerySet[Integration]:
 def routes_for_admin(viewer) -> QuerySet[Route]:
     """Every route, in the order they are tried (position, then oldest), for an admin."""
     _admin_only(viewer, "the routes")
-    return Route.objects.select_related("integration", "severity", "author").prefetch_related(
-        "components"
+    return Route.objects.select_related(
+        "integration", "severity", "author", "policy"
+    ).prefetch_related("components")
+
+
+def integrations_overview(viewer) -> QuerySet[Integration]:
+    """The integrations (admins), each with when it last received something
+    (`last_received`, None when never) and how many of its groups are open (`open_groups`)."""
+    return integrations_for(viewer).annotate(
+        last_received=Max("groups__last_seen_at"),
+        open_groups=Count("groups", filter=~Q(groups__status=GroupStatus.RESOLVED)),
+    )
+
+
+def _signed_in(viewer) -> None:
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        raise NotAuthenticated("sign in first")
+
+
+def groups_for(viewer, *, status: str = "", integration: int | None = None):
+    """Alert groups for anyone signed in, open ones first, then by newest activity; a group
+    whose incident the viewer may not see is left out (its summary is that incident's title).
+    `status`: "open" (firing or acknowledged), one of GroupStatus, or "" for any."""
+    _signed_in(viewer)
+    visible = Incident.objects.visible_to(viewer).values("pk")
+    groups = AlertGroup.objects.filter(Q(incident__isnull=True) | Q(incident__in=visible))
+    if status == "open":
+        groups = groups.exclude(status=GroupStatus.RESOLVED)
+    elif status:
+        groups = groups.filter(status=status)
+    if integration is not None:
+        groups = groups.filter(integration_id=integration)
+    closed = When(status=GroupStatus.RESOLVED, then=Value(1))
+    return (
+        groups.select_related("integration", "incident")
+        .annotate(closed=Case(closed, default=Value(0), output_field=IntegerField()))
+        .order_by("closed", "-last_seen_at", "-pk")
+    )
+
+
+def group_for(viewer, group_id: int) -> AlertGroup:
+    """One group with its alerts (in the order first received), as `groups_for` lets the
+    viewer see it; NotFound otherwise."""
+    group = groups_for(viewer).prefetch_related("alerts").filter(pk=group_id).first()
+    if group is None:
+        raise NotFound(f"no alert group with id {group_id}", field="group")
+    return group
+
+
+def source_link(url: str) -> str:
+    """A sender's link to where to look, only when it is http(s): anything else is shown as
+    text, never as a link."""
+    return url if url.lower().startswith(("https://", "http://")) else ""
+
+
+def group_routing(group: AlertGroup) -> dict:
+    """What routing did with the group, as far as the desk recorded it: the route that linked
+    it to its incident (from the incident's `alert` entry) and whether that route still
+    exists. A group only recorded has no such trace."""
+    entry = None
+    if group.incident_id is not None:
+        entry = (
+            TimelineEntry.objects.filter(
+                incident_id=group.incident_id,
+                kind=EntryKind.ALERT,
+                data__alert_group=group.pk,
+                data__route__isnull=False,
+            )
+            .order_by("pk")
+            .first()
+        )
+    route_id = entry.data.get("route") if entry is not None else None
+    route = (
+        Route.objects.select_related("severity", "policy").filter(pk=route_id).first()
+        if route_id
+        else None
+    )
+    return {"entry": entry, "route_id": route_id, "route": route}
+
+
+def group_url(group: AlertGroup) -> str:
+    """The group's page, absolute (a page sent for the group links to it)."""
+    return settings.BASE_URL.rstrip("/") + reverse("alert_group", args=[group.pk])
+
+
+def group_pages(group: AlertGroup) -> list[Page]:
+    """The pages a route sent for the group (they link to the group's page), newest first."""
+    return list(
+        Page.objects.filter(link=group_url(group)).select_related("policy", "acknowledged_by")
     )
 
 
@@ -43,6 +134,12 @@ def integration_data(integration: Integration) -> dict:
     }
 
 
+def next_route_position() -> int:
+    """A position after every route's (so a route added on the web is tried last)."""
+    last = Route.objects.aggregate(last=Max("position"))["last"]
+    return 0 if last is None else min(last + 10, 10_000)
+
+
 def route_data(route: Route) -> dict:
     """A route as the API and `route list --json` show it (its severity by key, its
     components by name, its author by username)."""
@@ -56,6 +153,7 @@ def route_data(route: Route) -> dict:
         "severity": route.severity.key if route.severity else None,
         "components": [c.name for c in route.components.all()],
         "pages": route.pages,
+        "policy": route.policy.name if route.policy else None,
         "author": route.author.username if route.author else None,
         "created_at": route.created_at,
     }

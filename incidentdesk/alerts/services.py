@@ -28,6 +28,9 @@ from incidentdesk.alerts.sources.base import AlertInput
 from incidentdesk.core.errors import NotFound, PermissionDenied, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import refuse_unsafe_characters
+from incidentdesk.incidents.models import EntryKind
+from incidentdesk.incidents.permissions import can_see
+from incidentdesk.incidents.services.timeline import record_entry
 
 KEY_LENGTH = 32  # hex characters, as long as a PagerDuty integration key
 KEY_ID_LENGTH = 8  # the key's public part, shown in listings
@@ -277,3 +280,69 @@ def _refresh_group(group: AlertGroup, alert: AlertInput, now) -> None:
     elif alert.status == GroupStatus.ACKNOWLEDGED and group.status == GroupStatus.FIRING:
         group.status = GroupStatus.ACKNOWLEDGED
     group.save()
+
+
+# Groups by hand ------------------------------------------------------------------------------
+
+
+def _group_for_change(actor: User, group_id: int) -> AlertGroup:
+    """The group, locked, if `actor` may act on it: responders, and only on a group whose
+    incident they can see (a restricted incident's group does not exist for the others)."""
+    require(actor, Perm.INCIDENT_DECLARE)
+    group = (
+        AlertGroup.objects.select_for_update(of=("self",))
+        .select_related("integration", "incident")
+        .filter(pk=group_id)
+        .first()
+    )
+    if group is None or (group.incident is not None and not can_see(actor, group.incident)):
+        raise NotFound(f"no alert group with id {group_id}", field="group")
+    return group
+
+
+def _group_entry(group: AlertGroup, actor: User, source: ActionSource, what: str) -> None:
+    if group.incident is None:
+        return
+    record_entry(
+        incident=group.incident,
+        kind=EntryKind.ALERT,
+        body=f"Alert group {group.summary or group.group_key} {what} by {actor.display_name}",
+        actor=actor,
+        source=source,
+        data={"alert_group": group.pk, "event": f"group_{what}"},
+    )
+
+
+def group_acknowledge(*, actor: User, source: ActionSource, group_id: int) -> AlertGroup:
+    """Acknowledge a firing group by hand: someone is on it. Responders; acknowledging twice
+    changes nothing, and a resolved group is refused naming `group`. The group's incident's
+    timeline says who acknowledged it. Later alerts keep it acknowledged while it is open."""
+    with transaction.atomic():
+        group = _group_for_change(actor, group_id)
+        if group.status == GroupStatus.RESOLVED:
+            raise ValidationError("the group is resolved; nothing to acknowledge", field="group")
+        if group.status == GroupStatus.ACKNOWLEDGED:
+            return group
+        group.status = GroupStatus.ACKNOWLEDGED
+        group.save(update_fields=["status"])
+        _group_entry(group, actor, source, "acknowledged")
+    return group
+
+
+def group_resolve(*, actor: User, source: ActionSource, group_id: int) -> AlertGroup:
+    """Resolve a group by hand, with its alerts (for a sender that never sends a resolve).
+    Responders; resolving twice changes nothing. Its incident stays as it is: resolving it
+    is the response's decision. An alert that fires again within the flap window re-opens
+    the group, as a flapping alert does; later, it opens a new one."""
+    with transaction.atomic():
+        group = _group_for_change(actor, group_id)
+        if group.status == GroupStatus.RESOLVED:
+            return group
+        now = timezone.now()
+        group.alerts.exclude(status=GroupStatus.RESOLVED).update(status=GroupStatus.RESOLVED)
+        group.alerts.filter(ends_at__isnull=True).update(ends_at=now)
+        group.status = GroupStatus.RESOLVED
+        group.resolved_at = now
+        group.save(update_fields=["status", "resolved_at"])
+        _group_entry(group, actor, source, "resolved")
+    return group

@@ -10,6 +10,7 @@ from incidentdesk.alerts.models import Route
 from incidentdesk.alerts.services import integration_create
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.services.catalog import component_save
+from incidentdesk.oncall.models import EscalationPolicy
 
 CLI = ActionSource.CLI
 DECLARE = {
@@ -30,6 +31,7 @@ def database(admin):
 
 
 def test_the_api_creates_lists_in_match_order_updates_and_deletes_a_route(boss, admin, database):
+    EscalationPolicy.objects.create(name="primary", is_default=True)
     integration, _ = integration_create(actor=admin, source=CLI, kind="alertmanager", name="am")
     late = boss.call("POST", "/routes", {"position": 20, "name": "late"})
     assert late.status_code == 201, late.json_body
@@ -165,3 +167,40 @@ def test_the_cli_refuses_bad_routes_and_non_admins_with_exit_2(cli, admin, respo
     assert "may not do this" in refused("--action", "record", who="rita")
     assert not Route.objects.exists()
     assert cli("route", "list", "--as", "rita").code == 2
+
+
+# The escalation policy a paging route pages through ----------------------------------------
+
+
+def test_the_api_names_a_routes_policy_and_refuses_one_it_cannot_find(boss):
+    EscalationPolicy.objects.create(name="database", is_default=False)
+    made = boss.call("POST", "/routes", {"pages": True, "policy": "database"})
+    assert made.status_code == 201, made.json_body
+    assert made.json_body["policy"] == "database" and made.json_body["pages"] is True
+    unknown = boss.call("PATCH", f"/routes/{made.json_body['id']}", {"policy": "nobody"})
+    assert unknown.status_code == 404 and unknown.json_body["field"] == "policy"
+    assert Route.objects.get().policy.name == "database"
+
+
+def test_a_paging_route_without_a_policy_needs_a_default_policy(boss):
+    refused = boss.call("POST", "/routes", {"pages": True})
+    assert refused.status_code == 422 and refused.json_body["field"] == "policy"
+    assert not Route.objects.exists()
+    EscalationPolicy.objects.create(name="primary", is_default=True)
+    made = boss.call("POST", "/routes", {"pages": True})
+    assert made.status_code == 201 and made.json_body["policy"] is None
+
+
+def test_the_cli_creates_a_paging_route_with_its_policy(cli, admin):
+    EscalationPolicy.objects.create(name="database")
+    done = cli(
+        "route", "create", "--action", "record", "--pages", "--policy", "database", "--as", "admin"
+    )
+    assert done.code == 0, done.err
+    assert Route.objects.get().policy.name == "database"
+    listed = cli("route", "list", "--as", "admin")
+    assert "PAGES" in listed.out and "database" in listed.out
+    refused = cli(
+        "route", "create", "--action", "record", "--pages", "--policy", "x", "--as", "admin"
+    )
+    assert refused.code == 2 and "--policy" in refused.err

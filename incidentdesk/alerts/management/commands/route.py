@@ -20,6 +20,7 @@ class Command(CliCommand):
         "position": "--position",
         "name": "--name",
         "action": "--action",
+        "policy": "--policy",
     }
 
     def add_arguments(self, parser):
@@ -44,7 +45,12 @@ class Command(CliCommand):
         )
         create.add_argument("--position", type=int, default=0)
         create.add_argument("--name", default="")
-        create.add_argument("--pages", action="store_true", help="stored; paging is coming")
+        create.add_argument(
+            "--pages", action="store_true", help="page when a group opens and the route matches"
+        )
+        create.add_argument(
+            "--policy", metavar="POLICY", help="the escalation policy (id or name) that pages"
+        )
         self.add_actor_argument(create)
 
         listing = actions.add_parser("list", help="list routes in the order they are tried")
@@ -81,6 +87,7 @@ class Command(CliCommand):
             severity=options["severity"],
             components=options["component"],
             pages=options["pages"],
+            policy=options["policy"],
         )
 
     def _list(self, options):
@@ -98,10 +105,21 @@ class Command(CliCommand):
                 r["action"],
                 r["severity"] or "-",
                 ", ".join(r["components"]) or "-",
+                (r["policy"] or "default") if r["pages"] else "-",
             )
             for r in found
         ]
-        headers = ("ID", "POS", "NAME", "INTEGRATION", "MATCH", "ACTION", "SEVERITY", "COMPONENTS")
+        headers = (
+            "ID",
+            "POS",
+            "NAME",
+            "INTEGRATION",
+            "MATCH",
+            "ACTION",
+            "SEVERITY",
+            "COMPONENTS",
+            "PAGES",
+        )
         self.print_table(headers, rows)
 
     def _delete(self, options):
