@@ -28,6 +28,7 @@ class Perm(StrEnum):
     CHAT_ADMIN = "chat.admin"
     INTEGRATION_MANAGE = "integration.manage"
     SCHEDULE_MANAGE = "schedule.manage"
+    CONTACT_OWN = "contact.own"
 
 
 # The least role that holds each permission.
@@ -57,6 +58,8 @@ MIN_ROLE: dict[Perm, Role] = {
     Perm.INTEGRATION_MANAGE: Role.ADMIN,
     # On-call schedules: their layers and overrides.
     Perm.SCHEDULE_MANAGE: Role.MANAGER,
+    # How one is reached when paged: one's own contact methods (admins: anyone's).
+    Perm.CONTACT_OWN: Role.VIEWER,
 }
 
 

@@ -269,6 +269,9 @@ SECURITY_GROUP = env("INCIDENTDESK_SECURITY_GROUP", "security")
 # Bearer token that /metrics requires; when unset, /metrics answers 404.
 METRICS_TOKEN = env("INCIDENTDESK_METRICS_TOKEN")
 
+# Hours a page's one-click acknowledge link works after it was sent (docs/oncall.md).
+PAGE_ACK_LINK_HOURS = int(env("PAGE_ACK_LINK_HOURS", "24"))
+
 # Slack: requests are checked with the app's signing secret, the Web API is called with the bot
 # token; the API's address is settable so tests can point it at a stand-in.
 SLACK_SIGNING_SECRET = env("SLACK_SIGNING_SECRET")

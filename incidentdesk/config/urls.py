@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", include("incidentdesk.statuspage.subscriber_admin_urls")),
     path("chat/", include("incidentdesk.chat.admin_urls")),
     path("", include("incidentdesk.alerts.urls")),
+    path("", include("incidentdesk.oncall.urls")),
     path("", include("incidentdesk.insights.urls")),
     path("", include("incidentdesk.accounts.urls")),
     path("", include("incidentdesk.incidents.urls")),

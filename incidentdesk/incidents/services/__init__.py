@@ -17,7 +17,12 @@ from incidentdesk.incidents.services.lifecycle import (
     incident_set_status,
     resume_reminders_send,
 )
-from incidentdesk.incidents.services.roles import role_assign, role_release, role_warnings
+from incidentdesk.incidents.services.roles import (
+    incident_acknowledge,
+    role_assign,
+    role_release,
+    role_warnings,
+)
 from incidentdesk.incidents.services.timeline import (
     timeline_entry_add,
     timeline_entry_edit,
@@ -32,6 +37,7 @@ __all__ = [
     "component_lookup",
     "component_save",
     "current_holders",
+    "incident_acknowledge",
     "incident_close",
     "incident_declare",
     "incident_invite",

@@ -166,3 +166,36 @@ def role_release(
             data={"role": role, "to": None, "from": assignment.user.username},
         )
     return assignment
+
+
+def incident_acknowledge(
+    *, actor, source: ActionSource, incident: Incident, paged: bool = False
+) -> Incident:
+    """Someone takes the incident on: its `acknowledged_at` is set the first time (never moved
+    later), and each acknowledgement goes on the timeline saying who. Responders may; with
+    `paged`, the caller (on-call paging) has checked that `actor` was paged for it, which is
+    enough whatever their role. A closed incident is not acknowledged."""
+    if not paged:
+        require(actor, Perm.INCIDENT_UPDATE)
+    if actor is None or not getattr(actor, "pk", None):
+        raise ValidationError("someone must acknowledge", field="actor")
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
+        if incident.status == IncidentStatus.CLOSED:
+            raise InvalidTransition("a closed incident is not acknowledged", field="status")
+        first = incident.acknowledged_at is None
+        if first:
+            incident.acknowledged_at = timezone.now()
+            incident.save(update_fields=["acknowledged_at", "updated_at"])
+        body = f"{actor.display_name} acknowledged the incident"
+        if paged:
+            body += " (paged)"
+        record_entry(
+            incident=incident,
+            kind=EntryKind.EVENT,
+            body=body,
+            actor=actor,
+            source=source,
+            data={"acknowledged_by": actor.username, "first": first, "paged": paged},
+        )
+    return incident
