@@ -11,3 +11,9 @@ class AlertsConfig(AppConfig):
         from incidentdesk.alerts import hooks, routes
 
         hooks.after_groups_opened.register(routes.route_groups)
+
+        # Reports by email: the acknowledgement's words, and the IMAP poll's periodic task.
+        from incidentdesk.alerts import imap, reports  # noqa: F401
+        from incidentdesk.notifications import registry
+
+        registry.register_renderer(reports.ACKNOWLEDGED, "email", reports.acknowledgement_email)

@@ -296,6 +296,16 @@ CHAT_PIN_REACTION = env("CHAT_PIN_REACTION", "pushpin")
 # (a flapping alert) instead of opening a new one.
 ALERT_FLAP_WINDOW_SECONDS = int(env("ALERT_FLAP_WINDOW_SECONDS", "300"))
 
+# Reports by email (docs/alerts.md): the help address (where replies to acknowledgements go),
+# whether new reports are acknowledged, the largest message taken, and the optional IMAP
+# mailbox polled every INTAKE_IMAP_POLL_SECONDS (imaps://user:password@host[:port]/INBOX).
+INTAKE_EMAIL_ADDRESS = env("INTAKE_EMAIL_ADDRESS")
+INTAKE_EMAIL_ACKNOWLEDGE = env_bool("INTAKE_EMAIL_ACKNOWLEDGE", True)
+INTAKE_EMAIL_MAX_BYTES = int(env("INTAKE_EMAIL_MAX_BYTES", str(10 * 1024 * 1024)))
+INTAKE_IMAP_URL = env("INTAKE_IMAP_URL")
+INTAKE_IMAP_INTEGRATION = env("INTAKE_IMAP_INTEGRATION")
+INTAKE_IMAP_POLL_SECONDS = int(env("INTAKE_IMAP_POLL_SECONDS", "60"))
+
 # Adds POST /api/v1/bench/floor, the write path's floor the benchmark compares against
 # (incidentdesk/config/bench_floor.py). Off in every installation.
 BENCH_FLOOR = env_bool("INCIDENTDESK_BENCH_FLOOR")

@@ -42,6 +42,10 @@ def html_that_loads_nothing(html: str) -> str:
     return nh3.clean(html, tags=_HTML_TAGS, url_schemes=_HTML_SCHEMES)
 
 
+# The headers a renderer may set (`{"headers": {...}}` in its words): threading and replies.
+THREAD_HEADERS = ("In-Reply-To", "References", "Reply-To")
+
+
 def message_id(key: str) -> str:
     domain = urlsplit(settings.BASE_URL).hostname or "incidentdesk.invalid"
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
@@ -59,6 +63,10 @@ def build_message(delivery: Delivery, connection) -> EmailMultiAlternatives:
         "Auto-Submitted": "auto-generated",
         "X-IncidentDesk-Delivery": delivery.key,
     }
+    # A renderer may thread its message (In-Reply-To, References) and say where replies go.
+    for name, value in (email.get("headers") or {}).items():
+        if name in THREAD_HEADERS and value:
+            headers[name] = " ".join(str(value).split())
     html = html_that_loads_nothing(str(email.get("html") or ""))
     url = getattr(delivery, "standing", registry.Standing()).unsubscribe_url
     if url:
