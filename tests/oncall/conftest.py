@@ -11,7 +11,10 @@ from incidentdesk.accounts.models import Role
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.oncall.policies import policy_create
 from incidentdesk.oncall.services import layer_add, schedule_create
+from tests.chat.conftest import configured  # noqa: F401 - the chat tests' fixtures
+from tests.chat.slack_fixtures import slack, standin  # noqa: F401
 from tests.factories import UserFactory
+from tests.notifications.conftest import mail_settings, receiver, smtp  # noqa: F401
 
 WEB = ActionSource.WEB
 
