@@ -132,6 +132,7 @@ def _register_routers() -> None:
     from incidentdesk.alerts.api import router as alerts_router
     from incidentdesk.incidents.api import router as incidents_router
     from incidentdesk.insights.api import router as insights_router
+    from incidentdesk.oncall.api import router as oncall_router
     from incidentdesk.postmortems.api import router as postmortems_router
     from incidentdesk.statuspage.api import router as statuspage_router
 
@@ -141,6 +142,7 @@ def _register_routers() -> None:
     api.add_router("/", insights_router)
     api.add_router("/", postmortems_router)
     api.add_router("/", alerts_router)
+    api.add_router("/", oncall_router)
     if settings.BENCH_FLOOR:
         from incidentdesk.config.bench_floor import router as bench_router
 

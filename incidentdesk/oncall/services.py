@@ -17,6 +17,7 @@ from django.db.models import Max, ProtectedError
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, has_perm, require
 from incidentdesk.core.errors import InvalidTransition, PermissionDenied, ValidationError
+from incidentdesk.core.moments import check_day, check_moment
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import refuse_unsafe_characters
 from incidentdesk.oncall.models import CalendarFeed, Layer, Override, RotationUnit, Schedule
@@ -66,12 +67,12 @@ def _person(value, *, field: str) -> User:
 
 
 def _date(value, *, field: str) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ValidationError("give a date as YYYY-MM-DD", field=field) from None
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise ValidationError("give a date as YYYY-MM-DD", field=field) from None
+    return check_day(value, field=field)
 
 
 def _time(value, *, field: str) -> time:
@@ -371,9 +372,7 @@ def override_add(
     refused naming `start` when another override of the schedule overlaps it."""
     require(actor, Perm.SCHEDULE_MANAGE)
     person = _person(user, field="user")
-    for field, value in (("start", start), ("end", end)):
-        if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-            raise ValidationError("give a date and time with its time zone", field=field)
+    start, end = check_moment(start, field="start"), check_moment(end, field="end")
     if end <= start:
         raise ValidationError("must be after the start", field="end")
     with transaction.atomic():

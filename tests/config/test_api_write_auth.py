@@ -22,6 +22,9 @@ PATH_VALUES = {
     "public_id": "abc123",
     "integration_id": 1,
     "route_id": 1,
+    "schedule_id": 1,
+    "layer_id": 1,
+    "override_id": 1,
 }
 CSRF_SECRET = "k" * 32
 
