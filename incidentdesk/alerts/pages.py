@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.alerts import routes, selectors, services
@@ -17,7 +18,7 @@ from incidentdesk.alerts.forms import (
     filled,
     matcher_rows,
 )
-from incidentdesk.alerts.models import GroupStatus, Integration, IntegrationKind
+from incidentdesk.alerts.models import GroupStatus, Integration
 from incidentdesk.alerts.snippets import snippets
 from incidentdesk.core.errors import IncidentDeskError, NotFound
 from incidentdesk.core.sources import ActionSource
@@ -77,10 +78,36 @@ def integration_create(request):
     return response
 
 
+def _confirm(request, *, title: str, question: str, button: str, back: str, back_label: str):
+    context = {
+        "title": title,
+        "question": question,
+        "button": button,
+        "back_url": reverse(back),
+        "back_label": back_label,
+    }
+    return render(request, "alerts/confirm.html", context)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @web_errors
 def integration_revoke(request, integration_id: int):
+    """GET asks to confirm; POST revokes."""
+    if request.method == "GET":
+        found = selectors.integrations_for(request.user).filter(pk=integration_id).first()
+        if found is None:
+            raise NotFound(f"no integration with id {integration_id}", field="integration")
+        return _confirm(
+            request,
+            title=f"Revoke {found.name}",
+            question=f"Revoke the integration {found.name} ({found.get_kind_display()})? "
+            "Its sender is refused (404) from now on, and its key cannot be brought back. "
+            "Its groups and alerts stay.",
+            button=f"Revoke {found.name}",
+            back="alert_integrations",
+            back_label="Integrations",
+        )
     integration = services.integration_revoke(
         actor=request.user, source=WEB, integration_id=integration_id
     )
@@ -165,15 +192,15 @@ def route_list(request):
     return render(request, "alerts/routes.html", context)
 
 
-def _route_page(request, form, rows, route=None, status: int = 200, failed: str = ""):
+def _route_page(request, form, rows, route=None, status: int = 200, error=None):
+    """The route form; `error`, a service error naming a matcher, is shown on its row."""
     context = {
         "form": form,
         "rows": rows,
         "route": route,
         "ops": OP_CHOICES,
-        "failed_row": _failed_row(failed),
-        "failed_message": failed,
-        "kinds": IntegrationKind,
+        "failed_row": _failed_row(error.field or "") if error is not None else None,
+        "failed_message": error.message if error is not None else "",
     }
     return render(request, "alerts/route_form.html", context, status=status)
 
@@ -215,14 +242,11 @@ def _route_save(request, route=None):
         else:
             saved = routes.route_update(actor=request.user, source=WEB, route_id=route.pk, **values)
     except IncidentDeskError as exc:
-        failed = exc.field or ""
         return form_failed(
             request,
             exc,
             form,
-            lambda: _route_page(
-                request, form, rows, route, 422, failed if failed.startswith("matchers") else ""
-            ),
+            lambda error=exc: _route_page(request, form, rows, route, 422, error),
         )
     messages.success(request, f"Route {saved.name or saved.pk} saved.")
     return redirect("alert_routes")
@@ -255,9 +279,22 @@ def route_edit(request, route_id: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @web_errors
 def route_delete(request, route_id: int):
+    """GET asks to confirm; POST deletes."""
+    if request.method == "GET":
+        route = _route_or_404(request, route_id)
+        name = route.name or f"route {route.pk}"
+        return _confirm(
+            request,
+            title=f"Delete {name}",
+            question=f"Delete the route {name}? Groups it linked to incidents stay linked; "
+            "new groups are tried against the other routes.",
+            button=f"Delete {name}",
+            back="alert_routes",
+            back_label="Routes",
+        )
     routes.route_delete(actor=request.user, source=WEB, route_id=route_id)
     messages.success(request, "The route is deleted.")
     return redirect("alert_routes")

@@ -29,9 +29,14 @@ def routes_for_admin(viewer) -> QuerySet[Route]:
 def integrations_overview(viewer) -> QuerySet[Integration]:
     """The integrations (admins), each with when it last received something
     (`last_received`, None when never) and how many of its groups are open (`open_groups`)."""
-    return integrations_for(viewer).annotate(
-        last_received=Max("groups__last_seen_at"),
-        open_groups=Count("groups", filter=~Q(groups__status=GroupStatus.RESOLVED)),
+    # Spelled out: a query with aggregates does not take Meta.ordering.
+    return (
+        integrations_for(viewer)
+        .annotate(
+            last_received=Max("groups__last_seen_at"),
+            open_groups=Count("groups", filter=~Q(groups__status=GroupStatus.RESOLVED)),
+        )
+        .order_by("-created_at", "-pk")
     )
 
 

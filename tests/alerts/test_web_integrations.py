@@ -126,6 +126,8 @@ def test_revoking_from_the_page_refuses_the_key_from_then_on(admin):
     client = client_for(admin)
     key = shown_key(create(client).content.decode())
     integration = Integration.objects.get()
+    asked = client.get(f"{PAGE}/{integration.pk}/revoke").content.decode()
+    assert "Revoke the integration prod" in asked and integration_for_key(key) == integration
     response = client.post(f"{PAGE}/{integration.pk}/revoke")
     assert response.status_code == 302
     assert integration_for_key(key) is None
@@ -136,4 +138,5 @@ def test_revoking_from_the_page_refuses_the_key_from_then_on(admin):
 def test_a_responder_cannot_revoke(admin, responder):
     made, key = integration_create(actor=admin, source=CLI, kind="generic", name="x")
     assert client_for(responder).post(f"{PAGE}/{made.pk}/revoke").status_code == 403
+    assert client_for(responder).get(f"{PAGE}/{made.pk}/revoke").status_code == 403
     assert integration_for_key(key) == made

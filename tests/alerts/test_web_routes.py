@@ -156,6 +156,8 @@ def test_moving_a_route_changes_the_order_they_are_tried_in(admin):
 def test_deleting_a_route_from_the_page(admin):
     route = route_create(actor=admin, source=CLI, name="gone", action="record")
     client = client_for(admin)
+    assert "Delete the route gone?" in client.get(f"{PAGE}/{route.pk}/delete").content.decode()
+    assert Route.objects.exists()
     assert client.post(f"{PAGE}/{route.pk}/delete").status_code == 302
     assert not Route.objects.exists()
     assert "The route is deleted." in client.get(PAGE).content.decode()
