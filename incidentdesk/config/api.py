@@ -133,6 +133,7 @@ def _register_routers() -> None:
     from incidentdesk.incidents.api import router as incidents_router
     from incidentdesk.insights.api import router as insights_router
     from incidentdesk.oncall.api import router as oncall_router
+    from incidentdesk.oncall.paging_api import router as paging_router
     from incidentdesk.postmortems.api import router as postmortems_router
     from incidentdesk.statuspage.api import router as statuspage_router
 
@@ -143,6 +144,7 @@ def _register_routers() -> None:
     api.add_router("/", postmortems_router)
     api.add_router("/", alerts_router)
     api.add_router("/", oncall_router)
+    api.add_router("/", paging_router)
     if settings.BENCH_FLOOR:
         from incidentdesk.config.bench_floor import router as bench_router
 

@@ -25,6 +25,10 @@ class NotificationsConfig(AppConfig):
         registry.register_channel_kind("sms", SmsChannel, check_address=clean_phone_number)
         registry.register_channel_kind("voice", VoiceChannel, check_address=clean_phone_number)
 
+        from incidentdesk.notifications.channels.apprise import AppriseChannel, clean_apprise_url
+
+        registry.register_channel_kind("apprise", AppriseChannel, check_address=clean_apprise_url)
+
         # The deliveries page is the first tab of the notification pages; domains add theirs.
         from incidentdesk.notifications.tabs import register_tab
 
