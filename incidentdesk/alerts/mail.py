@@ -22,7 +22,7 @@ import email
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import getaddresses, parseaddr
@@ -117,7 +117,7 @@ def _sender(message: EmailMessage) -> tuple[str, str]:
         if not value:
             continue
         try:
-            addresses = message[header].addresses  # type: ignore[union-attr]
+            addresses = message[header].addresses
             pairs = [(a.display_name, a.addr_spec) for a in addresses]
         except Exception:
             pairs = getaddresses([value]) or [parseaddr(value)]
@@ -151,7 +151,7 @@ def _date(message: EmailMessage) -> datetime | None:
     if when is None:
         return None
     if timezone.is_naive(when):  # "-0000": the zone is unknown; read as UTC
-        when = timezone.make_aware(when, timezone.UTC)
+        when = when.replace(tzinfo=UTC)
     return when
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidentdesk.alerts import pages, views
+from incidentdesk.alerts import pages, triage_views, views
 from incidentdesk.alerts.services import PAGERDUTY_PATH
 
 # Included at the root: PagerDuty-speaking tools post to /v2/enqueue, as they would to PagerDuty.
@@ -26,4 +26,22 @@ urlpatterns = [
     path("alerts/routes/<int:route_id>", pages.route_edit, name="alert_route_edit"),
     path("alerts/routes/<int:route_id>/delete", pages.route_delete, name="alert_route_delete"),
     path("alerts/routes/<int:route_id>/move", pages.route_move, name="alert_route_move"),
+    # Reports by email (triage_views.py).
+    path("alerts/reports", triage_views.report_list, name="alert_reports"),
+    path("alerts/reports/<int:report_id>", triage_views.report_detail, name="alert_report"),
+    path(
+        "alerts/reports/<int:report_id>/declare",
+        triage_views.report_declare,
+        name="alert_report_declare",
+    ),
+    path(
+        "alerts/reports/<int:report_id>/attach",
+        triage_views.report_attach,
+        name="alert_report_attach",
+    ),
+    path(
+        "alerts/reports/<int:report_id>/dismiss",
+        triage_views.report_dismiss,
+        name="alert_report_dismiss",
+    ),
 ]

@@ -130,6 +130,7 @@ def on_http_error(request, exc: HttpError):
 def _register_routers() -> None:
     from incidentdesk.accounts.api import router as accounts_router
     from incidentdesk.alerts.api import router as alerts_router
+    from incidentdesk.alerts.reports_api import router as reports_router
     from incidentdesk.incidents.api import router as incidents_router
     from incidentdesk.insights.api import router as insights_router
     from incidentdesk.oncall.api import router as oncall_router
@@ -143,6 +144,7 @@ def _register_routers() -> None:
     api.add_router("/", insights_router)
     api.add_router("/", postmortems_router)
     api.add_router("/", alerts_router)
+    api.add_router("/", reports_router)
     api.add_router("/", oncall_router)
     api.add_router("/", paging_router)
     if settings.BENCH_FLOOR:
