@@ -97,13 +97,13 @@ def _targets(step: dict, now: datetime) -> tuple[list[User], str]:
     """Who a step notifies now, or (nobody, why)."""
     name = step.get("name") or "?"
     if step["target"] == StepTarget.PERSON:
-        user = User.objects.filter(pk=step.get("user")).first()
+        user = User.objects.filter(pk=step.get("user") or 0).first()
         if user is None:
             return [], f"{name} no longer has an account"
         if not user.is_active:
             return [], f"{user.username} is deactivated"
         return [user], ""
-    schedule = Schedule.objects.filter(pk=step.get("schedule")).first()
+    schedule = Schedule.objects.filter(pk=step.get("schedule") or 0).first()
     if schedule is None:
         return [], f"the schedule {name} no longer exists"
     if step["target"] == StepTarget.SCHEDULE_ALL:
@@ -204,7 +204,7 @@ def _exhaust(page: Page, now: datetime) -> None:
         page.outcome += f"; nobody to notify at step {', '.join(unreached)}"
     page.status, page.finished_at, page.next_at = PageStatus.EXHAUSTED, now, None
     page.save(update_fields=["status", "finished_at", "next_at", "outcome", "step", "round"])
-    if page.incident_id is not None:
+    if page.incident is not None:
         record_entry(
             incident=page.incident,
             kind=EntryKind.EVENT,

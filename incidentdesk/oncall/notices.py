@@ -23,7 +23,7 @@ AUDIENCE = "oncall.pagee"
 ACKNOWLEDGE_BUTTON = "oncall.page_acknowledge"
 OPEN_BUTTON = "oncall.page_open"
 SMS_SUMMARY_MAX = 90
-STOPPED = {
+STOPPED: dict[str, str] = {
     PageStatus.ACKNOWLEDGED: "skipped: the page was acknowledged",
     PageStatus.CANCELLED: "skipped: the page was cancelled",
 }
@@ -43,8 +43,8 @@ class Pagees:
 
     def recipients(self, event) -> list[registry.Recipient]:
         data = event.payload
-        person = (data.get("person") or {}).get("id")
-        page = (data.get("page") or {}).get("id")
+        person = int((data.get("person") or {}).get("id") or 0)
+        page = int((data.get("page") or {}).get("id") or 0)
         prefix = f"{page}:{person}:{data.get('round', 0)}:{data.get('step', 0)}"
         methods = ContactMethod.objects.filter(user_id=person).order_by("position")
         found = [registry.Recipient(m.kind, _address(m), f"{prefix}:{m.pk}") for m in methods]

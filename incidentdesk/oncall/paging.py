@@ -32,7 +32,7 @@ from incidentdesk.oncall.escalation import (  # noqa: F401 - the paging API, nam
     ack_url,
     run_step,
 )
-from incidentdesk.oncall.models import Page, PageStatus, StepTarget
+from incidentdesk.oncall.models import EscalationPolicy, Page, PageStatus, StepTarget
 from incidentdesk.oncall.policies import _schedule, default_policy, plan_of, policy_lookup
 from incidentdesk.oncall.services import _person
 
@@ -96,7 +96,7 @@ def _check_may_acknowledge(actor, page: Page) -> bool:
 # -- making a page ----------------------------------------------------------------------------
 
 
-def _plan(person, schedule, policy) -> tuple[list[dict], int, object]:
+def _plan(person, schedule, policy) -> tuple[list[dict], int, EscalationPolicy | None]:
     """(plan, repeat, policy) for the target named (at most one)."""
     named = [v for v in (person, schedule, policy) if v not in (None, "")]
     if len(named) > 1:
@@ -122,7 +122,7 @@ def _plan(person, schedule, policy) -> tuple[list[dict], int, object]:
 
 
 def _target_words(page: Page) -> str:
-    if page.policy_id is not None:
+    if page.policy is not None:
         return f"the escalation policy {page.policy.name}"
     step = page.plan[0]
     if step["target"] == StepTarget.PERSON:
@@ -229,14 +229,15 @@ def page_acknowledge(*, actor: User, source: ActionSource, page: Page) -> Page:
     a page about an incident, the incident is acknowledged too (its `acknowledged_at` set the
     first time, the timeline saying who)."""
     with transaction.atomic():
-        page = (
+        locked = (
             Page.objects.select_for_update(of=("self",))
             .select_related("incident", "policy")
             .filter(pk=page.pk)
             .first()
         )
-        if page is None:
+        if locked is None:
             raise NotFound("there is no such page", field="page")
+        page = locked
         paged = _check_may_acknowledge(actor, page)
         if _acknowledge(page, actor, source, timezone.now()):
             _acknowledge_incident(actor, source, page.incident, paged=paged)
@@ -271,14 +272,15 @@ def page_cancel(*, actor: User, source: ActionSource, page: Page, reason: str = 
     may cancel; cancelling again changes nothing."""
     reason = check_text(reason, field="reason", max_length=MESSAGE_MAX)
     with transaction.atomic():
-        page = (
+        locked = (
             Page.objects.select_for_update(of=("self",))
             .select_related("incident")
             .filter(pk=page.pk)
             .first()
         )
-        if page is None:
+        if locked is None:
             raise NotFound("there is no such page", field="page")
+        page = locked
         _check_may_page(actor, source, page.incident)
         if page.status == PageStatus.CANCELLED:
             return page

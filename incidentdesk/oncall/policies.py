@@ -252,7 +252,7 @@ def policy_delete(*, actor: User, source: ActionSource, policy: EscalationPolicy
             EscalationPolicy.objects.filter(pk=policy.pk).delete()
     except ProtectedError as exc:
         names = sorted({str(obj) for obj in exc.protected_objects})
-        kinds = sorted({obj._meta.verbose_name for obj in exc.protected_objects})
+        kinds = sorted({str(obj._meta.verbose_name) for obj in exc.protected_objects})
         raise InvalidTransition(
             f"{' and '.join(kinds)} {', '.join(names)} use it; change that first",
             field="policy",
@@ -274,13 +274,15 @@ def _expand(policy: EscalationPolicy, *, depth: int) -> list[dict]:
     steps = policy.steps.select_related("user", "schedule", "handover").order_by("position")
     for step in steps:
         if step.target == StepTarget.POLICY:
-            if step.handover_id is not None and depth < MAX_HANDOVERS:
+            if step.handover is not None and depth < MAX_HANDOVERS:
                 plan += _expand(step.handover, depth=depth + 1)
             continue
-        entry = {"target": step.target, "wait_minutes": step.wait_minutes}
-        if step.target == StepTarget.PERSON:
+        entry: dict = {"target": step.target, "wait_minutes": step.wait_minutes}
+        if step.target == StepTarget.PERSON and step.user is not None:
             entry |= {"user": step.user_id, "name": step.user.username}
-        else:
+        elif step.schedule is not None:
             entry |= {"schedule": step.schedule_id, "name": step.schedule.name}
+        else:
+            continue  # a step without its target (only the schema allows one)
         plan.append(entry)
     return plan
