@@ -35,11 +35,12 @@ class Reply:
 
 
 class StandIn:
-    """An HTTP server on loopback. `answer(request) -> Reply` decides each answer; every request
-    is kept. While `stalled` is set, requests wait (unanswered) until it is cleared."""
+    """An HTTP server on loopback. Queued `replies` answer first, then `answer(request)`
+    decides; every request is kept. While `stalled` is set, requests wait unanswered."""
 
-    def __init__(self, answer: Callable[[Request], Reply]):
+    def __init__(self, answer: Callable[[Request], Reply] = lambda request: Reply()):
         self.answer = answer
+        self.replies: list[Reply] = []
         self.requests: list[Request] = []
         self.stalled = threading.Event()
         self.released = threading.Event()
@@ -54,7 +55,7 @@ class StandIn:
                 standin.requests.append(request)
                 if standin.stalled.is_set():
                     standin.released.wait(10)
-                reply = standin.answer(request)
+                reply = standin.replies.pop(0) if standin.replies else standin.answer(request)
                 payload = reply.body
                 if isinstance(payload, dict):
                     payload = json.dumps(payload).encode()

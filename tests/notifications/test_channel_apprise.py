@@ -18,62 +18,55 @@ send = standins.send
 WORDS = {"title": "Page: INC-2026-0042", "text": "Payments are failing. Ack: https://d.example/a"}
 
 
-class Receiver:
-    def __init__(self):
-        self.replies: list[Reply] = []
-        self.standin = StandIn(self.answer)
-
-    def answer(self, request) -> Reply:
-        return self.replies.pop(0) if self.replies else Reply(200, {"ok": True})
-
-    def url(self, path="/hook") -> str:
-        return f"json://127.0.0.1:{self.standin.port}{path}"
+def json_url(receiver: StandIn, path="/hook") -> str:
+    """The Apprise URL of a JSON receiver (`json://` posts the message as JSON to it)."""
+    return f"json://127.0.0.1:{receiver.port}{path}"
 
 
 @pytest.fixture
 def receiver():
-    server = Receiver()
+    server = StandIn()
     yield server
-    server.standin.stop()
+    server.stop()
 
 
 def test_a_notice_reaches_the_service_the_apprise_url_names(receiver, send):
-    delivery = send("apprise", receiver.url(), WORDS)
+    delivery = send("apprise", json_url(receiver), WORDS)
     assert (delivery.status, delivery.last_error) == ("sent", "")
-    [request] = receiver.standin.requests
+    [request] = receiver.requests
     assert request.path == "/hook"
     body = request.json()
     assert (body["title"], body["message"]) == (WORDS["title"], WORDS["text"])
 
 
 def test_a_receiver_on_a_loopback_address_is_refused_while_sending(receiver, send, settings):
-    address = receiver.url()
+    address = json_url(receiver)
     settings.WEBHOOKS_ALLOW_PRIVATE = False  # as if the name now resolved to loopback
     delivery = send("apprise", address, WORDS)
     assert delivery.status == "failed"
     assert delivery.last_error.startswith("refused: 127.0.0.1 resolves to a loopback address")
-    assert receiver.standin.requests == []
+    assert receiver.requests == []
 
 
 def test_a_service_that_answers_an_error_is_tried_again_later(receiver, send):
     receiver.replies.append(Reply(500, b"down"))
-    delivery = send("apprise", receiver.url(), WORDS)
+    delivery = send("apprise", json_url(receiver), WORDS)
     assert (delivery.status, delivery.attempts) == ("pending", 1)
     assert "500" in delivery.last_error, delivery.last_error
 
 
 def test_a_rate_limited_service_is_tried_again_later(receiver, send):
     receiver.replies.append(Reply(429, b"slow down", {"Retry-After": "30"}))
-    delivery = send("apprise", receiver.url(), WORDS)
+    delivery = send("apprise", json_url(receiver), WORDS)
     assert delivery.status == "pending"
     assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=10)
 
 
 def test_a_service_that_does_not_answer_in_time_is_tried_again_later(receiver, send, settings):
     settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
-    receiver.standin.stalled.set()
+    receiver.stalled.set()
     started = timezone.now()
-    delivery = send("apprise", receiver.url(), WORDS)
+    delivery = send("apprise", json_url(receiver), WORDS)
     assert delivery.status == "pending"
     assert "Connection error occurred sending JSON notification" in delivery.last_error
     assert timezone.now() - started < timedelta(seconds=5)
@@ -88,9 +81,9 @@ def test_an_address_apprise_no_longer_takes_is_given_up(send):
 
 
 def test_a_topic_without_apprise_words_is_given_up(receiver, send):
-    delivery = send("apprise", receiver.url(), None)
+    delivery = send("apprise", json_url(receiver), None)
     assert delivery.status == "failed"
-    assert receiver.standin.requests == []
+    assert receiver.requests == []
 
 
 def test_connections_outside_an_apprise_send_are_not_checked(receiver, settings):
@@ -102,7 +95,7 @@ def test_connections_outside_an_apprise_send_are_not_checked(receiver, settings)
     # urllib3 (through requests) opens this one with the guard installed but not entered.
     import requests
 
-    answer = requests.post(receiver.standin.url("/plain"), json={}, timeout=5)
+    answer = requests.post(receiver.url("/plain"), json={}, timeout=5)
     assert answer.status_code == 200
 
 

@@ -36,12 +36,9 @@ class Ntfy:
 
     def __init__(self):
         self.login = ""  # the Authorization header the server wants, when it wants one
-        self.replies: list[Reply] = []  # queued answers (then the normal one)
         self.standin = StandIn(self.answer)
 
     def answer(self, request) -> Reply:
-        if self.replies:
-            return self.replies.pop(0)
         if self.login and request.headers.get("Authorization") != self.login:
             return Reply(401, {"code": 40101, "http": 401, "error": "unauthorized"})
         message = request.json()
@@ -117,7 +114,7 @@ def test_a_server_that_wants_a_login_we_lack_is_tried_again_later(ntfy, send):
 
 
 def test_a_rate_limited_publish_waits_as_long_as_the_server_asked(ntfy, send):
-    ntfy.replies.append(
+    ntfy.standin.replies.append(
         Reply(429, {"code": 42901, "error": "limit reached"}, {"Retry-After": "900"})
     )
     delivery = send("ntfy", ntfy.topic_url(), WORDS)
@@ -127,7 +124,9 @@ def test_a_rate_limited_publish_waits_as_long_as_the_server_asked(ntfy, send):
 
 
 def test_a_message_the_server_refuses_as_malformed_is_given_up(ntfy, send):
-    ntfy.replies.append(Reply(400, {"code": 40007, "error": "invalid request: too many actions"}))
+    ntfy.standin.replies.append(
+        Reply(400, {"code": 40007, "error": "invalid request: too many actions"})
+    )
     delivery = send("ntfy", ntfy.topic_url(), WORDS)
     assert delivery.status == "failed"
     assert delivery.last_error == "HTTP 400 Bad Request: invalid request: too many actions"

@@ -35,13 +35,10 @@ class Twilio:
     """Twilio's REST API as far as messages and calls go."""
 
     def __init__(self):
-        self.replies: list[Reply] = []
         self.created: list[tuple[str, dict]] = []  # (resource, form fields)
         self.standin = StandIn(self.answer)
 
     def answer(self, request) -> Reply:
-        if self.replies:
-            return self.replies.pop(0)
         found = ACCOUNT_PATH.fullmatch(request.path)
         if not found:
             return refusal(404, 20404, "The requested resource was not found")
@@ -108,7 +105,7 @@ def test_a_long_text_is_cut_to_what_twilio_takes(twilio, send):
 
 
 def test_a_number_twilio_refuses_is_given_up_in_twilios_words(twilio, send):
-    twilio.replies.append(refusal(400, 21614, "'To' number is not a valid mobile number"))
+    twilio.standin.replies.append(refusal(400, 21614, "'To' number is not a valid mobile number"))
     delivery = send("sms", ADA, TEXT)
     assert delivery.status == "failed"
     assert delivery.last_error == (
@@ -126,7 +123,7 @@ def test_refused_credentials_are_tried_again_later(twilio, send, settings):
 def test_a_rate_limited_request_waits_as_long_as_twilio_asked(twilio, send):
     reply = refusal(429, 20429, "Too Many Requests")
     reply.headers["Retry-After"] = "600"
-    twilio.replies.append(reply)
+    twilio.standin.replies.append(reply)
     delivery = send("voice", ADA, SPEECH)
     assert delivery.status == "pending"
     assert "Twilio 20429" in delivery.last_error
