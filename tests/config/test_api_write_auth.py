@@ -25,6 +25,7 @@ PATH_VALUES = {
     "schedule_id": 1,
     "layer_id": 1,
     "override_id": 1,
+    "report_id": 1,
 }
 CSRF_SECRET = "k" * 32
 
