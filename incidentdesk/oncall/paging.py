@@ -286,18 +286,38 @@ def page_cancel(*, actor: User, source: ActionSource, page: Page, reason: str = 
             return page
         if page.status == PageStatus.ACKNOWLEDGED:
             raise InvalidTransition("this page was already acknowledged", field="page")
-        now = timezone.now()
-        who = actor.username if actor is not None else "the system"
-        page.status, page.finished_at, page.next_at = PageStatus.CANCELLED, now, None
-        page.outcome = f"cancelled by {who}" + (f": {reason}" if reason else "")
-        page.save(update_fields=["status", "finished_at", "next_at", "outcome"])
-        if page.incident is not None:
-            record_entry(
-                incident=page.incident,
-                kind=EntryKind.EVENT,
-                body=f"Page cancelled: {page.summary}" + (f" ({reason})" if reason else ""),
-                actor=actor,
-                source=source,
-                data={"page": page.pk, "cancelled": True},
-            )
+        _cancel(page, actor, source, reason)
     return page
+
+
+def _cancel(page: Page, actor, source: ActionSource, reason: str) -> None:
+    """Mark one locked page cancelled, and say so on its incident's timeline."""
+    now = timezone.now()
+    who = actor.username if actor is not None else "the system"
+    page.status, page.finished_at, page.next_at = PageStatus.CANCELLED, now, None
+    page.outcome = f"cancelled by {who}" + (f": {reason}" if reason else "")
+    page.save(update_fields=["status", "finished_at", "next_at", "outcome"])
+    if page.incident is not None:
+        record_entry(
+            incident=page.incident,
+            kind=EntryKind.EVENT,
+            body=f"Page cancelled: {page.summary}" + (f" ({reason})" if reason else ""),
+            actor=actor,
+            source=source,
+            data={"page": page.pk, "cancelled": True},
+        )
+
+
+def pages_stop_on_resolve(
+    *, actor, source: ActionSource, incident: Incident, message: str, publicly: bool
+) -> None:
+    """The incidents `after_resolve` hook: a resolved incident needs nobody paged any more, so
+    its pages still escalating are cancelled (inside the resolving transaction)."""
+    escalating = (
+        Page.objects.select_for_update(of=("self",))
+        .select_related("incident")
+        .filter(incident=incident, status=PageStatus.OPEN)
+        .order_by("pk")
+    )
+    for page in escalating:
+        _cancel(page, actor, source, "the incident was resolved")

@@ -140,3 +140,13 @@ def test_a_cancelled_page_stops_and_cannot_be_acknowledged(paged, crew, responde
     with pytest.raises(InvalidTransition) as refused:
         page_acknowledge(actor=crew["ada"], source=WEB, page=page)
     assert refused.value.field == "page"
+
+
+def test_resolving_the_incident_cancels_its_escalating_pages(paged, incident, responder):
+    from incidentdesk.incidents.services import incident_resolve
+
+    incident_resolve(actor=responder, source=WEB, incident=incident, message="Fixed")
+    paged.refresh_from_db()
+    assert paged.status == PageStatus.CANCELLED
+    assert paged.outcome == "cancelled by rita: the incident was resolved"
+    assert escalations_advance(now=timezone.now() + timedelta(hours=1)) == 0
