@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from incidentdesk.accounts import services as accounts
 from incidentdesk.accounts.models import ROLE_RANK, ApiToken, Role, User
+from incidentdesk.alerts import reports as alert_reports
 from incidentdesk.alerts import routes as alert_routes
 from incidentdesk.alerts import services as alerts
-from incidentdesk.alerts.models import AlertGroup, Integration, Route
+from incidentdesk.alerts.models import AlertGroup, Integration, Report, ReportReply, Route
 from incidentdesk.alerts.sources.base import AlertInput
 from incidentdesk.chat import admin_services as chat_admin
 from incidentdesk.chat import checkins, conversations, transcripts
@@ -116,6 +117,8 @@ TRACKED = (
     Integration,
     Route,
     AlertGroup,
+    Report,
+    ReportReply,
     Schedule,
     Layer,
     Override,
@@ -140,6 +143,7 @@ WRITE_MODULES = (
     "incidentdesk.chat.conversations",
     "incidentdesk.alerts.services",
     "incidentdesk.alerts.routes",
+    "incidentdesk.alerts.reports",
     "incidentdesk.oncall.services",
 )
 NEXT_WEEK = timezone.now() + timedelta(days=7)
@@ -501,6 +505,25 @@ CASES: dict[str, Case] = {
         Role.ADMIN,
         lambda a, w: alert_routes.route_delete(actor=a, source=WEB, route_id=w.route.pk),
     ),
+    # Email reports are triaged by whoever may declare incidents (their intake has no user).
+    "report_declare": Case(
+        Role.RESPONDER,
+        lambda a, w: alert_reports.report_declare(
+            actor=a, source=WEB, report_id=w.report.pk, severity="major"
+        ),
+    ),
+    "report_attach": Case(
+        Role.RESPONDER,
+        lambda a, w: alert_reports.report_attach(
+            actor=a, source=WEB, report_id=w.report.pk, incident=w.incident.reference
+        ),
+    ),
+    "report_dismiss": Case(
+        Role.RESPONDER,
+        lambda a, w: alert_reports.report_dismiss(
+            actor=a, source=WEB, report_id=w.report.pk, reason="spam"
+        ),
+    ),
     "route_move": Case(
         Role.ADMIN,
         lambda a, w: alert_routes.route_move(actor=a, source=WEB, route_id=w.route.pk, to=0),
@@ -752,6 +775,7 @@ def build_world(actor) -> SimpleNamespace:
         pin_event=chat_event("pin", "1.1"),
         unpin_event=chat_event("unpin", "1.2"),
         integration=integration,
+        report=_email_report(boss),
         route=alert_routes.route_create(
             actor=boss, source=WEB, action="record", integration=integration.pk
         ),
@@ -777,6 +801,12 @@ def build_world(actor) -> SimpleNamespace:
             end=NEXT_WEEK + timedelta(days=3),
         ),
     )
+
+
+def _email_report(boss) -> Report:
+    mailbox, _ = alerts.integration_create(actor=boss, source=WEB, kind="email", name="help")
+    raw = b"From: Ana <ana@example.org>\r\nSubject: Checkout fails\r\n\r\nIt fails.\r\n"
+    return alert_reports.report_receive(integration=mailbox, raw=raw).report
 
 
 def _draft_postmortem(boss) -> Postmortem:
