@@ -82,6 +82,11 @@ def layer_data(layer: Layer, names: dict[int, str] | None = None) -> dict:
     }
 
 
+def layer_words(layer: Layer, names: dict[int, str]) -> dict:
+    """What the schedule page says about a layer."""
+    return layer_data(layer, names) | {"only": restriction_words(layer.restrictions)}
+
+
 def override_data(override: Override) -> dict:
     return {
         "id": override.pk,
@@ -136,21 +141,35 @@ def on_call_data(schedule: Schedule, when: datetime) -> dict:
     }
 
 
-def shift_data(shift: Shift, names: dict[int, str], schedule_names: dict[int, str]) -> dict:
-    return {
-        "schedule": schedule_names.get(shift.schedule_id, ""),
-        "user": names.get(shift.user_id, f"#{shift.user_id}"),
-        "start": shift.start,
-        "end": shift.end,
-    }
-
-
 def shifts_data(shifts: list[Shift]) -> list[dict]:
+    """Shifts by names: `schedule`, `time_zone` (the schedule's), `user`, `start`, `end`."""
     names = _names(s.user_id for s in shifts)
-    schedule_names = dict(
-        Schedule.objects.filter(pk__in={s.schedule_id for s in shifts}).values_list("pk", "name")
+    found = Schedule.objects.filter(pk__in={s.schedule_id for s in shifts})
+    zones = {pk: (name, zone) for pk, name, zone in found.values_list("pk", "name", "time_zone")}
+    return [
+        {
+            "schedule": zones.get(s.schedule_id, ("", "UTC"))[0],
+            "time_zone": zones.get(s.schedule_id, ("", "UTC"))[1],
+            "user": names.get(s.user_id, f"#{s.user_id}"),
+            "start": s.start,
+            "end": s.end,
+        }
+        for s in shifts
+    ]
+
+
+DAY_NAMES = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def restriction_words(restrictions: list[dict]) -> str:
+    """Windows in words, days sharing hours together: `Mon Tue Wed Thu Fri 09:00–17:00`."""
+    hours: dict[tuple[str, str], list[int]] = {}
+    for window in restrictions:
+        hours.setdefault((window["start"], window["end"]), []).append(window["weekday"])
+    return "; ".join(
+        f"{' '.join(DAY_NAMES[d] for d in sorted(days))} {start}–{end}"
+        for (start, end), days in hours.items()
     )
-    return [shift_data(s, names, schedule_names) for s in shifts]
 
 
 # The schedule page's calendar ---------------------------------------------------------------
