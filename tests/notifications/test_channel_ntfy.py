@@ -92,6 +92,12 @@ def test_a_priority_outside_one_to_five_is_brought_within_it(ntfy, send):
     assert ntfy.standin.requests[0].json()["priority"] == 5
 
 
+def test_a_long_text_stays_within_the_bytes_ntfy_keeps_as_a_message(ntfy, send):
+    send("ntfy", ntfy.topic_url(), {**WORDS, "text": "é" * 3000})  # 6,000 bytes
+    text = ntfy.standin.requests[0].json()["message"]
+    assert text == "é" * 2000 and len(text.encode()) <= 4096
+
+
 def test_the_access_token_named_for_the_server_is_sent_as_a_bearer_token(ntfy, send, settings):
     ntfy.login = "Bearer tk_ada0123456789"
     settings.NTFY_TOKENS = {"127.0.0.1": "tk_ada0123456789"}

@@ -72,6 +72,11 @@ def _text(value, limit: int) -> str:
     return str(value or "")[:limit]
 
 
+def _within_bytes(value, limit: int) -> str:
+    # ntfy turns a message over 4,096 bytes into an attachment: keep it a message.
+    return str(value or "").encode()[:limit].decode(errors="ignore")
+
+
 def _action(action: dict) -> dict | None:
     url, label = str(action.get("url") or ""), _text(action.get("label"), 40)
     if not url or not label:
@@ -84,7 +89,7 @@ def _action(action: dict) -> dict | None:
 
 def message_for(topic: str, words: dict) -> dict:
     """ntfy's JSON message for `topic` from the `ntfy` words of an event."""
-    message: dict = {"topic": topic, "message": _text(words.get("text"), 4000) or "-"}
+    message: dict = {"topic": topic, "message": _within_bytes(words.get("text"), 4000) or "-"}
     if words.get("title"):
         message["title"] = _text(words["title"], 250)
     try:
