@@ -247,12 +247,13 @@ def reply(
     sender: str = "ana@example.org",
     message_id: str = "<reply-1@mail.example.org>",
     text: str = "It works again for card payments, not for vouchers.",
+    name: str = "Ana",
 ) -> bytes:
     threading = f"In-Reply-To: {in_reply_to}\nReferences: {in_reply_to}\n" if in_reply_to else ""
     return _crlf(
         f"""Message-ID: {message_id}
 Date: Mon, 30 Nov 2026 09:30:00 +0100
-From: Ana <{sender}>
+From: {name} <{sender}>
 To: help@desk.example.com
 Subject: {subject}
 {threading}Content-Type: text/plain; charset=utf-8

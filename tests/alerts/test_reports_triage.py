@@ -226,3 +226,32 @@ def test_viewers_get_403_from_the_triage_pages(report, client, viewer):
     assert client.get(f"/alerts/reports/{report.pk}").status_code == 403
     assert client.post(f"/alerts/reports/{report.pk}/dismiss", {"reason": "x"}).status_code == 403
     assert Report.objects.get().status == "new"
+
+
+# The same decision through each door ---------------------------------------------------------
+
+
+def _declared_entries(incident, report) -> list[tuple]:
+    """The incident's entries, without what differs by nature (its and the report's ids)."""
+    return [
+        (e.kind, e.body.replace(incident.reference, "INC").replace(report.reference, "R"))
+        for e in TimelineEntry.objects.filter(incident=incident).order_by("occurred_at", "id")
+    ]
+
+
+def test_declaring_through_the_web_or_the_api_leaves_the_same_timeline(
+    help_desk, client, rita, responder
+):
+    by_web = reports.report_receive(integration=help_desk, raw=mails.latin1()).report
+    by_api = reports.report_receive(
+        integration=help_desk,
+        raw=mails.latin1().replace(b"20261130.0912.1@", b"20261130.0912.2@"),
+    ).report
+    client.force_login(responder)
+    client.post(f"/alerts/reports/{by_web.pk}/declare", {"title": "Slow", "severity": "major"})
+    rita.call("POST", f"/reports/{by_api.pk}/declare", {"severity": "major", "title": "Slow"})
+    web, api = (Report.objects.get(pk=r.pk).incident for r in (by_web, by_api))
+    assert _declared_entries(web, by_web) == _declared_entries(api, by_api)
+    assert {e.source for e in TimelineEntry.objects.filter(incident=web)} == {"web"}
+    assert {e.source for e in TimelineEntry.objects.filter(incident=api)} == {"api"}
+    assert (web.reported_by, web.report_medium) == (api.reported_by, api.report_medium)
