@@ -17,11 +17,12 @@ against the floor of the stack in the same run, then the time from an alert to a
    Then the database is read back: exactly 1,000 groups, every alert stored once with its
    count of receipts, nothing lost.
 3. page: an integration with an auto-declaring route with `pages` (label `bench="page"`,
-   severity critical, an escalation policy whose one step is a person whose contact method is
-   a webhook to a receiver on loopback, run inside this script). One client posts the first
-   alert of `--pages` (60) new groups at random moments (0.2 to 0.8 s apart) and the receiver
-   notes when each group's page arrives. Measured only when paging exists on this checkout
-   (incidentdesk/oncall/paging.py, contact methods, routes that page): otherwise it says so.
+   severity critical, an escalation policy whose one step is a person whose one contact method
+   is an ntfy topic (or a webhook, `--channel webhook`) on a receiver on loopback, run inside
+   this script and taking any POST as an ntfy server or a webhook receiver would). One client
+   posts the first alert of `--pages` (60) new groups at random moments (0.2 to 0.8 s apart)
+   and the receiver notes when each group's page arrives. Measured only when paging exists on
+   this checkout (oncall/paging.py, contact methods, routes that page): else it says so.
 
 Prints the machine's load average first (figures on a busy machine move), then per database:
 requests, refused, p50/p95/p99/max and requests/s of floor and ingest, alerts/s, the server's
@@ -100,8 +101,8 @@ print(json.dumps({{
 }}))
 """
 
-# The page phase's set-up: a person reached by a webhook to the receiver, a policy paging
-# them, and a route declaring (critical) and paging for alerts labelled bench="page". Prints
+# The page phase's set-up: a person reached through the receiver (ntfy or webhook), a policy
+# paging them, and a route declaring (critical) and paging for alerts labelled bench="page". Prints
 # the integration's key, or "unavailable: <what is missing>" on a checkout without paging.
 PAGE_SETUP = """
 import importlib
@@ -129,7 +130,7 @@ def setup():
     admin = User.objects.get(username="bench")
     pagee = user_create(actor=admin, source=S, username="bench-oncall-{run}",
         email="oncall-{run}@example.com", password="bench-password-123", role="responder")
-    contact_method_add(actor=admin, source=S, user=pagee, kind="webhook", address="{url}")
+    contact_method_add(actor=admin, source=S, user=pagee, kind="{kind}", address="{url}")
     policy = policy_create(actor=admin, source=S, name="bench {run}",
         steps=[{{"target": "person", "person": pagee, "wait_minutes": 5}}])
     integration, key = integration_create(actor=admin, source=S, kind="alertmanager",
@@ -350,7 +351,8 @@ def check_ingest(count: dict, expected: dict, answers: list[dict], groups: int, 
 
 
 class Receiver:
-    """A webhook receiver on loopback noting when each body arrived (this process's clock)."""
+    """An HTTP receiver on loopback (an ntfy server's publish API, a webhook's receiver): it
+    answers every POST 200 and notes when each body arrived (this process's clock)."""
 
     def __init__(self) -> None:
         self.received: list[tuple[float, bytes]] = []
@@ -369,7 +371,7 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/page"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def arrivals(self, marker: str) -> list[float]:
@@ -434,8 +436,10 @@ def run(label: str, env: dict, args) -> dict:
     integration, key, warm_key, token = (
         manage(env, "shell", "-c", SETUP.format(run=run_id)).strip().splitlines()[-1].split()
     )
+    # An ntfy topic URL (the server's root, then the topic), or a webhook's URL.
+    address = receiver.url + (f"/oncall-bench-{run_id}" if args.channel == "ntfy" else "/page")
     page_key = (
-        manage(env, "shell", "-c", PAGE_SETUP.format(url=receiver.url, run=run_id))
+        manage(env, "shell", "-c", PAGE_SETUP.format(kind=args.channel, url=address, run=run_id))
         .strip()
         .splitlines()[-1]
     )
@@ -577,6 +581,9 @@ def main() -> None:
         "--snapshots", type=int, default=2, help="messages per group, the last with all alerts"
     )
     parser.add_argument("--pages", type=int, default=60, help="groups in the page phase")
+    parser.add_argument(
+        "--channel", choices=("ntfy", "webhook"), default="ntfy", help="the pagee's contact method"
+    )
     parser.add_argument("--workers", type=int, default=2, help="web server processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per web process")
     add_postgres_option(parser)
@@ -586,7 +593,8 @@ def main() -> None:
     print(
         f"{args.clients} clients; ingest: {args.groups} groups × {args.alerts_per_group} alerts,"
         f" {args.snapshots} message(s) per group (each a snapshot of the group);"
-        f" floor: as many POST /api/v1/bench/floor; page: {args.pages} groups one at a time"
+        f" floor: as many POST /api/v1/bench/floor; page: {args.pages} groups one at a time,"
+        f" paged by {args.channel}"
     )
     results = [run(label, env, args) for label, env in database_runs(args.postgres)]
     report(results)
