@@ -41,6 +41,7 @@ lost; alert-to-page p99 under 5 s.
 import argparse
 import json
 import multiprocessing
+import queue
 import random
 import sys
 import threading
@@ -64,6 +65,7 @@ from harness import (  # noqa: E402
 
 FLOOR_PATH = "/api/v1/bench/floor"
 PAGE_GIVE_UP_SECONDS = 30.0
+CLIENT_GIVE_UP_SECONDS = 900.0
 ALERTNAMES = ("HighErrorRate", "HighLatency", "DiskWillFillIn4Hours", "TargetDown", "OOMKilled")
 EXTERNAL_URL = "http://alertmanager.example.net:9093"
 HEADERS = {"Content-Type": "application/json", "User-Agent": "Alertmanager/0.27.0"}
@@ -309,7 +311,10 @@ def phase(port: int, plans: list[list[tuple[str, bytes]]], headers: dict, server
     time.sleep(0.5)  # let every client connect before the clock starts
     started, cpu_before = time.perf_counter(), server_cpu_seconds(server)
     start.set()
-    done = [one for _ in pool for one in results.get()]
+    try:
+        done = [one for _ in pool for one in results.get(timeout=CLIENT_GIVE_UP_SECONDS)]
+    except queue.Empty:
+        raise SystemExit("a client sent no results in time (did it fail? see above)") from None
     elapsed = time.perf_counter() - started
     cpu = server_cpu_seconds(server) - cpu_before
     for process in pool:
