@@ -1,6 +1,8 @@
 """In-process profile of the API write path: CPU time and SQL queries per declare and per
 command, through the whole Django stack (middleware, token auth, ninja, services, response),
-with no HTTP server and no other client competing for the CPU.
+with no HTTP server and no other client competing for the CPU; and per Alertmanager message at
+the alert intake, as bench/alerts.py sends them (`alert-first`: a group's first message, 1 to 9
+alerts; `alert-all`: its second, all 10, repeating the first).
 
     python bench/profile_write.py                    # CPU ms and queries per request kind
     python bench/profile_write.py --profile declare  # also cProfile one kind (declare, command)
@@ -22,7 +24,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from alerts import ingest_plan
+
 ROOT = Path(__file__).resolve().parent.parent
+KINDS = ("declare", "command", "floor", "alert-first", "alert-all")
 COMMANDS = (
     "note checking the dashboards",
     "sev critical",
@@ -38,7 +43,7 @@ def main() -> None:
     )
     parser.add_argument("--incidents", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=3, help="passes; the best is reported")
-    parser.add_argument("--profile", choices=("declare", "command", "floor"), default="")
+    parser.add_argument("--profile", choices=KINDS, default="")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--dump", default="", help="write the cProfile stats to this file")
@@ -62,6 +67,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from incidentdesk.accounts.services import token_create, user_create
+    from incidentdesk.alerts.services import integration_create
     from incidentdesk.config.bench_floor import floor_table_create
     from incidentdesk.core.sources import ActionSource
 
@@ -79,6 +85,12 @@ def main() -> None:
         actor=user, source=ActionSource.CLI, user=user, name="bench", scope="write"
     )
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+    _, key = integration_create(
+        actor=user, source=ActionSource.CLI, kind="alertmanager", name="bench"
+    )
+    # Every group's two messages, built up front (the one client's plan of bench/alerts.py).
+    (messages,), _, _ = ingest_plan(args.incidents * (args.repeat + 2), 10, 2, 1, key)
+    groups = len(messages) // 2
 
     cpu: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
@@ -119,6 +131,9 @@ def main() -> None:
         for text in COMMANDS:
             call("command", f"/api/v1/incidents/{reference}/commands", {"text": text})
         call("floor", "/api/v1/bench/floor", {"note": f"floor {n}"})
+        group = n + 2
+        call("alert-first", *messages[group])
+        call("alert-all", *messages[groups + group])
 
     show_queries = False
     round_(-2)
@@ -134,11 +149,11 @@ def main() -> None:
         for kind in count:
             best[kind] = min(best.get(kind, float("inf")), cpu[kind] / count[kind])
 
-    print(f"{'request':<10}{'count':>7}{'CPU ms/req':>12}{'queries/req':>13}")
-    for kind in ("declare", "command", "floor"):
+    print(f"{'request':<12}{'count':>7}{'CPU ms/req':>12}{'queries/req':>13}")
+    for kind in KINDS:
         if count[kind]:
             print(
-                f"{kind:<10}{count[kind]:>7}{best[kind] * 1000:>12.2f}"
+                f"{kind:<12}{count[kind]:>7}{best[kind] * 1000:>12.2f}"
                 f"{queries[kind] / count[kind]:>13.1f}"
             )
     if args.profile:
