@@ -7,10 +7,12 @@ class AlertsConfig(AppConfig):
     verbose_name = "Alerts"
 
     def ready(self) -> None:
-        """Route the groups each intake opens (record, declare, attach)."""
-        from incidentdesk.alerts import hooks, routes
+        """Route the groups each intake opens (record, declare, attach, page) in the worker;
+        stop the pages of the groups it resolves."""
+        from incidentdesk.alerts import hooks, paging, tasks
 
-        hooks.after_groups_opened.register(routes.route_groups)
+        hooks.after_groups_opened.register(tasks.queue_routing)
+        hooks.after_groups_resolved.register(paging.groups_resolved)
 
         # Reports by email: the acknowledgement's words, and the IMAP poll's periodic task.
         from incidentdesk.alerts import imap, reports  # noqa: F401

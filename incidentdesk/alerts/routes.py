@@ -1,8 +1,9 @@
 """Routes: what happens to an alert group when it opens (record it, declare an incident, or
 attach it to an open incident), decided by label matchers stored as data.
 
-Admins write routes through `route_create`, `route_update` and `route_delete`. The intake
-calls `route_groups` (registered on `hooks.after_groups_opened`) after its commit.
+Admins write routes through `route_create`, `route_update`, `route_move` and `route_delete`.
+The intake queues `route_groups` (`alerts.tasks`, on `hooks.after_groups_opened`) after its
+commit, so the worker routes, and pages through `alerts.paging` for a route with `pages`.
 
 A route acts with its author's rights: the intake has no person, and an incident needs a
 reporter, so the admin who last wrote the route (its `author`) declares, with source `alert`.
@@ -17,6 +18,7 @@ from django.db import transaction
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, has_perm, require
+from incidentdesk.alerts import paging
 from incidentdesk.alerts.models import Alert, AlertGroup, Integration, Route, RouteAction
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
@@ -77,8 +79,9 @@ def route_for(group: AlertGroup, alerts: list[Alert]) -> Route | None:
 
 
 def route_groups(groups: list[AlertGroup]) -> None:
-    """Route each newly opened group (the `after_groups_opened` hook). The alerts are already
-    committed: a group that fails is logged and stays recorded, and the others go on."""
+    """Route each newly opened group (queued by the `after_groups_opened` hook). The alerts
+    are already committed: a group that fails is logged and stays recorded, and the others
+    go on."""
     for group in groups:
         try:
             route_group(group.pk)
@@ -88,7 +91,8 @@ def route_groups(groups: list[AlertGroup]) -> None:
 
 def route_group(group_id: int) -> Incident | None:
     """Route one group, once: a group already linked to an incident is left as it is. Returns
-    the incident it was linked to, or None when it is only recorded."""
+    the incident it was linked to, or None when it is only recorded. A route with `pages`
+    then pages for it (see `alerts.paging`), about that incident when there is one."""
     with transaction.atomic():
         group = (
             AlertGroup.objects.select_for_update(of=("self",))
@@ -99,25 +103,28 @@ def route_group(group_id: int) -> Incident | None:
             return None
         alerts = list(group.alerts.all())
         route = route_for(group, alerts)
-        if route is None or route.action == RouteAction.RECORD:
+        if route is None:
             return None
-        actor = route.author
-        found: Incident | None
-        if route.action == RouteAction.DECLARE:
-            if actor is None or not _may(actor, Perm.INCIDENT_DECLARE, route):
-                return None
-            found = _declare(route, group, alerts, actor)
-        else:
-            if not _may(actor, Perm.TIMELINE_WRITE, route):
-                return None
-            found = _attach_target(route)
-        if found is None:
-            return None
-        incident = found
-        group.incident = incident
-        group.save(update_fields=["incident"])
-        _alert_entry(incident, group, alerts, route)
+        incident = _link(route, group, alerts)
+        if route.pages:
+            paging.page_for_group(route, group, incident, _title(group))
     return incident
+
+
+def _link(route: Route, group: AlertGroup, alerts: list[Alert]) -> Incident | None:
+    """Declare the route's incident or find the one to attach to, and link the group to it."""
+    actor = route.author
+    found: Incident | None = None
+    declares = route.action == RouteAction.DECLARE
+    if declares and actor is not None and _may(actor, Perm.INCIDENT_DECLARE, route):
+        found = _declare(route, group, alerts, actor)
+    elif route.action == RouteAction.ATTACH and _may(actor, Perm.TIMELINE_WRITE, route):
+        found = _attach_target(route)
+    if found is not None:
+        group.incident = found
+        group.save(update_fields=["incident"])
+        _alert_entry(found, group, alerts, route)
+    return found
 
 
 def _may(actor: User | None, perm: Perm, route: Route) -> bool:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.accounts.services import token_digest
-from incidentdesk.alerts import hooks
+from incidentdesk.alerts import hooks, paging
 from incidentdesk.alerts.models import (
     Alert,
     AlertGroup,
@@ -135,7 +135,8 @@ def alerts_receive(
     less than ALERT_FLAP_WINDOW_SECONDS ago re-opens that group; a resolved alert of no open
     group changes nothing. The alert is kept once per key: a repeat counts and takes the new
     status. A group is resolved once all its alerts are; an acknowledged alert acknowledges
-    it. Groups opened or re-opened are passed to `hooks.after_groups_opened` after commit."""
+    it. Groups opened or re-opened are passed to `hooks.after_groups_opened` after commit,
+    groups this intake resolved to `hooks.after_groups_resolved`."""
     if integration.revoked_at is not None:
         raise PermissionDenied("this integration is revoked")
     now = received_at or timezone.now()
@@ -159,12 +160,15 @@ def alerts_receive(
         result = _result(touched.values(), ignored)
         opened = [*result.opened, *result.reopened]
         if opened:
-            transaction.on_commit(lambda: _after_opened(opened))
+            transaction.on_commit(lambda: _after(hooks.after_groups_opened, opened))
+        if result.resolved:
+            resolved = list(result.resolved)
+            transaction.on_commit(lambda: _after(hooks.after_groups_resolved, resolved))
     return result
 
 
-def _after_opened(groups: list[AlertGroup]) -> None:
-    for hook in hooks.after_groups_opened:
+def _after(hook_list, groups: list[AlertGroup]) -> None:
+    for hook in hook_list:
         hook(groups)
 
 
@@ -314,26 +318,30 @@ def _group_entry(group: AlertGroup, actor: User, source: ActionSource, what: str
 
 
 def group_acknowledge(*, actor: User, source: ActionSource, group_id: int) -> AlertGroup:
-    """Acknowledge a firing group by hand: someone is on it. Responders; acknowledging twice
-    changes nothing, and a resolved group is refused naming `group`. The group's incident's
-    timeline says who acknowledged it. Later alerts keep it acknowledged while it is open."""
+    """Acknowledge a firing group by hand: someone is on it. Responders; a resolved group is
+    refused naming `group`. The pages sent for it that still wait are acknowledged too, so
+    their escalation stops (and their incident is acknowledged); the group's incident's
+    timeline says who acknowledged it. Acknowledging twice changes nothing more. Later alerts
+    keep the group acknowledged while it is open."""
     with transaction.atomic():
         group = _group_for_change(actor, group_id)
         if group.status == GroupStatus.RESOLVED:
             raise ValidationError("the group is resolved; nothing to acknowledge", field="group")
-        if group.status == GroupStatus.ACKNOWLEDGED:
-            return group
-        group.status = GroupStatus.ACKNOWLEDGED
-        group.save(update_fields=["status"])
-        _group_entry(group, actor, source, "acknowledged")
+        if group.status != GroupStatus.ACKNOWLEDGED:
+            group.status = GroupStatus.ACKNOWLEDGED
+            group.save(update_fields=["status"])
+            _group_entry(group, actor, source, "acknowledged")
+        # Also when the sender acknowledged it already: a page may still be escalating.
+        paging.acknowledge_pages(group, actor, source)
     return group
 
 
 def group_resolve(*, actor: User, source: ActionSource, group_id: int) -> AlertGroup:
     """Resolve a group by hand, with its alerts (for a sender that never sends a resolve).
-    Responders; resolving twice changes nothing. Its incident stays as it is: resolving it
-    is the response's decision. An alert that fires again within the flap window re-opens
-    the group, as a flapping alert does; later, it opens a new one."""
+    Responders; resolving twice changes nothing. The pages sent for it that still wait are
+    cancelled: nobody needs to answer. Its incident stays as it is: resolving it is the
+    response's decision. An alert that fires again within the flap window re-opens the group,
+    as a flapping alert does (it is not paged for again); later, it opens a new group."""
     with transaction.atomic():
         group = _group_for_change(actor, group_id)
         if group.status == GroupStatus.RESOLVED:
@@ -345,4 +353,5 @@ def group_resolve(*, actor: User, source: ActionSource, group_id: int) -> AlertG
         group.resolved_at = now
         group.save(update_fields=["status", "resolved_at"])
         _group_entry(group, actor, source, "resolved")
+        paging.cancel_pages(group, actor, source, "the alert group was resolved")
     return group

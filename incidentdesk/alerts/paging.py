@@ -1,0 +1,113 @@
+"""Paging for alert groups: a route with `pages` pages through its escalation policy (or the
+default one) when it matches a newly opened group; acknowledging or resolving the group by
+hand acknowledges or cancels the pages sent for it, and a group its sender resolves cancels
+them too.
+
+A page sent for a group links to the group's page (`selectors.group_url`), which is how the
+group finds its pages again. The route acts as its author, with source `alert`.
+"""
+
+import logging
+
+from django.db import transaction
+
+from incidentdesk.accounts.models import User
+from incidentdesk.accounts.permissions import Perm, has_perm
+from incidentdesk.alerts.models import AlertGroup, Route
+from incidentdesk.alerts.selectors import group_url
+from incidentdesk.core.errors import IncidentDeskError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.models import EntryKind, Incident
+from incidentdesk.incidents.services.timeline import record_entry
+from incidentdesk.oncall.models import Page, PageStatus
+from incidentdesk.oncall.paging import page_acknowledge, page_cancel, page_create
+from incidentdesk.oncall.policies import default_policy
+
+logger = logging.getLogger(__name__)
+WAITING = (PageStatus.OPEN, PageStatus.EXHAUSTED)  # not acknowledged, not cancelled
+
+
+def already_paged(group: AlertGroup, incident: Incident | None, route: Route) -> bool:
+    """Whether the route's page would repeat one: a page not cancelled exists for the group
+    (it re-opened while its page still waits or after someone acknowledged it; a page
+    cancelled when the group resolved does not count, so a group firing again pages again),
+    or for its incident through the same policy (the severity's own page by the default
+    policy, an earlier page). Another policy is paged as well."""
+    pages = Page.objects.exclude(status=PageStatus.CANCELLED)
+    if pages.filter(link=group_url(group)).exists():
+        return True
+    policy = route.policy or default_policy()
+    return incident is not None and pages.filter(incident=incident, policy=policy).exists()
+
+
+def page_for_group(
+    route: Route, group: AlertGroup, incident: Incident | None, summary: str
+) -> Page | None:
+    """Page for a group `route` matched, as the route's author, in a savepoint of the
+    routing's transaction: a page refused (no default policy any more, a policy that notifies
+    nobody, an author who may no longer page) leaves the group and its incident as they are,
+    logs a warning and, when there is an incident, says so on its timeline."""
+    actor = route.author
+    if actor is None or not has_perm(actor, Perm.INCIDENT_DECLARE):
+        logger.warning("route %s: its author may no longer page; nobody is paged", route.pk)
+        return None
+    if already_paged(group, incident, route):
+        return None
+    try:
+        with transaction.atomic():
+            return page_create(
+                actor=actor,
+                source=ActionSource.ALERT,
+                incident=incident,
+                policy=route.policy,
+                summary=summary,
+                link=group_url(group),
+            )
+    except IncidentDeskError as exc:
+        logger.warning("route %s could not page for group %s: %s", route.pk, group.pk, exc)
+        if incident is not None:
+            record_entry(
+                incident=incident,
+                kind=EntryKind.ALERT,
+                body=f"Route {route.name or route.pk} could not page: {exc.detail}",
+                actor=None,
+                source=ActionSource.ALERT,
+                data={"alert_group": group.pk, "route": route.pk, "page_refused": exc.detail},
+            )
+        return None
+
+
+def waiting_pages(group: AlertGroup) -> list[Page]:
+    """The pages sent for the group that still wait for someone (escalating or exhausted)."""
+    return list(Page.objects.filter(link=group_url(group), status__in=WAITING).order_by("pk"))
+
+
+def acknowledge_pages(group: AlertGroup, actor: User, source: ActionSource) -> list[Page]:
+    """Acknowledge the group's waiting pages: the escalation stops (and a page's incident is
+    acknowledged, as acknowledging the page does anywhere)."""
+    return [
+        page_acknowledge(actor=actor, source=source, page=page) for page in waiting_pages(group)
+    ]
+
+
+def groups_resolved(groups: list[AlertGroup]) -> None:
+    """The `after_groups_resolved` hook: the sender says a group's alerts are over, so its
+    waiting pages are cancelled (by the system; the incident, if any, stays as it is). The
+    alerts are committed already: a failure is logged, and the escalation goes on."""
+    for group in groups:
+        try:
+            with transaction.atomic():
+                cancel_pages(group, None, ActionSource.SYSTEM, "its alerts resolved")
+        except Exception:
+            logger.exception("could not cancel the pages of resolved alert group %s", group.pk)
+
+
+def cancel_pages(
+    group: AlertGroup, actor: User | None, source: ActionSource, reason: str
+) -> list[Page]:
+    """Cancel the group's waiting pages: nobody needs to answer for a resolved group (`actor`
+    None: the system, with source SYSTEM)."""
+    return [
+        page_cancel(actor=actor, source=source, page=page, reason=reason)  # type: ignore[arg-type]  # None: the system
+        for page in waiting_pages(group)
+    ]
