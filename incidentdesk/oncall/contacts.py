@@ -6,6 +6,10 @@ Addresses are checked by the channel kind's own rule (`notifications.registry.cl
 a chat address (`<platform>:<chat user id>`) must be one of the person's linked chat
 identities, so nobody can have someone else's direct messages sent a page."""
 
+import hashlib
+import hmac
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 
@@ -113,6 +117,13 @@ def contact_method_move(
             ContactMethod.objects.filter(pk=each.pk).update(position=number)
             each.position = number
     return moving
+
+
+def webhook_secret(method_id: int) -> str:
+    """The key the receiver of a webhook contact method verifies our signatures with (hex):
+    derived from SECRET_KEY and the method, never stored."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"oncall-webhook:{method_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def contact_methods_of(user: User) -> list[ContactMethod]:

@@ -16,6 +16,7 @@ from dataclasses import asdict
 from incidentdesk.accounts.models import User
 from incidentdesk.chat.platforms.base import Button
 from incidentdesk.notifications import registry
+from incidentdesk.oncall.contacts import webhook_secret
 from incidentdesk.oncall.escalation import EXHAUSTED_TOPIC, NOTIFY_TOPIC
 from incidentdesk.oncall.models import ContactKind, ContactMethod, Page, PageStatus
 
@@ -64,13 +65,19 @@ class Pagees:
         statuses = dict(
             Page.objects.filter(pk__in={p[0] for p in parsed.values()}).values_list("pk", "status")
         )
+        webhooks = set(
+            ContactMethod.objects.filter(
+                pk__in={p[4] for p in parsed.values()}, kind=ContactKind.WEBHOOK
+            ).values_list("pk", flat=True)
+        )
         answer = {}
-        for reference, (page, _user, round_, step, _method) in parsed.items():
+        for reference, (page, _user, round_, step, method) in parsed.items():
             if page not in statuses:
                 continue  # the page is gone: the engine skips it
             first = round_ == 0 and step == 0
             skip = "" if first else STOPPED.get(statuses[page], "")
-            answer[reference] = registry.Standing(skip=skip)
+            secret = webhook_secret(method) if method in webhooks else ""
+            answer[reference] = registry.Standing(skip=skip, signing_secret=secret)
         return answer
 
 

@@ -3,7 +3,9 @@ API and the CLI's --json, and the lists the doors show."""
 
 from django.db.models import QuerySet
 
+from incidentdesk.oncall.contacts import webhook_secret
 from incidentdesk.oncall.models import (
+    ContactKind,
     ContactMethod,
     EscalationPolicy,
     Page,
@@ -89,7 +91,8 @@ def unanswered_pages() -> QuerySet[Page]:
 
 
 def contact_method_data(method: ContactMethod) -> dict:
-    return {
+    """A contact method; a webhook's carries the secret its receiver checks signatures with."""
+    data = {
         "id": method.pk,
         "position": method.position,
         "kind": method.kind,
@@ -97,3 +100,6 @@ def contact_method_data(method: ContactMethod) -> dict:
         "label": method.label,
         "created_at": _moment(method.created_at),
     }
+    if method.kind == ContactKind.WEBHOOK:
+        data["signing_secret"] = webhook_secret(method.pk)
+    return data

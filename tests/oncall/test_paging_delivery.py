@@ -17,6 +17,7 @@ from incidentdesk.core.sources import ActionSource
 from incidentdesk.notifications import registry
 from incidentdesk.notifications.models import Delivery, OutboxEvent
 from incidentdesk.oncall.models import ContactMethod, PageStatus
+from incidentdesk.oncall.page_selectors import contact_method_data
 from incidentdesk.oncall.paging import page_create
 
 pytestmark = pytest.mark.django_db
@@ -55,11 +56,13 @@ def test_a_page_is_mailed_with_a_link_that_acknowledges_it(
 def test_a_page_is_posted_to_a_webhook_as_json_with_its_acknowledge_link(
     receiver, crew, responder, committed
 ):
-    ContactMethod.objects.create(
+    method = ContactMethod.objects.create(
         user=crew["bob"], position=1, kind="webhook", address=receiver.url("/bob")
     )
+    receiver.secrets["/bob"] = contact_method_data(method)["signing_secret"]
     page = committed(page_create, actor=responder, source=WEB, person="bob", summary="Disk full")
     [request] = receiver.delivered()
+    assert request["verified"]  # signed with the secret the method shows its owner
     body = json.loads(request["body"])
     assert body["type"] == "page" and body["person"] == "bob"
     assert body["page"]["id"] == page.pk and body["page"]["summary"] == "Disk full"
