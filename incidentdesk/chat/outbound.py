@@ -41,6 +41,8 @@ CLAIM_TIMEOUT = timedelta(minutes=2)
 OPEN_CHANNEL = "incident.open_channel"
 TAKE_LEAD = "incident.take_lead"
 OPEN_WEB = "incident.open_web"
+# Handled by the on-call domain (it registers the button's action with chat.handling).
+PAGE_ONCALL = "incident.page_oncall"
 
 
 class ConversationAudience:
@@ -118,6 +120,7 @@ def announcement_words(data: dict) -> dict:
             )
         if not leads:
             buttons.insert(len(buttons) - 1, Button(TAKE_LEAD, "Take the lead", str(incident.pk)))
+        buttons.insert(len(buttons) - 1, Button(PAGE_ONCALL, "Page on-call", str(incident.pk)))
     return {
         "text": "\n".join(lines),
         "buttons": [asdict(button) for button in buttons],

@@ -1,0 +1,112 @@
+"""What pages the on-call lead without anyone asking, and the chat announcement's "Page
+on-call" button.
+
+- A severity whose policy `pages` pages the default escalation policy when an incident is
+  declared with it (as the declarer, through the door they declared by), and again when an
+  incident is raised to such a severity while it has no page escalating or acknowledged.
+  Registered on incidents' `after_entry` hook, so it runs inside the declaration's (or the
+  change's) transaction: the page's first step leaves when that commits.
+- Paging never fails the declaration. With no default policy nobody is paged (the incident
+  page's paging panel says so, see incident_panel.py); a page the default policy cannot make
+  (its steps notify nobody, the declarer may not page) is written on the timeline instead.
+
+`register()` is called from OncallConfig.ready(); it also registers the `page` and `ack`
+commands and the incident page's paging panel.
+"""
+
+import logging
+
+from django.db import transaction
+
+from incidentdesk.chat.handling import actor_of, incident_of_button, on_button, reply
+from incidentdesk.chat.outbound import PAGE_ONCALL
+from incidentdesk.chat.platforms.base import InboundEvent
+from incidentdesk.core.errors import IncidentDeskError
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import hooks
+from incidentdesk.incidents.models import EntryKind, Incident, IncidentStatus, Severity
+from incidentdesk.incidents.services.timeline import record_entry
+from incidentdesk.oncall.models import Page, PageStatus
+from incidentdesk.oncall.paging import page_create
+from incidentdesk.oncall.policies import default_policy
+
+logger = logging.getLogger(__name__)
+
+ANSWERED_OR_ESCALATING = (PageStatus.OPEN, PageStatus.ACKNOWLEDGED)
+
+
+def _severity(key) -> Severity | None:
+    return Severity.objects.filter(key=key).first() if key else None
+
+
+def _declared_paging(entry) -> bool:
+    if entry.data.get("event") != "declared":
+        return False
+    severity = _severity(entry.data.get("severity"))
+    return severity is not None and severity.pages
+
+
+def _raised_to_paging(entry) -> bool:
+    change = (entry.data.get("changes") or {}).get("severity")
+    if not isinstance(change, list) or len(change) != 2:
+        return False
+    old, new = _severity(change[0]), _severity(change[1])
+    if new is None or not new.pages:
+        return False
+    raised = old is None or new.position < old.position
+    return raised and not entry.incident.pages.filter(status__in=ANSWERED_OR_ESCALATING).exists()
+
+
+def severity_pages(entry) -> None:
+    """The `after_entry` hook: page the on-call lead for a declaration with a paging severity,
+    or a raise to one that nobody is yet paged for."""
+    if entry.kind == EntryKind.EVENT:
+        wanted = _declared_paging(entry)
+    elif entry.kind == EntryKind.FIELD_CHANGE:
+        wanted = _raised_to_paging(entry)
+    else:
+        return
+    incident = entry.incident
+    if not wanted or incident.status in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED):
+        return
+    page_the_lead(incident, actor=entry.author, source=entry.source)
+
+
+def page_the_lead(incident: Incident, *, actor, source) -> Page | None:
+    """Page the default policy for `incident` in its own savepoint; a refusal is written on the
+    timeline instead of failing the write that asked. None when nobody was paged."""
+    if default_policy() is None:
+        logger.info("%s: its severity pages, but there is no default policy", incident.reference)
+        return None
+    if actor is None:
+        source = ActionSource.SYSTEM
+    try:
+        with transaction.atomic():
+            return page_create(actor=actor, source=source, incident=incident)
+    except IncidentDeskError as exc:
+        record_entry(
+            incident=incident,
+            kind=EntryKind.EVENT,
+            body=f"The on-call lead could not be paged: {exc.detail}",
+            actor=actor,
+            source=source,
+            data={"page_failed": exc.detail},
+        )
+        return None
+
+
+def chat_page_oncall(event: InboundEvent) -> None:
+    """The announcement's "Page on-call" button: the presser pages the default policy (the
+    on-call lead) for the incident."""
+    actor = actor_of(event)
+    incident = incident_of_button(event, actor)
+    page = page_create(actor=actor, source=ActionSource.CHAT, incident=incident)
+    who = page.policy.name if page.policy else "the on-call lead"
+    reply(event, f"{actor.display_name} paged {who} for {incident.reference} (page {page.pk}).")
+
+
+def register() -> None:
+    from incidentdesk.oncall import incident_panel, paging_commands  # noqa: F401 - they register
+
+    hooks.after_entry.register(severity_pages)
+    on_button(PAGE_ONCALL, chat_page_oncall)
