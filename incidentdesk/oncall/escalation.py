@@ -46,6 +46,7 @@ NOTIFY_TOPIC = "page.notify"
 EXHAUSTED_TOPIC = "page.exhausted"
 ACK_SALT = "incidentdesk.oncall.page-ack"
 Queue = Callable[[datetime], None]
+RETRY_AFTER = timedelta(minutes=1)  # a step that failed is tried again this much later
 
 # -- acknowledge links ------------------------------------------------------------------------
 
@@ -232,15 +233,32 @@ def escalations_advance(*, now: datetime | None = None, queue: Queue | None = No
     now = now or timezone.now()
     ran = 0
     while True:
-        with transaction.atomic():
-            page = (
-                Page.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("incident", "policy")
-                .filter(status=PageStatus.OPEN, next_at__lte=now)
-                .order_by("next_at", "pk")
-                .first()
-            )
+        page = None
+        try:
+            with transaction.atomic():
+                page = (
+                    Page.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("incident", "policy")
+                    .filter(status=PageStatus.OPEN, next_at__lte=now)
+                    .order_by("next_at", "pk")
+                    .first()
+                )
+                if page is None:
+                    return ran
+                run_step(page, now, queue=queue)
+            ran += 1
+        except Exception as exc:
             if page is None:
-                return ran
-            run_step(page, now, queue=queue)
-        ran += 1
+                raise
+            # One page's failure (rolled back whole) must not hold up the others behind it.
+            logger.exception("page %s: step %s failed; trying again later", page.pk, page.step)
+            _put_off(page, now, exc)
+
+
+def _put_off(page: Page, now: datetime, exc: Exception) -> None:
+    """Try a step that failed again after RETRY_AFTER, saying why in the page's outcome."""
+    why = f"{exc.__class__.__name__}: {exc}"[:300]
+    Page.objects.filter(pk=page.pk, status=PageStatus.OPEN).update(
+        next_at=now + RETRY_AFTER,
+        outcome=f"{_where(page)} could not run ({why}); trying again in a minute",
+    )

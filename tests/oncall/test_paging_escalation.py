@@ -230,3 +230,31 @@ def test_viewers_may_not_page_and_a_restricted_incident_is_paged_only_by_who_see
     assert hidden.value.field == "incident"
     page = page_create(actor=responder, source=WEB, person="ada", incident=incident)
     assert page.summary == f"{incident.reference}: {incident.title}"
+
+
+def test_a_step_that_fails_is_tried_again_later_without_holding_up_other_pages(
+    make_policy, crew, primary, responder
+):
+    from incidentdesk.oncall.models import Schedule
+
+    make_policy(
+        [
+            {"target": "person", "person": "ada", "wait_minutes": 1},
+            {"target": "schedule", "schedule": "Primary", "wait_minutes": 1},
+        ]
+    )
+    broken = page_create(actor=responder, source=WEB, policy="Ops", summary="First")
+    fine = page_create(actor=responder, source=WEB, person="bob", summary="Second")
+    Schedule.objects.filter(pk=primary.pk).update(time_zone="Mars/Olympus_Mons")
+    moment = later(2)
+    assert escalations_advance(now=moment) == 0  # the broken step rolled back
+    broken.refresh_from_db()
+    assert broken.status == PageStatus.OPEN and broken.step == 1
+    assert broken.next_at == moment + timedelta(minutes=1)
+    assert broken.outcome.startswith("step 2 of 2 could not run (")
+    assert escalations_advance(now=later(16)) == 1  # the person page's wait is over
+    fine.refresh_from_db()
+    assert fine.status == PageStatus.EXHAUSTED
+    Schedule.objects.filter(pk=primary.pk).update(time_zone="UTC")
+    escalations_advance(now=later(17))
+    assert notified(broken) == [(0, 0, "ada"), (0, 1, "ada")]
