@@ -258,3 +258,21 @@ def test_a_step_that_fails_is_tried_again_later_without_holding_up_other_pages(
     Schedule.objects.filter(pk=primary.pk).update(time_zone="UTC")
     escalations_advance(now=later(17))
     assert notified(broken) == [(0, 0, "ada"), (0, 1, "ada")]
+
+
+def test_each_step_queues_a_run_for_its_successor_and_a_tick_runs_every_minute(
+    two_steps, responder, committed
+):
+    from datetime import UTC, datetime
+
+    from huey.contrib.djhuey import HUEY
+
+    from incidentdesk.oncall import tasks
+
+    HUEY.storage.flush_schedule()
+    page = committed(page_create, actor=responder, source=WEB, policy="Ops", summary="Disk full")
+    page.refresh_from_db()
+    queued = [t.eta for t in HUEY.scheduled() if t.name == tasks.escalate.task_class.__name__]
+    assert queued == [page.next_at.astimezone(UTC).replace(tzinfo=None)]
+    tick = tasks.escalations_every_minute.task_class()
+    assert all(tick.validate_datetime(datetime(2026, 3, 29, 1, m)) for m in (0, 1, 59))
