@@ -84,7 +84,17 @@ def layer_data(layer: Layer, names: dict[int, str] | None = None) -> dict:
 
 def layer_words(layer: Layer, names: dict[int, str]) -> dict:
     """What the schedule page says about a layer."""
-    return layer_data(layer, names) | {"only": restriction_words(layer.restrictions)}
+    data = layer_data(layer, names)
+    unit = layer.rotation_unit.removesuffix("s")
+    length = f"{layer.rotation_length} {unit}{'s' if layer.rotation_length != 1 else ''}"
+    people = data["people"]
+    start = f"{layer.rotation_start:%-d %b %Y} at {data['handoff_time']}"
+    if len(people) == 1:
+        turns = f"{people[0]} alone, from {start}."
+    else:
+        turns = f"{', '.join(people)} take turns of {length}, the first from {start}"
+        turns += "." if unit == "hour" else f", handing over at {data['handoff_time']}."
+    return data | {"only": restriction_words(layer.restrictions), "turns": turns}
 
 
 def override_data(override: Override) -> dict:

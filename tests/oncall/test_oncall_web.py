@@ -221,8 +221,8 @@ def test_my_on_call_shows_my_current_and_next_shifts(client, primary, crew):
 
 def test_the_navigation_leads_to_the_schedules_and_my_on_call(client, viewer):
     page = signed_in(client, viewer).get("/oncall/me").content.decode()
-    assert 'href="/oncall/"' in page
-    assert 'href="/oncall/me" aria-current="page"' in page
+    assert '<a href="/oncall/" aria-current="page">On-call</a>' in page  # the top bar
+    assert 'href="/oncall/me" aria-current="page">My on-call</a>' in page  # the tabs
 
 
 def test_an_unknown_schedule_is_a_404_page(client, viewer):
