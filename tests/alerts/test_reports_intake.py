@@ -3,7 +3,9 @@ queue (once, however often it is piped), is acknowledged over real SMTP under it
 and later replies join its thread; robots are not answered and garbage is refused."""
 
 import io
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +17,7 @@ from incidentdesk.incidents.models import TimelineEntry
 from incidentdesk.notifications.models import OutboxEvent
 from tests.alerts import mails
 from tests.notifications.conftest import start_smtp
-from tests.processes import free_port
+from tests.processes import free_port, incidentdesk
 
 CLI = ActionSource.CLI
 pytestmark = pytest.mark.django_db
@@ -223,3 +225,43 @@ def test_someone_else_quoting_a_reference_starts_a_new_report_not_a_reply(pipe, 
     )
     assert run.code == 0 and run.out.startswith("stored as ")
     assert Report.objects.count() == 2 and not ReportReply.objects.exists()
+
+
+# As a mail server runs it -------------------------------------------------------------------
+
+
+def _mta(env, raw: bytes):
+    """`incidentdesk intake email` as a real process, the message on its stdin as bytes."""
+    return subprocess.run(
+        [sys.executable, "-m", "incidentdesk", "intake", "email"],
+        env=env,
+        input=raw,
+        capture_output=True,
+        timeout=120,
+        cwd=Path(env["INCIDENTDESK_DATA_DIR"]).parent,
+    )
+
+
+def test_a_mail_server_piping_to_the_real_command_gets_sysexits_codes_and_no_traceback(own_env):
+    unreachable = {**own_env, "DATABASE_URL": f"postgres://x:y@127.0.0.1:{free_port()}/none"}
+    run = _mta(unreachable, mails.alternative())
+    assert run.returncode == 75, run.stderr  # the mail server keeps it and tries again
+    assert run.stderr.decode().startswith("error: not stored, try again later: ")
+    assert incidentdesk(own_env, "migrate", "-v0").returncode == 0
+    assert _mta(own_env, mails.alternative()).returncode == 67  # no email integration yet
+    created = incidentdesk(
+        own_env, "user", "create", "--username", "ada", "--email", "ada@example.com",
+        stdin="correct-horse-battery-staple",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    made = incidentdesk(
+        own_env, "integration", "create", "--kind", "email", "--name", "help", "--as", "ada"
+    )
+    assert made.returncode == 0, made.stderr
+    stored = _mta(own_env, mails.iso_2022_jp())
+    assert stored.returncode == 0 and stored.stdout.decode().strip() == "stored as R-1"
+    for garbage in (b"\xff\xfe\x00garbage\x80", b""):
+        refused = _mta(own_env, garbage)
+        lines = refused.stderr.decode().splitlines()
+        assert refused.returncode == 65 and len(lines) == 1 and lines[0].startswith("error: ")
+    assert _mta(own_env, mails.auto_reply()).returncode == 0

@@ -41,19 +41,8 @@ class Command(cli.Command):
 
     def _email(self, options):
         try:
-            integration = reports.email_integration(options["integration"])
-        except IncidentDeskError as exc:  # none, several, or not this one: no one takes it
-            raise CommandError(exc.detail, returncode=EX_NOUSER) from None
-        try:
-            raw = _stdin_bytes()
-            intake = reports.report_receive(integration=integration, raw=raw)
-        except mail.MailError as exc:
-            raise CommandError(f"refused: {exc.detail}", returncode=EX_DATAERR) from None
-        except PermissionDenied as exc:  # revoked meanwhile
-            raise CommandError(exc.detail, returncode=EX_NOUSER) from None
-        except IncidentDeskError as exc:
-            raise CommandError(exc.detail, returncode=EX_DATAERR) from None
-        except (DatabaseError, OSError) as exc:
+            intake = _take(options["integration"])
+        except (DatabaseError, OSError) as exc:  # the message is not lost: the MTA keeps it
             line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise CommandError(
                 f"not stored, try again later: {line}", returncode=EX_TEMPFAIL
@@ -64,6 +53,22 @@ class Command(cli.Command):
         integration = reports.email_integration(options["integration"])
         result = imap.poll(integration=integration)
         self.stdout.write(f"IMAP poll: {result.line()}")
+
+
+def _take(choice: str | None) -> reports.Intake:
+    """Store the message on stdin for the integration `choice` names (or the only one)."""
+    try:
+        integration = reports.email_integration(choice)
+    except IncidentDeskError as exc:  # none, several, or not this one: no one takes it
+        raise CommandError(exc.detail, returncode=EX_NOUSER) from None
+    try:
+        return reports.report_receive(integration=integration, raw=_stdin_bytes())
+    except mail.MailError as exc:
+        raise CommandError(f"refused: {exc.detail}", returncode=EX_DATAERR) from None
+    except PermissionDenied as exc:  # revoked meanwhile
+        raise CommandError(exc.detail, returncode=EX_NOUSER) from None
+    except IncidentDeskError as exc:
+        raise CommandError(exc.detail, returncode=EX_DATAERR) from None
 
 
 def _stdin_bytes() -> bytes:
