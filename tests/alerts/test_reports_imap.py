@@ -1,7 +1,10 @@
 """Polling a real IMAP server (Dovecot on loopback): unseen messages become reports and are
 marked seen only after they are stored, so nothing is lost and nothing is stored twice."""
 
+import threading
+
 import pytest
+from django.db import connection
 
 from incidentdesk.alerts import imap
 from incidentdesk.alerts.models import Report
@@ -146,3 +149,36 @@ def test_imaps_checks_the_servers_certificate(help_desk, monkeypatch, settings):
         assert imap.poll().stored == 1
     finally:
         server.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_polling_at_once_store_each_message_once(mailbox, admin):
+    integration_create(actor=admin, source=ActionSource.CLI, kind="email", name="help")
+    raws = [
+        mails.reply(
+            message_id=f"<race-{n}@mail.example.org>",
+            subject=f"Race {n}",
+            sender=f"p{n}@example.org",
+        )
+        for n in range(8)
+    ]
+    mailbox.deliver(*raws)
+    results: list = []
+    start = threading.Barrier(2)
+
+    def worker():
+        start.wait()
+        try:
+            results.append(imap.poll())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 2, "a poller failed"
+    assert Report.objects.count() == 8
+    assert sum(r.stored for r in results) == 8 and sum(r.left for r in results) == 0
+    assert all(SEEN in flags for flags in mailbox.flags())
