@@ -11,7 +11,7 @@ from incidentdesk.alerts import reports
 from incidentdesk.core.pagination import Page
 from incidentdesk.core.schemas import Strict
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.incidents.selectors import incident_for_answer
+from incidentdesk.incidents.selectors import hidden_incident_ids, incident_for_answer
 
 router = Router(tags=["reports"])
 API = ActionSource.API
@@ -57,8 +57,13 @@ class ReportOut(Schema):
         return bool(report.acknowledgement_id)
 
     @staticmethod
-    def resolve_incident(report) -> str | None:
-        return report.incident.reference if report.incident else None
+    def resolve_incident(report, context) -> str | None:
+        if report.incident is None:
+            return None
+        request = context["request"]
+        if not hasattr(request, "hidden_incidents"):  # read once a request
+            request.hidden_incidents = hidden_incident_ids(request.auth)
+        return None if report.incident_id in request.hidden_incidents else report.incident.reference
 
     @staticmethod
     def resolve_decided_by(report) -> str | None:

@@ -16,7 +16,11 @@ from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.web import form_failed, parsed, web_errors
 from incidentdesk.incidents.models import Criterion
-from incidentdesk.incidents.selectors import open_incidents_by_severity, severity_choices
+from incidentdesk.incidents.selectors import (
+    hidden_incident_ids,
+    open_incidents_by_severity,
+    severity_choices,
+)
 
 WEB = ActionSource.WEB
 PER_PAGE = 50
@@ -64,7 +68,12 @@ def report_list(request):
     status = status if status in dict(STATUSES) else ReportStatus.NEW
     found = reports.reports_for(request.user, status=None if status == "all" else status)
     page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "status": status, "statuses": STATUSES}
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": STATUSES,
+        "hidden": hidden_incident_ids(request.user),
+    }
     return render(request, "alerts/triage.html", context)
 
 
@@ -76,6 +85,7 @@ def _report_page(request, report_id: int, *, forms_: dict | None = None, status:
         "attach_form": AttachForm(viewer=request.user),
         "dismiss_form": DismissForm(),
         "open_form": "",
+        "hidden": hidden_incident_ids(request.user),
         **(forms_ or {}),
     }
     return render(request, "alerts/triage_report.html", context, status=status)

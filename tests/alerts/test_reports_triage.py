@@ -255,3 +255,23 @@ def test_declaring_through_the_web_or_the_api_leaves_the_same_timeline(
     assert {e.source for e in TimelineEntry.objects.filter(incident=web)} == {"web"}
     assert {e.source for e in TimelineEntry.objects.filter(incident=api)} == {"api"}
     assert (web.reported_by, web.report_medium) == (api.reported_by, api.report_medium)
+
+
+def test_a_restricted_incident_a_report_joined_is_not_named_to_those_who_cannot_see_it(
+    report, admin, declare, rita, client, responder
+):
+    hidden = declare(actor=admin, title="Breach", security=True, criteria=["security"])
+    reports.report_attach(actor=admin, source=WEB, report_id=report.pk, incident=hidden.reference)
+    listed = rita.call("GET", "/reports?status=all").json_body["items"]
+    assert [r["incident"] for r in listed] == [None]
+    assert rita.call("GET", f"/reports/{report.pk}").json_body["incident"] is None
+    client.force_login(responder)
+    for path in ("/alerts/reports?status=all", f"/alerts/reports/{report.pk}"):
+        page = client.get(path)
+        assert (
+            page.status_code == 200
+            and hidden.reference not in page.text
+            and "Breach" not in page.text
+        )
+    client.force_login(admin)
+    assert hidden.reference in client.get(f"/alerts/reports/{report.pk}").text
