@@ -14,7 +14,7 @@ report, and once the report became or joined an incident, that incident's timeli
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -51,6 +51,7 @@ from incidentdesk.notifications.outbox import emit
 
 ACKNOWLEDGED = "report.acknowledged"
 REFERENCE = r"\[R-(\d{1,12})\]"
+ACKNOWLEDGE_LIMIT = 5  # acknowledgements to one address within an hour
 CRITERIA_REASON = "Declared from an email report; the criteria are to be confirmed"
 REASON_MAX = 2_000
 ENTRY_TEXT_MAX = 10_000
@@ -188,11 +189,27 @@ def _new_report(integration: Integration, parsed: mail.Mail, key: str, now) -> I
         message_digest=key,
         sent_at=parsed.sent_at,
         received_at=now,
-        automatic=parsed.automatic or _own_address(parsed.sender_address),
+        automatic=(
+            parsed.automatic
+            or _own_address(parsed.sender_address)
+            or _answered_enough(parsed.sender_address, now)
+        ),
     )
     if not report.automatic and settings.INTAKE_EMAIL_ACKNOWLEDGE:
         _acknowledge(report)
     return Intake("stored", report=report)
+
+
+def _answered_enough(address: str, now) -> str:
+    """Why not to answer `address` again when it had ACKNOWLEDGE_LIMIT acknowledgements within
+    the hour (a robot that slipped through, or spam forging someone's address), else ""."""
+    answered = Report.objects.filter(
+        sender_address__iexact=address,
+        received_at__gte=now - timedelta(hours=1),
+    ).exclude(acknowledgement_id="")
+    if answered.count() >= ACKNOWLEDGE_LIMIT:
+        return f"{ACKNOWLEDGE_LIMIT} acknowledgements went to this address within the hour"
+    return ""
 
 
 def _own_address(address: str) -> str:

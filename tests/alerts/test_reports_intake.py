@@ -98,6 +98,16 @@ def test_mail_from_our_own_address_is_not_acknowledged(pipe, help_desk, settings
     assert Report.objects.get().automatic == "sent from IncidentDesk's own address"
 
 
+def test_one_address_is_acknowledged_at_most_five_times_an_hour(pipe, help_desk):
+    for n in range(7):
+        raw = mails.reply(message_id=f"<flood-{n}@mail.example.org>", subject=f"Help {n}")
+        assert pipe(raw).code == 0
+    assert OutboxEvent.objects.count() == 5  # the reports are all kept
+    last = Report.objects.order_by("pk").last()
+    assert Report.objects.count() == 7 and last.acknowledgement_id == ""
+    assert last.automatic == "5 acknowledgements went to this address within the hour"
+
+
 @pytest.mark.parametrize(
     ("raw", "said"),
     [
