@@ -181,6 +181,7 @@ def _values(world) -> dict[str, str]:
         "user_id": 1,
         "token_id": 1,
         "section": "details",
+        "group_id": 1,
     }
 
 

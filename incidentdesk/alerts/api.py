@@ -1,12 +1,15 @@
-"""Integration and route endpoints of the JSON API (/api/v1): parse, call the service, render."""
+"""Integration, alert group and route endpoints of the JSON API (/api/v1): parse, call the
+service, render."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from incidentdesk.alerts import routes, selectors, services
-from incidentdesk.core.schemas import Strict
+from incidentdesk.core.pagination import Page
+from incidentdesk.core.schemas import Clean, Strict
 from incidentdesk.core.sources import ActionSource
 
 router = Router(tags=["alerts"])
@@ -61,6 +64,88 @@ def revoke_integration(request, integration_id: int):
         actor=request.auth, source=API, integration_id=integration_id
     )
     return selectors.integration_data(integration)
+
+
+# Alert groups ------------------------------------------------------------------------------
+
+
+class GroupFilters(Clean):
+    status: Literal["open", "firing", "acknowledged", "resolved", "any"] = "open"
+    integration: int | None = None
+
+
+class AlertOut(Schema):
+    key: str
+    status: str
+    summary: str
+    severity: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    labels: dict[str, Any]
+    annotations: dict[str, Any]
+    source_url: str
+    count: int
+    first_received_at: datetime
+    last_received_at: datetime
+
+
+class GroupOut(Schema):
+    id: int
+    integration: int
+    integration_name: str
+    group_key: str
+    status: str
+    summary: str
+    severity: str
+    labels: dict[str, Any]
+    first_seen_at: datetime
+    last_seen_at: datetime
+    resolved_at: datetime | None
+    alert_count: int
+    incident: str | None
+
+
+class GroupDetailOut(GroupOut):
+    alerts: list[AlertOut]
+
+
+class _Shown:
+    """A queryset the pager counts and slices, each item of the slice shown by `show`: only
+    the page asked for is turned into data."""
+
+    def __init__(self, queryset, show) -> None:
+        self.queryset, self.show = queryset, show
+
+    def all(self):
+        return self.queryset
+
+    def __getitem__(self, items: slice) -> list:
+        return [self.show(item) for item in self.queryset[items]]
+
+
+@router.get("/alert-groups", response=list[GroupOut])
+@paginate(Page)
+def list_groups(request, filters: Query[GroupFilters]):
+    status = "" if filters.status == "any" else filters.status
+    groups = selectors.groups_for(request.auth, status=status, integration=filters.integration)
+    return _Shown(groups, selectors.group_data)
+
+
+@router.get("/alert-groups/{group_id}", response=GroupDetailOut)
+def get_group(request, group_id: int):
+    return selectors.group_data(selectors.group_for(request.auth, group_id), alerts=True)
+
+
+@router.post("/alert-groups/{group_id}/acknowledge", response=GroupDetailOut)
+def acknowledge_group(request, group_id: int):
+    services.group_acknowledge(actor=request.auth, source=API, group_id=group_id)
+    return selectors.group_data(selectors.group_for(request.auth, group_id), alerts=True)
+
+
+@router.post("/alert-groups/{group_id}/resolve", response=GroupDetailOut)
+def resolve_group(request, group_id: int):
+    services.group_resolve(actor=request.auth, source=API, group_id=group_id)
+    return selectors.group_data(selectors.group_for(request.auth, group_id), alerts=True)
 
 
 # Routes ------------------------------------------------------------------------------------

@@ -145,6 +145,50 @@ def next_route_position() -> int:
     return 0 if last is None else min(last + 10, 10_000)
 
 
+GROUP_FILTERS = ("open", *GroupStatus.values, "any")  # `groups_for`'s status, by every door
+
+
+def group_data(group: AlertGroup, *, alerts: bool = False) -> dict:
+    """An alert group as the API and `alerts list --json` show it; `alerts` adds its alerts
+    (prefetched by `group_for`)."""
+    data = {
+        "id": group.pk,
+        "integration": group.integration_id,
+        "integration_name": group.integration.name,
+        "group_key": group.group_key,
+        "status": group.status,
+        "summary": group.summary,
+        "severity": group.severity,
+        "labels": group.labels,
+        "first_seen_at": group.first_seen_at,
+        "last_seen_at": group.last_seen_at,
+        "resolved_at": group.resolved_at,
+        "alert_count": group.alert_count,
+        "incident": group.incident.reference if group.incident else None,
+    }
+    if alerts:
+        data["alerts"] = [alert_data(a) for a in group.alerts.all()]
+    return data
+
+
+def alert_data(alert) -> dict:
+    """One alert of a group, as the API shows it."""
+    return {
+        "key": alert.key,
+        "status": alert.status,
+        "summary": alert.summary,
+        "severity": alert.severity,
+        "starts_at": alert.starts_at,
+        "ends_at": alert.ends_at,
+        "labels": alert.labels,
+        "annotations": alert.annotations,
+        "source_url": alert.source_url,
+        "count": alert.count,
+        "first_received_at": alert.first_received_at,
+        "last_received_at": alert.last_received_at,
+    }
+
+
 def route_data(route: Route) -> dict:
     """A route as the API and `route list --json` show it (its severity by key, its
     components by name, its author by username)."""

@@ -26,6 +26,7 @@ PATH_VALUES = {
     "layer_id": 1,
     "override_id": 1,
     "report_id": 1,
+    "group_id": 1,
 }
 CSRF_SECRET = "k" * 32
 
