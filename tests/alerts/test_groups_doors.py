@@ -107,3 +107,33 @@ def test_the_cli_refuses_with_exit_2(cli, viewer, responder, groups):
         "alerts", "ack", str(AlertGroup.objects.get(group_key="watchdog").pk), "--as", "rita"
     )
     assert refused.code == 2 and "resolved" in refused.err
+
+
+def _through(door: str, group_id: int, responder, api_client, cli) -> None:
+    if door == "web":
+        from django.test import Client
+
+        client = Client()
+        client.force_login(responder)
+        assert client.post(f"/alerts/groups/{group_id}/acknowledge").status_code == 302
+    elif door == "api":
+        answer = api_client(responder).call("POST", f"/alert-groups/{group_id}/acknowledge")
+        assert answer.status_code == 200, answer.json_body
+    else:
+        assert cli("alerts", "ack", str(group_id), "--as", responder.username).code == 0
+
+
+@pytest.mark.parametrize("door", ["web", "api", "cli"])
+def test_acknowledging_leaves_the_same_entry_through_web_api_and_cli(
+    door, admin, responder, groups, api_client, cli
+):
+    disk, _ = groups
+    disk.incident = incident_declare(
+        actor=admin, source=CLI, title="Disk full", severity="trivial", criteria=["security"]
+    )
+    disk.save()
+    _through(door, disk.pk, responder, api_client, cli)
+    entry = disk.incident.timeline.get(kind=EntryKind.ALERT, data__event="group_acknowledged")
+    assert entry.source == door and entry.author == responder
+    assert entry.body == f"Alert group Disk full on fp1 acknowledged by {responder.display_name}"
+    assert entry.data == {"alert_group": disk.pk, "event": "group_acknowledged"}
