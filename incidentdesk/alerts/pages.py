@@ -23,7 +23,7 @@ from incidentdesk.alerts.snippets import snippets
 from incidentdesk.core.errors import IncidentDeskError, NotFound
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.web import form_failed, parsed, web_errors
-from incidentdesk.oncall.models import EscalationPolicy
+from incidentdesk.oncall.models import EscalationPolicy, PageStatus
 
 WEB = ActionSource.WEB
 GROUPS_PER_PAGE = 50
@@ -151,11 +151,15 @@ def group_detail(request, group_id: int):
         {"alert": alert, "link": selectors.source_link(alert.source_url)}
         for alert in group.alerts.all()
     ]
+    pages = selectors.group_pages(group)
     context = {
         "group": group,
         "alerts": alerts,
         "routing": selectors.group_routing(group),
-        "pages": selectors.group_pages(group),
+        "pages": pages,
+        # Acknowledging stops a page still escalating, even when the sender acknowledged.
+        "may_acknowledge": group.status == GroupStatus.FIRING
+        or any(p.status in (PageStatus.OPEN, PageStatus.EXHAUSTED) for p in pages),
     }
     return render(request, "alerts/group.html", context)
 

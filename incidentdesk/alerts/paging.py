@@ -10,6 +10,7 @@ group finds its pages again. The route acts as its author, with source `alert`.
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, has_perm
@@ -77,17 +78,22 @@ def page_for_group(
         return None
 
 
-def waiting_pages(group: AlertGroup) -> list[Page]:
-    """The pages sent for the group that still wait for someone (escalating or exhausted)."""
-    return list(Page.objects.filter(link=group_url(group), status__in=WAITING).order_by("pk"))
+def waiting_pages(group: AlertGroup, *, with_incident: bool = False) -> list[Page]:
+    """The pages sent for the group that still wait for someone (escalating or exhausted);
+    `with_incident` adds those of its incident."""
+    pages = Page.objects.filter(status__in=WAITING)
+    found = Q(link=group_url(group))
+    if with_incident and group.incident_id is not None:
+        found |= Q(incident_id=group.incident_id)
+    return list(pages.filter(found).order_by("pk"))
 
 
 def acknowledge_pages(group: AlertGroup, actor: User, source: ActionSource) -> list[Page]:
-    """Acknowledge the group's waiting pages: the escalation stops (and a page's incident is
-    acknowledged, as acknowledging the page does anywhere)."""
-    return [
-        page_acknowledge(actor=actor, source=source, page=page) for page in waiting_pages(group)
-    ]
+    """Acknowledge the group's waiting pages and its incident's (someone is on it, so the
+    paging the group caused stops; a page's incident is acknowledged, as acknowledging the
+    page does anywhere)."""
+    waiting = waiting_pages(group, with_incident=True)
+    return [page_acknowledge(actor=actor, source=source, page=page) for page in waiting]
 
 
 def groups_resolved(groups: list[AlertGroup]) -> None:
@@ -105,8 +111,9 @@ def groups_resolved(groups: list[AlertGroup]) -> None:
 def cancel_pages(
     group: AlertGroup, actor: User | None, source: ActionSource, reason: str
 ) -> list[Page]:
-    """Cancel the group's waiting pages: nobody needs to answer for a resolved group (`actor`
-    None: the system, with source SYSTEM)."""
+    """Cancel the waiting pages sent for the group: nobody needs to answer for a resolved
+    group (`actor` None: the system, with source SYSTEM). Its incident's own pages stay: the
+    incident goes on until someone acknowledges or resolves it."""
     return [
         page_cancel(actor=actor, source=source, page=page, reason=reason)  # type: ignore[arg-type]  # None: the system
         for page in waiting_pages(group)

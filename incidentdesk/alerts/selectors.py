@@ -112,10 +112,14 @@ def group_url(group: AlertGroup) -> str:
 
 
 def group_pages(group: AlertGroup) -> list[Page]:
-    """The pages a route sent for the group (they link to the group's page), newest first."""
-    return list(
-        Page.objects.filter(link=group_url(group)).select_related("policy", "acknowledged_by")
-    )
+    """The group's pages, newest first: those a route sent for it (they link to the group's
+    page) and those of its incident (its severity's own page, say)."""
+    return list(Page.objects.filter(_pages_of(group)).select_related("policy", "acknowledged_by"))
+
+
+def _pages_of(group: AlertGroup) -> Q:
+    found = Q(link=group_url(group))
+    return found | Q(incident_id=group.incident_id) if group.incident_id else found
 
 
 def _admin_only(viewer, what: str) -> None:

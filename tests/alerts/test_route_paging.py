@@ -268,3 +268,23 @@ def test_the_intake_routes_by_itself_when_the_queue_is_down(
         HUEY.storage, HUEY.immediate = saved
     group = AlertGroup.objects.get()
     assert group.incident is not None and Page.objects.get().incident == group.incident
+
+
+def test_the_severitys_page_of_a_declared_group_shows_on_it_and_stops_with_its_acknowledgement(
+    admin, responder, default_policy, receive
+):
+    route_create(actor=admin, source=CLI, action="declare", severity="major")  # pages itself
+    receive(alert("fp1"))
+    group = AlertGroup.objects.get()
+    page = Page.objects.get(incident=group.incident)
+    assert page.link == ""
+    client = Client()
+    client.force_login(responder)
+    assert "through primary" in client.get(f"/alerts/groups/{group.pk}").content.decode()
+    receive(alert("fp1", status="resolved"), at=NOW + timedelta(minutes=1))
+    page.refresh_from_db()
+    assert page.status == PageStatus.OPEN  # the incident goes on: resolving the group keeps it
+    receive(alert("fp1"), at=NOW + timedelta(minutes=2))
+    group_acknowledge(actor=responder, source=WEB, group_id=group.pk)
+    page.refresh_from_db()
+    assert page.status == PageStatus.ACKNOWLEDGED and page.acknowledged_by == responder

@@ -13,7 +13,7 @@ from incidentdesk.alerts.services import alerts_receive, integration_create
 from incidentdesk.alerts.sources.base import AlertInput
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.services.catalog import component_save
-from incidentdesk.oncall.models import EscalationPolicy
+from incidentdesk.oncall.policies import policy_create
 from tests.browser.conftest import ARTIFACTS, sign_in
 from tests.browser.test_accessibility import SIZES, violations
 
@@ -23,7 +23,13 @@ CLI = ActionSource.CLI
 
 def _world(admin) -> AlertGroup:
     component_save(actor=admin, source=CLI, name="Database")
-    EscalationPolicy.objects.create(name="Database on-call", is_default=True)
+    policy_create(
+        actor=admin,
+        source=CLI,
+        name="Database on-call",
+        is_default=True,
+        steps=[{"target": "person", "person": admin, "wait_minutes": 5}],
+    )
     prod, _ = integration_create(actor=admin, source=CLI, kind="alertmanager", name="prod")
     integration_create(actor=admin, source=CLI, kind="grafana", name="grafana", signed=True)
     route_create(
