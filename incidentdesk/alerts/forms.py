@@ -3,6 +3,7 @@ names, matchers, severities, the policy a paging route needs) is checked by the 
 whose errors land on these forms."""
 
 from django import forms
+from django.db.models import Q
 
 from incidentdesk.alerts.models import Integration, IntegrationKind, RouteAction
 from incidentdesk.alerts.routes import OPS
@@ -38,9 +39,13 @@ def _policy_choices() -> list[tuple[str, str]]:
     return [("", first), *((str(p.pk), p.name) for p in EscalationPolicy.objects.all())]
 
 
-def _integration_choices() -> list[tuple[str, str]]:
-    live = Integration.objects.filter(revoked_at__isnull=True).order_by("name", "pk")
-    return [("", "Every integration"), *((str(i.pk), f"{i.name} ({i.kind})") for i in live)]
+def _integration_choices(keep: int | None) -> list[tuple[str, str]]:
+    """Live integrations, and `keep` (the route's own) even when it is revoked."""
+    shown = Integration.objects.filter(Q(revoked_at__isnull=True) | Q(pk=keep)).order_by("name")
+    return [
+        ("", "Every integration"),
+        *((str(i.pk), f"{i.name} ({i.kind}{', revoked' if i.revoked_at else ''})") for i in shown),
+    ]
 
 
 class RouteForm(forms.Form):
@@ -69,9 +74,10 @@ class RouteForm(forms.Form):
         label="Escalation policy", required=False, coerce=int, empty_value=None
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, integration: int | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["integration"].choices = _integration_choices()  # type: ignore[attr-defined]
+        choices = _integration_choices(integration)
+        self.fields["integration"].choices = choices  # type: ignore[attr-defined]
         self.fields["severity"].choices = [("", "—"), *severity_choices()]  # type: ignore[attr-defined]
         self.fields["components"].choices = component_choices()  # type: ignore[attr-defined]
         self.fields["policy"].choices = _policy_choices()  # type: ignore[attr-defined]

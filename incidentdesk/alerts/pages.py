@@ -232,7 +232,7 @@ def _route_initial(route) -> dict:
 def _route_save(request, route=None):
     """Create (`route` None) or change a route from the posted form; "More rows" shows the
     form again with one more empty matcher row, saving nothing."""
-    form = RouteForm(request.POST)
+    form = RouteForm(request.POST, integration=route.integration_id if route else None)
     rows = matcher_rows(request.POST)
     if "more_rows" in request.POST:
         form.is_valid()
@@ -278,7 +278,7 @@ def route_edit(request, route_id: int):
     require(request.user, Perm.INTEGRATION_MANAGE)
     if request.method == "POST":
         return _route_save(request, route)
-    form = RouteForm(initial=_route_initial(route))
+    form = RouteForm(initial=_route_initial(route), integration=route.integration_id)
     return _route_page(request, form, matcher_rows(matchers=route.matchers), route)
 
 

@@ -8,6 +8,7 @@ from django.test import Client
 from incidentdesk.accounts.models import Role
 from incidentdesk.alerts.models import Route
 from incidentdesk.alerts.routes import route_create, route_move
+from incidentdesk.alerts.services import integration_create, integration_revoke
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.services.catalog import component_save
@@ -168,3 +169,18 @@ def test_admins_find_alerts_in_the_menu_and_the_tabs(admin, viewer):
     tabs = client_for(admin).get("/alerts/").content.decode()
     assert 'href="/alerts/integrations"' in tabs and 'href="/alerts/routes"' in tabs
     assert 'href="/alerts/routes"' not in client_for(viewer).get("/alerts/").content.decode()
+
+
+def test_a_route_of_a_revoked_integration_keeps_it_when_edited(admin):
+    made, _ = integration_create(actor=admin, source=CLI, kind="alertmanager", name="old")
+    route = route_create(actor=admin, source=CLI, name="r", action="record", integration=made.pk)
+    integration_revoke(actor=admin, source=CLI, integration_id=made.pk)
+    client = client_for(admin)
+    page = client.get(f"{PAGE}/{route.pk}").content.decode()
+    assert f'<option value="{made.pk}" selected>old (alertmanager, revoked)</option>' in page
+    fresh = client.get(PAGE + "/new").content.decode()
+    assert "old (alertmanager" not in fresh
+    response = client.post(f"{PAGE}/{route.pk}", form(name="renamed", integration=str(made.pk)))
+    assert response.status_code == 302
+    route.refresh_from_db()
+    assert route.name == "renamed" and route.integration == made
