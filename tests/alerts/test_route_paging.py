@@ -3,6 +3,7 @@ its escalation policy (or the default one) as its author, about the incident it 
 attached to; a group is paged for once; acknowledging or resolving the group by hand
 acknowledges or cancels its pages."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,15 +12,23 @@ from django.test import Client
 from incidentdesk.alerts.models import AlertGroup
 from incidentdesk.alerts.routes import route_create, route_update
 from incidentdesk.alerts.selectors import group_url
-from incidentdesk.alerts.services import alerts_receive, group_acknowledge, group_resolve
+from incidentdesk.alerts.services import (
+    alerts_receive,
+    group_acknowledge,
+    group_resolve,
+    integration_create,
+)
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import EntryKind, Incident
 from incidentdesk.incidents.services.catalog import component_save
 from incidentdesk.notifications.models import OutboxEvent
-from incidentdesk.oncall.models import Page, PageNotice, PageStatus
+from incidentdesk.oncall.models import ContactMethod, Page, PageNotice, PageStatus
+from incidentdesk.oncall.page_selectors import contact_method_data
 from incidentdesk.oncall.paging import page_create
 from incidentdesk.oncall.policies import policy_create, policy_update
 from tests.alerts import test_routes
+from tests.alerts import test_sources_alertmanager as am
+from tests.notifications import conftest as notifications
 
 pytestmark = pytest.mark.django_db
 CLI = ActionSource.CLI
@@ -27,6 +36,8 @@ WEB = ActionSource.WEB
 integration = test_routes.integration
 receive = test_routes.receive
 alert = test_routes.alert
+receiver = notifications.receiver  # a real HTTP receiver on loopback
+mail_settings = notifications.mail_settings
 NOW = test_routes.NOW
 DISK = [{"label": "alertname", "op": "=", "value": "DiskFull"}]
 
@@ -288,3 +299,34 @@ def test_the_severitys_page_of_a_declared_group_shows_on_it_and_stops_with_its_a
     group_acknowledge(actor=responder, source=WEB, group_id=group.pk)
     page.refresh_from_db()
     assert page.status == PageStatus.ACKNOWLEDGED and page.acknowledged_by == responder
+
+
+def test_an_alertmanager_post_pages_a_webhook_receiver_on_loopback(
+    admin, make_user, receiver, django_capture_on_commit_callbacks
+):
+    person = make_user(username="pat")
+    method = ContactMethod.objects.create(
+        user=person, position=1, kind="webhook", address=receiver.url("/pat")
+    )
+    receiver.secrets["/pat"] = contact_method_data(method)["signing_secret"]
+    policy_create(
+        actor=admin,
+        source=CLI,
+        name="storage",
+        steps=[{"target": "person", "person": person, "wait_minutes": 5}],
+    )
+    route_create(actor=admin, source=CLI, action="declare", severity="trivial", pages=True,
+                 policy="storage")  # fmt: skip
+    _, key = integration_create(actor=admin, source=CLI, kind="alertmanager", name="prod")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = Client(enforce_csrf_checks=True).post(
+            f"/alerts/in/{key}", am.PAYLOAD, content_type="application/json"
+        )
+    assert answer.status_code == 200 and answer.json()["groups"]["opened"] == 1
+    group = AlertGroup.objects.get()
+    [request] = receiver.delivered()
+    assert request["verified"]
+    body = json.loads(request["body"])
+    assert body["type"] == "page" and body["person"] == "pat"
+    assert body["page"]["link"] == group_url(group)
+    assert body["page"]["incident"] == group.incident.reference
