@@ -41,7 +41,7 @@ NAME_MAX = 200
 ADDRESS_MAX = 254
 ID_MAX = 998  # the longest line RFC 5322 allows
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+_ADDRESS = re.compile(r"^[^@\s<>\x00-\x1f\x7f]+@[^@\s<>\x00-\x1f\x7f]+$")
 
 
 class MailError(ValidationError):
@@ -124,7 +124,7 @@ def _sender(message: EmailMessage) -> tuple[str, str]:
         for name, address in pairs:
             address = (address or "").strip()
             if _ADDRESS.match(address) and len(address) <= ADDRESS_MAX:
-                return _one_line(name or "", NAME_MAX), address
+                return _one_line(safe_text(name or ""), NAME_MAX), address
     raise MailError("the message has no sender address (From)", field="From")
 
 
@@ -221,7 +221,8 @@ def _walk(part, body, texts, attachments, forwarded, counter, *, in_alternative:
     filename = _filename(part)
     disposition = (part.get_content_disposition() or "").lower()
     if filename or disposition == "attachment" or part.get_content_maintype() != "text":
-        attachments.append({"name": filename or "(unnamed)", "type": ctype, "size": _size(part)})
+        kind = safe_text(ctype)[:100]
+        attachments.append({"name": filename or "(unnamed)", "type": kind, "size": _size(part)})
     elif not in_alternative and ctype == "text/plain":
         texts.append(_part_text(part))  # a second inline text part (a footer, a split body)
 

@@ -275,3 +275,28 @@ def test_a_mail_server_piping_to_the_real_command_gets_sysexits_codes_and_no_tra
         lines = refused.stderr.decode().splitlines()
         assert refused.returncode == 65 and len(lines) == 1 and lines[0].startswith("error: ")
     assert _mta(own_env, mails.auto_reply()).returncode == 0
+
+
+def test_control_characters_anywhere_in_a_message_are_stored_safely(pipe, help_desk):
+    raw = (
+        b"From: Eve\x00 <eve@example.org>\r\nSubject: null\x00 byte\x07\r\n"
+        b"Message-ID: <nul\x00@example.org>\r\nContent-Type: text/plain\r\n\r\n"
+        b"body with \x00 and \x1b[31m escapes\r\n"
+    )
+    run = pipe(raw)
+    assert run.code == 0, run.err
+    report = Report.objects.get()
+    assert "\x00" not in report.subject + report.text + report.sender_name + report.message_id
+    assert report.sender_address == "eve@example.org" and "escapes" in report.text
+    attached = (
+        b"From: eve@example.org\r\nSubject: file\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b"Content-Type: text/plain\r\n\r\nsee file\r\n--b\r\n"
+        b'Content-Type: application/x-\x00odd; name="a\x00b.bin"\r\n'
+        b'Content-Disposition: attachment; filename="a\x00b.bin"\r\n\r\nxyz\r\n--b--\r\n'
+    )
+    assert pipe(attached).code == 0
+    [attachment] = Report.objects.get(subject="file").attachments
+    assert "\x00" not in attachment["name"] + attachment["type"]
+    run = pipe(b"From: <ev\x00e@example.org>\r\nSubject: x\r\n\r\nbody\r\n")
+    assert run.code == 65 and "no sender address" in run.err
