@@ -12,6 +12,7 @@ from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import EntryKind
 from incidentdesk.incidents.services.incidents import incident_declare
 from tests.alerts import test_routes
+from tests.alerts.test_web_groups import link_to_a_restricted_incident
 
 pytestmark = pytest.mark.django_db
 CLI = ActionSource.CLI
@@ -64,15 +65,7 @@ def test_viewers_read_groups_over_the_api_but_may_not_act(api_client, viewer, gr
 
 def test_a_restricted_incidents_group_is_not_found_over_the_api(rita, admin, groups):
     disk, _ = groups
-    disk.incident = incident_declare(
-        actor=admin,
-        source=CLI,
-        title="Tokens leaked",
-        severity="major",
-        criteria=["security"],
-        restricted=True,
-    )
-    disk.save()
+    link_to_a_restricted_incident(disk, admin)
     assert rita.call("GET", f"/alert-groups/{disk.pk}").status_code == 404
     assert rita.call("POST", f"/alert-groups/{disk.pk}/acknowledge").status_code == 404
     assert disk.pk not in [g["id"] for g in rita.call("GET", "/alert-groups").json_body["items"]]

@@ -98,11 +98,8 @@ def test_a_groups_page_names_the_route_that_declared_its_incident(admin, viewer,
     assert "declared" in html and group.incident.reference in html
 
 
-def test_a_group_of_a_restricted_incident_is_hidden_from_those_who_cannot_see_it(
-    admin, responder, receive
-):
-    receive(alert("fp1", summary="Tokens leaked"))
-    group = AlertGroup.objects.get()
+def link_to_a_restricted_incident(group: AlertGroup, admin) -> None:
+    """Link the group to a restricted incident titled "Tokens leaked" (as a route would)."""
     group.incident = incident_declare(
         actor=admin,
         source=CLI,
@@ -112,6 +109,14 @@ def test_a_group_of_a_restricted_incident_is_hidden_from_those_who_cannot_see_it
         restricted=True,
     )
     group.save()
+
+
+def test_a_group_of_a_restricted_incident_is_hidden_from_those_who_cannot_see_it(
+    admin, responder, receive
+):
+    receive(alert("fp1", summary="Tokens leaked"))
+    group = AlertGroup.objects.get()
+    link_to_a_restricted_incident(group, admin)
     outsider = client_for(responder)
     assert "Tokens leaked" not in outsider.get("/alerts/").content.decode()
     assert outsider.get(f"/alerts/groups/{group.pk}").status_code == 404
