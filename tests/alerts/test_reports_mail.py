@@ -1,9 +1,14 @@
 """Reading real messages: charsets, HTML alone, attachments, forwarded mail, encoded words,
 automatic mail, and refusing what is not a message."""
 
+import contextlib
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from incidentdesk.alerts import mail
+from incidentdesk.core.text import UNSAFE_CHARACTERS
 from tests.alerts import mails
 
 LIMIT = 1024 * 1024
@@ -147,3 +152,40 @@ def test_a_malformed_date_or_charset_does_not_stop_the_report():
     )
     got = parse(raw)
     assert got.sent_at is None and "connexion" in got.text
+
+
+REAL = [
+    mails.alternative(),
+    mails.html_only(),
+    mails.latin1(),
+    mails.iso_2022_jp(),
+    mails.with_attachments(),
+    mails.forwarded(),
+    mails.bounce(),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    which=st.integers(0, len(REAL) - 1),
+    cut=st.integers(0, 3000),
+    junk=st.binary(max_size=40),
+    at=st.integers(0, 3000),
+)
+def test_a_mangled_real_message_is_read_or_refused_never_a_crash(which, cut, junk, at):
+    raw = REAL[which][:cut] if cut else REAL[which]
+    raw = raw[:at] + junk + raw[at:]
+    try:
+        got = parse(raw)
+    except mail.MailError:
+        return
+    stored = got.subject + got.text + got.sender_name + got.message_id
+    stored += "".join(a["name"] + a["type"] for a in got.attachments)
+    assert "\x00" not in stored and UNSAFE_CHARACTERS.search(stored) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_random_bytes_are_read_or_refused_never_a_crash(raw):
+    with contextlib.suppress(mail.MailError):
+        parse(raw)
