@@ -68,6 +68,7 @@ def feed_shifts(feed: CalendarFeed, now: datetime) -> list[Shift]:
     if feed.schedule is not None:
         shifts = schedule_shifts(feed.schedule, start - MARGIN, end + MARGIN)
     else:
+        assert feed.user is not None  # a feed has one owner (a check constraint)
         shifts = person_shifts(feed.user, start - MARGIN, end + MARGIN)
     return [s for s in shifts if s.start < end and s.end > start]
 
@@ -87,9 +88,11 @@ def feed_ics(feed: CalendarFeed, now: datetime | None = None) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     if feed.schedule is not None:
-        calendar.add("x-wr-calname", f"On call: {feed.schedule.name}")
+        owner = feed.schedule.name
     else:
-        calendar.add("x-wr-calname", f"On call: {feed.user.username}")
+        assert feed.user is not None  # a feed has one owner (a check constraint)
+        owner = feed.user.username
+    calendar.add("x-wr-calname", f"On call: {owner}")
     stamp = feed.created_at.astimezone(UTC).replace(microsecond=0)
     for shift in shifts:
         event = icalendar.Event()

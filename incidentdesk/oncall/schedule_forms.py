@@ -8,6 +8,7 @@ from django import forms
 
 from incidentdesk.accounts.models import User
 from incidentdesk.core.errors import ValidationError
+from incidentdesk.core.web import parsed
 from incidentdesk.oncall.models import Layer, RotationUnit
 from incidentdesk.oncall.resolution import END_OF_DAY
 
@@ -91,10 +92,7 @@ class LayerForm(forms.Form):
 
     def layer_fields(self) -> dict:
         """The service's arguments, or a ValidationError naming the form field."""
-        if not self.is_valid():
-            field, errors = next(iter(self.errors.items()))
-            raise ValidationError(" ".join(errors), field=None if field == "__all__" else field)
-        data = self.cleaned_data
+        data = parsed(self)
         start, end = data["window_start"].strip(), data["window_end"].strip()
         if data["days"] and not (start and end):
             raise ValidationError(

@@ -9,6 +9,7 @@ windows of one layer may not overlap, and the overrides of one schedule may not 
 
 from datetime import date, datetime, time
 from functools import cache
+from typing import Any
 from zoneinfo import available_timezones
 
 from django.db import transaction
@@ -95,7 +96,7 @@ def _windows(value, *, field: str = "restrictions") -> list[dict]:
         return []
     if not isinstance(value, list) or len(value) > MAX_WINDOWS:
         raise ValidationError(f"give a list of at most {MAX_WINDOWS} windows", field=field)
-    windows = []
+    windows: list[dict] = []
     for index, window in enumerate(value):
         where = f"{field}[{index}]"
         if not isinstance(window, dict):
@@ -252,7 +253,10 @@ REPEATED = ("people", "rotation_start", "handoff_time", "rotation_length", "rota
 
 
 def _refuse_repeat(schedule: Schedule, values: dict, *, besides: int | None = None) -> None:
-    for other in schedule.layers.exclude(pk=besides):
+    others = schedule.layers.all()
+    if besides is not None:
+        others = others.exclude(pk=besides)
+    for other in others:
         if all(getattr(other, f) == values[f] for f in REPEATED) and sorted(
             other.restrictions, key=str
         ) == sorted(values["restrictions"], key=str):
@@ -405,6 +409,7 @@ def calendar_feed_reset(
     require(actor, Perm.SCHEDULE_MANAGE if schedule is not None else Perm.TOKEN_OWN)
     if (schedule is None) == (user is None):
         raise ValidationError("give a schedule or a person", field="schedule")
+    owner: dict[str, Any]
     if schedule is not None:
         owner = {"schedule": schedule}
     else:
