@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidentdesk.accounts.models import User
-from incidentdesk.accounts.permissions import Perm, has_perm, require_or_system
+from incidentdesk.accounts.permissions import Perm, has_perm, require, require_or_system
 from incidentdesk.core.checks import check_link_url, check_text
 from incidentdesk.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from incidentdesk.core.sources import ActionSource
@@ -82,8 +82,8 @@ def was_notified(user, page: Page) -> bool:
 def _check_may_acknowledge(actor, page: Page) -> bool:
     """Someone the page notified may acknowledge it, whatever their role; otherwise whoever may
     update incidents (and can see the page's incident). Returns whether `actor` was paged."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        raise PermissionDenied("sign in first")
+    # Signed in, active, and not through a read-only token, whoever they are.
+    require(actor, Perm.CONTACT_OWN)
     if was_notified(actor, page):
         return True
     if page.incident is not None and not can_see(actor, page.incident):
