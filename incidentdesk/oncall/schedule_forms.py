@@ -88,7 +88,14 @@ class LayerForm(forms.Form):
             "window_start": first.get("start", ""),
             "window_end": first.get("end", ""),
         }
-        return cls(initial=initial, prefix=f"layer-{layer.pk}", **kwargs)
+        form = cls(initial=initial, prefix=f"layer-{layer.pk}", **kwargs)
+        if len({(w["start"], w["end"]) for w in windows}) > 1:
+            # The form has one pair of hours for all the days ticked.
+            form.fields["days"].help_text = (
+                "This layer's hours differ from day to day; saving here gives every day ticked "
+                "the hours below. Use the API or the command line to keep them different."
+            )
+        return form
 
     def layer_fields(self) -> dict:
         """The service's arguments, or a ValidationError naming the form field."""

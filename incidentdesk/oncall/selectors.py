@@ -133,22 +133,32 @@ def on_call_data(schedule: Schedule, when: datetime) -> dict:
     """Who is on call for `schedule` at `when`, each with the end of their shift (`until`,
     None when it runs past UNTIL_HORIZON)."""
     people = on_call_at(schedule, when)
-    shifts = schedule_shifts(schedule, when, when + UNTIL_HORIZON) if people else []
-    entries = []
-    for person in people:
-        end = next(s.end for s in shifts if s.user_id == person.pk and s.start <= when)
-        entries.append(
-            {
-                "user": person.username,
-                "display_name": person.display_name,
-                "until": None if end >= when + UNTIL_HORIZON else end,
-            }
-        )
+    ends = _shift_ends(schedule, when, [p.pk for p in people])
+    entries = [
+        {"user": person.username, "display_name": person.display_name, "until": ends[person.pk]}
+        for person in people
+    ]
     return {
         "schedule": {"id": schedule.pk, "name": schedule.name, "time_zone": schedule.time_zone},
         "at": when.astimezone(UTC),
         "on_call": entries,
     }
+
+
+def _shift_ends(schedule: Schedule, when: datetime, ids: list[int]) -> dict[int, datetime | None]:
+    """When the shift of each of `ids` going on at `when` ends (None: not within
+    UNTIL_HORIZON). Looked for a day ahead first, then further, since most end soon."""
+    ends: dict[int, datetime | None] = dict.fromkeys(ids)
+    for ahead in (timedelta(days=2), timedelta(days=16), UNTIL_HORIZON):
+        if not ids:
+            break
+        horizon = when + ahead
+        shifts = schedule_shifts(schedule, when, horizon)
+        for user_id in ids:
+            end = next(s.end for s in shifts if s.user_id == user_id and s.start <= when)
+            ends[user_id] = end if end < horizon else None
+        ids = [user_id for user_id in ids if ends[user_id] is None]
+    return ends
 
 
 def shifts_data(shifts: list[Shift]) -> list[dict]:

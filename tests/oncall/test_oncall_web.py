@@ -237,3 +237,23 @@ def test_a_new_schedule_is_created_from_the_list(client, manager):
     assert Schedule.objects.get().time_zone == "Asia/Tokyo"
     refused = client.post("/oncall/new", {"name": "Payments", "time_zone": "Asia/Tokyo"})
     assert refused.status_code == 422 and 'id="id_name_error"' in refused.content.decode()
+
+
+def test_a_layer_whose_hours_differ_by_day_warns_that_the_form_gives_one_pair(
+    client, manager, primary
+):
+    layer_add(
+        actor=manager,
+        source=WEB,
+        schedule=primary,
+        people=["cat"],
+        rotation_start="2026-01-01",
+        handoff_time="09:00",
+        restrictions=[
+            {"weekday": 1, "start": "09:00", "end": "17:00"},
+            {"weekday": 6, "start": "10:00", "end": "12:00"},
+        ],
+    )
+    page = signed_in(client, manager).get(f"/oncall/{primary.pk}/").content.decode()
+    assert "Only Mon 09:00–17:00; Sat 10:00–12:00" in page
+    assert page.count("hours differ from day to day") == 1

@@ -197,3 +197,28 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(
 def test_an_unknown_schedule_is_a_404(mike, crew):
     assert mike.call("get", "/schedules/999/on-call").status_code == 404
     assert mike.call("post", "/schedules/999/layers", LAYER).status_code == 404
+
+
+def test_a_shift_running_on_past_ninety_days_has_no_until_and_a_short_one_has(mike, crew):
+    alone = {**LAYER, "people": ["cat"], "rotation_start": "2026-01-01"}
+    created = mike.call(
+        "post", "/schedules", {"name": "Solo", "time_zone": "UTC", "layers": [alone]}
+    )
+    solo = created.json_body["id"]
+    (entry,) = mike.call("get", f"/schedules/{solo}/on-call").json_body["on_call"]
+    assert (entry["user"], entry["until"]) == ("cat", None)
+    # A fortnightly rotation: the end is found beyond the first look ahead.
+    weeks = {
+        **LAYER,
+        "rotation_unit": "weeks",
+        "rotation_length": 2,
+        "rotation_start": "2026-06-01",
+    }
+    created = mike.call(
+        "post", "/schedules", {"name": "Fortnight", "time_zone": "UTC", "layers": [weeks]}
+    )
+    at = "2026-06-02T00:00:00Z"
+    (entry,) = mike.call("get", f"/schedules/{created.json_body['id']}/on-call?at={at}").json_body[
+        "on_call"
+    ]
+    assert (entry["user"], entry["until"]) == ("ana", "2026-06-15T09:00:00Z")
