@@ -152,10 +152,14 @@ def group_detail(request, group_id: int):
         for alert in group.alerts.all()
     ]
     pages = selectors.group_pages(group)
+    routing = selectors.group_routing(group)
+    if routing["entry"] is None:
+        # Routing leaves no trace of a group it only recorded: say which route matches now.
+        routing["matches_now"] = routes.route_for(group, [row["alert"] for row in alerts])
     context = {
         "group": group,
         "alerts": alerts,
-        "routing": selectors.group_routing(group),
+        "routing": routing,
         "pages": pages,
         # Acknowledging stops a page still escalating, even when the sender acknowledged.
         "may_acknowledge": group.status == GroupStatus.FIRING

@@ -71,7 +71,9 @@ def test_the_list_shows_open_groups_first_then_the_newest_and_filters(
     assert client.get("/alerts/?status=nonsense&integration=x").status_code == 200
 
 
-def test_a_groups_page_shows_its_alerts_counts_labels_times_and_only_http_links(viewer, receive):
+def test_a_groups_page_shows_its_alerts_counts_labels_times_and_only_http_links(
+    admin, viewer, receive
+):
     link = "https://prom.example.com/graph?g0.expr=up"
     receive(
         alert("fp1", source_url=link, starts_at=NOW),
@@ -86,7 +88,10 @@ def test_a_groups_page_shows_its_alerts_counts_labels_times_and_only_http_links(
     assert 'href="https://prom.example.com/graph?g0.expr=up"' in html
     assert 'href="javascript' not in html
     assert (NOW + timedelta(minutes=3)).strftime("%Y-%m-%d %H:%M:%S") in html
-    assert "the group is recorded" in html
+    assert "the group is recorded" in html and "No route matches it now." in html
+    route = route_create(actor=admin, source=CLI, name="quiet", action="record")
+    html = client_for(viewer).get(f"/alerts/groups/{group.pk}").content.decode()
+    assert f'matches it now: <a href="/alerts/routes/{route.pk}">quiet</a> (only record)' in html
 
 
 def test_a_groups_page_names_the_route_that_declared_its_incident(admin, viewer, receive):
