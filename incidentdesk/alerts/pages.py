@@ -140,7 +140,8 @@ def group_list(request):
         "integrations": Integration.objects.order_by("name", "pk"),
         "filtered": status != "open" or integration is not None,
     }
-    return render(request, "alerts/groups.html", context)
+    template = "alerts/groups.html#results" if request.htmx else "alerts/groups.html"
+    return render(request, template, context)
 
 
 @login_required

@@ -197,3 +197,11 @@ def test_signed_out_people_are_sent_to_sign_in(client, receive):
     for path in ("/alerts/", f"/alerts/groups/{group.pk}"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_filtering_with_htmx_answers_only_the_results(viewer, receive):
+    receive(alert("fp1"))
+    response = client_for(viewer).get("/alerts/?status=any", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="results"') and "Disk full on fp1" in html
+    assert "<html" not in html

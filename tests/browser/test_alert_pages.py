@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from incidentdesk.alerts.models import AlertGroup, Integration, Route
 from incidentdesk.alerts.routes import route_create
@@ -124,6 +125,10 @@ def test_an_admin_acknowledges_a_group_and_moves_a_route_in_the_browser(live_ser
     base = live_server.url
     sign_in(page, base, admin.username)
     page.goto(base + "/alerts/")
+    page.get_by_label("Status").select_option("resolved")  # htmx swaps the results in
+    expect(page.get_by_text("No alert groups match these filters.")).to_be_visible()
+    assert "status=resolved" in page.url
+    page.get_by_label("Status").select_option("open")
     page.get_by_role("link", name="Disk 95% full on db-1").click()
     page.get_by_role("button", name="Acknowledge").click()
     assert page.get_by_text("The group is acknowledged.").is_visible()
