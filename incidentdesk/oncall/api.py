@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 
 from incidentdesk.core.schemas import Moment, Strict
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.oncall import selectors, services
+from incidentdesk.oncall import calendar, selectors, services
 from incidentdesk.oncall.resolution import schedule_shifts
 
 router = Router(tags=["on-call"])
@@ -204,6 +204,36 @@ def schedule_shift_list(request, schedule_id: int, start: str, end: str):
     schedule = selectors.schedule_by_id(schedule_id)
     begin, finish = selectors.parse_window(start, end)
     return selectors.shifts_data(schedule_shifts(schedule, begin, finish))
+
+
+class CalendarOut(Schema):
+    url: str
+
+
+@router.get("/schedules/{schedule_id}/calendar", response=CalendarOut)
+def schedule_calendar(request, schedule_id: int):
+    """The schedule's secret iCalendar URL (every signed-in account may read it)."""
+    schedule = selectors.schedule_by_id(schedule_id)
+    return {"url": calendar.feed_url(calendar.feed_for(schedule=schedule))}
+
+
+@router.post("/schedules/{schedule_id}/calendar/reset", response=CalendarOut)
+def reset_schedule_calendar(request, schedule_id: int):
+    schedule = selectors.schedule_by_id(schedule_id)
+    feed = services.calendar_feed_reset(actor=request.auth, source=API, schedule=schedule)
+    return {"url": calendar.feed_url(feed)}
+
+
+@router.get("/on-call/me/calendar", response=CalendarOut)
+def my_calendar(request):
+    """Your own secret iCalendar URL: your shifts in every schedule."""
+    return {"url": calendar.feed_url(calendar.feed_for(user=request.auth))}
+
+
+@router.post("/on-call/me/calendar/reset", response=CalendarOut)
+def reset_my_calendar(request):
+    feed = services.calendar_feed_reset(actor=request.auth, source=API, user=request.auth)
+    return {"url": calendar.feed_url(feed)}
 
 
 @router.get("/on-call", response=list[OnCallOut])

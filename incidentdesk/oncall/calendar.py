@@ -11,6 +11,7 @@ schedule, person and start, so it stays the same from one fetch to the next.
 from datetime import UTC, datetime, timedelta
 
 import icalendar
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -46,6 +47,11 @@ def feed_token(feed: CalendarFeed) -> str:
 
 def feed_path(feed: CalendarFeed) -> str:
     return reverse("oncall_calendar_feed", args=[feed_token(feed)])
+
+
+def feed_url(feed: CalendarFeed) -> str:
+    """The feed's full URL under BASE_URL (the web pages use the address they were asked at)."""
+    return settings.BASE_URL.rstrip("/") + feed_path(feed)
 
 
 def feed_by_token(token: str) -> CalendarFeed | None:

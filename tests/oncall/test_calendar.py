@@ -182,3 +182,27 @@ def test_the_feed_needs_no_sign_in_and_says_when_it_was_made(client, manager, cr
     parsed = fetch(client, feed)
     stamps = {e.decoded("dtstamp") for e in parsed.walk("VEVENT")}
     assert stamps == {feed.created_at.astimezone(UTC).replace(microsecond=0)}
+
+
+def test_the_calendar_urls_through_the_api_and_the_command_line(
+    client, api_client, cli, manager, crew, settings
+):
+    settings.BASE_URL = "https://desk.example.org"
+    schedule = rotation(manager, "Primary", "UTC", ["ana"], date(2026, 1, 1))
+    mike = api_client(manager)
+    url = mike.call("get", f"/schedules/{schedule.pk}/calendar").json_body["url"]
+    assert url.startswith("https://desk.example.org/oncall/calendar/") and url.endswith(".ics")
+    assert cli("schedule", "calendar", "Primary", "--as", "ana").out.strip() == url
+    new = mike.call("post", f"/schedules/{schedule.pk}/calendar/reset").json_body["url"]
+    assert new != url
+    assert client.get(url.removeprefix(settings.BASE_URL)).status_code == 404
+    assert client.get(new.removeprefix(settings.BASE_URL)).status_code == 200
+    # A responder reads a schedule's URL but may not make a new one.
+    assert cli("schedule", "calendar", "Primary", "--reset", "--as", "ana").code == 2
+    # Everyone has their own.
+    ana = api_client(crew[0])
+    mine = ana.call("get", "/on-call/me/calendar").json_body["url"]
+    assert cli("schedule", "calendar", "--as", "ana").out.strip() == mine
+    again = cli("schedule", "calendar", "--reset", "--as", "ana").out.strip()
+    assert again != mine
+    assert ana.call("post", "/on-call/me/calendar/reset").json_body["url"] not in (mine, again)

@@ -3,7 +3,7 @@ import re
 from incidentdesk.accounts.cli import Command as CliCommand
 from incidentdesk.core.cli import SOURCE
 from incidentdesk.core.errors import IncidentDeskError, ValidationError
-from incidentdesk.oncall import selectors, services
+from incidentdesk.oncall import calendar, selectors, services
 from incidentdesk.oncall.models import RotationUnit
 from incidentdesk.oncall.resolution import schedule_shifts
 
@@ -15,7 +15,7 @@ ONLY = re.compile(r"\s*(?P<days>[a-z0-9,\-]+)\s+(?P<start>\d{1,2}:\d{2})-(?P<end
 class Command(CliCommand):
     help = (
         "Manage on-call schedules: schedule create | list | show | update | delete | "
-        "layer-add | layer-remove | override-add | override-remove | shifts."
+        "layer-add | layer-remove | override-add | override-remove | shifts | calendar."
     )
     field_options = {
         "time_zone": "--time-zone",
@@ -99,6 +99,13 @@ class Command(CliCommand):
         shifts.add_argument("--start", required=True, metavar="ISO")
         shifts.add_argument("--end", required=True, metavar="ISO")
         shifts.add_argument("--json", action="store_true")
+
+        feed = actions.add_parser(
+            "calendar", help="a schedule's secret iCalendar URL, or without one your own"
+        )
+        feed.add_argument("schedule", nargs="?", metavar="SCHEDULE", help="its name or id")
+        feed.add_argument("--reset", action="store_true", help="make a new URL (the old stops)")
+        self.add_actor_argument(feed)
 
     def handle(self, *args, **options):
         getattr(self, "_" + options["action"].replace("-", "_"))(options)
@@ -212,6 +219,20 @@ class Command(CliCommand):
         override = selectors.override_of(schedule, options["override_id"])
         services.override_remove(actor=actor, source=SOURCE, override=override)
         self.stdout.write(f"Override {override.pk} is removed.")
+
+    def _calendar(self, options):
+        """The URL of the schedule named or, without one, of the acting person."""
+        actor = self.actor(options)
+        owner = (
+            {"schedule": selectors.schedule_by_handle(options["schedule"])}
+            if options["schedule"]
+            else {"user": actor}
+        )
+        if options["reset"]:
+            feed = services.calendar_feed_reset(actor=actor, source=SOURCE, **owner)
+        else:
+            feed = calendar.feed_for(**owner)
+        self.stdout.write(calendar.feed_url(feed))
 
     def _shifts(self, options):
         schedule = selectors.schedule_by_handle(options["schedule"])
