@@ -156,7 +156,7 @@ def group_detail(request, group_id: int):
     routing = selectors.group_routing(group)
     if routing["entry"] is None:
         # Routing leaves no trace of a group it only recorded: say which route matches now.
-        routing["matches_now"] = routes.route_for(group, [row["alert"] for row in alerts])
+        routing["matches_now"] = routes.route_for(group, list(group.alerts.all()))
     context = {
         "group": group,
         "alerts": alerts,

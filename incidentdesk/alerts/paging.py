@@ -16,7 +16,8 @@ from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, has_perm
 from incidentdesk.alerts.models import AlertGroup, Route
 from incidentdesk.alerts.selectors import group_url
-from incidentdesk.core.errors import IncidentDeskError
+from incidentdesk.core.checks import check_link_url
+from incidentdesk.core.errors import IncidentDeskError, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import EntryKind, Incident
 from incidentdesk.incidents.services.timeline import record_entry
@@ -62,7 +63,7 @@ def page_for_group(
                 incident=incident,
                 policy=route.policy,
                 summary=summary,
-                link=group_url(group),
+                link=_link(group),
             )
     except IncidentDeskError as exc:
         logger.warning("route %s could not page for group %s: %s", route.pk, group.pk, exc)
@@ -76,6 +77,18 @@ def page_for_group(
                 data={"alert_group": group.pk, "route": route.pk, "page_refused": exc.detail},
             )
         return None
+
+
+def _link(group: AlertGroup) -> str:
+    """The group's page as the page's link; "" when page_create would refuse it (a BASE_URL
+    whose host has no dot, such as http://desk:8000, is no link it takes), so that the page
+    is still sent, without it."""
+    url = group_url(group)
+    try:
+        return check_link_url(url, "link")
+    except ValidationError:
+        logger.warning("the alert group's address %s is not taken as a page's link", url)
+        return ""
 
 
 def waiting_pages(group: AlertGroup, *, with_incident: bool = False) -> list[Page]:

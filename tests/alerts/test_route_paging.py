@@ -330,3 +330,13 @@ def test_an_alertmanager_post_pages_a_webhook_receiver_on_loopback(
     assert body["type"] == "page" and body["person"] == "pat"
     assert body["page"]["link"] == group_url(group)
     assert body["page"]["incident"] == group.incident.reference
+
+
+def test_a_base_url_whose_host_has_no_dot_still_pages_without_the_link(
+    admin, oncall, default_policy, receive, settings
+):
+    settings.BASE_URL = "http://desk:8000"
+    route_create(actor=admin, source=CLI, action="record", pages=True)
+    receive(alert("fp1"))
+    page = Page.objects.get()
+    assert page.link == "" and PageNotice.objects.get().user == oncall
