@@ -13,7 +13,9 @@ against the floor of the stack in the same run, then the time from an alert to a
    second message repeats what the first said (the repeats count, they add no alert):
    2,000 messages carrying about 15,000 alert entries. `--snapshots 1` sends each group once,
    10,000 entries in 1,000 messages. Each message is built before the clock starts. A client
-   posts the groups `g` with `g % clients == its number`; no two clients write the same group.
+   posts the groups `g` with `g % clients == its number`; no two clients write the same group,
+   unless `--ha`: then the clients are 8 pairs of Alertmanagers in high availability, both of a
+   pair sending the same messages in the same order, racing to open and fill each group.
    Then the database is read back: exactly 1,000 groups, every alert stored once with its
    count of receipts, nothing lost.
 3. page: an integration with an auto-declaring route with `pages` (label `bench="page"`,
@@ -244,11 +246,15 @@ def snapshot_sizes(group: int, size: int, snapshots: int) -> list[int]:
     return [first + round((size - first) * s / (snapshots - 1)) for s in range(snapshots)]
 
 
-def ingest_plan(groups: int, size: int, snapshots: int, clients: int, key: str):
+def ingest_plan(
+    groups: int, size: int, snapshots: int, clients: int, key: str, *, twins: bool = False
+):
     """Each client's requests, (path, body) in order, and what they carry: the alert entries
-    per (group key, fingerprint), and the total of entries."""
+    per (group key, fingerprint), and the total of entries. `twins`: the clients are pairs of
+    Alertmanagers in high availability, both of a pair sending the same messages."""
     now = datetime.now(UTC)
-    plans: list[list[tuple[str, bytes]]] = [[] for _ in range(clients)]
+    senders = clients // 2 if twins else clients
+    plans: list[list[tuple[str, bytes]]] = [[] for _ in range(senders)]
     expected: dict[tuple[str, str], int] = {}
     entries = 0
     per_group = []
@@ -261,11 +267,13 @@ def ingest_plan(groups: int, size: int, snapshots: int, clients: int, key: str):
                 continue
             sent = alerts[: sizes[step]]
             body = message(grouping, sent, "new alerts" if step == 0 else "updated alerts")
-            plans[group % clients].append((f"/alerts/in/{key}", json.dumps(body).encode()))
+            plans[group % senders].append((f"/alerts/in/{key}", json.dumps(body).encode()))
             for alert in sent:
                 pair = (body["groupKey"], alert["fingerprint"])
                 expected[pair] = expected.get(pair, 0) + 1
             entries += len(sent)
+    if twins:
+        return plans + plans, {pair: 2 * n for pair, n in expected.items()}, 2 * entries
     return plans, expected, entries
 
 
@@ -449,7 +457,7 @@ def run(label: str, env: dict, args) -> dict:
         .splitlines()[-1]
     )
     plans, expected, entries = ingest_plan(
-        args.groups, args.alerts_per_group, args.snapshots, args.clients, key
+        args.groups, args.alerts_per_group, args.snapshots, args.clients, key, twins=args.ha
     )
     floor_plans = [
         [(FLOOR_PATH, json.dumps({"note": f"floor {n}"}).encode()) for n in range(len(plan))]
@@ -585,6 +593,12 @@ def main() -> None:
     parser.add_argument(
         "--snapshots", type=int, default=2, help="messages per group, the last with all alerts"
     )
+    parser.add_argument(
+        "--ha",
+        action="store_true",
+        help="the clients are pairs of Alertmanagers in high availability: both of a pair send"
+        " every message, at about the same moment (twice the messages)",
+    )
     parser.add_argument("--pages", type=int, default=60, help="groups in the page phase")
     parser.add_argument(
         "--channel", choices=("ntfy", "webhook"), default="ntfy", help="the pagee's contact method"
@@ -593,11 +607,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="threads per web process")
     add_postgres_option(parser)
     args = parser.parse_args()
+    if args.ha and args.clients % 2:
+        parser.error("--ha needs an even number of --clients (pairs of Alertmanagers)")
 
     print(machine_load())
     print(
         f"{args.clients} clients; ingest: {args.groups} groups × {args.alerts_per_group} alerts,"
-        f" {args.snapshots} message(s) per group (each a snapshot of the group);"
+        f" {args.snapshots} message(s) per group (each a snapshot of the group"
+        f"{', sent by both Alertmanagers of a pair' if args.ha else ''});"
         f" floor: as many POST /api/v1/bench/floor; page: {args.pages} groups one at a time,"
         f" paged by {args.channel}"
     )
