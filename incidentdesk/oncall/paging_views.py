@@ -99,9 +99,7 @@ def _policy_save(request, policy=None):
             request,
             exc,
             form,
-            lambda: _policy_page(
-                request, form, rows + step_rows(blank=1)[-1:], policy, 422, failed
-            ),
+            lambda: _policy_page(request, form, rows, policy, 422, failed),
         )
     messages.success(request, f"Escalation policy {saved.name} saved.")
     return redirect("oncall_policies")
