@@ -5,7 +5,7 @@
   actor (as an alert is): it needs a live `email` integration. One row per Message-ID, so a
   message delivered or fetched twice is stored once.
 - Who may declare incidents triages: `report_declare`, `report_attach`, `report_dismiss`
-  (the web page, the API and, through them, nobody else: each checks the permission here).
+  (the web page, the API and `incidentdesk report`: each checks the permission here).
 
 A new report from a person is acknowledged by email with its reference (`[R-<id>]` in the
 subject), threaded under their message; replies to it, or to their own message, join the
@@ -19,7 +19,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, CharField, F, Q, QuerySet, When
 from django.utils import timezone
 
 from incidentdesk.accounts.models import ROLE_RANK, Role, User
@@ -42,7 +42,7 @@ from incidentdesk.core.errors import (
 )
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import EntryKind, Incident
-from incidentdesk.incidents.selectors import visible_incident
+from incidentdesk.incidents.selectors import visible_incident, visible_incidents
 from incidentdesk.incidents.services.incidents import TEXT_LIMITS, incident_declare
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.channels.email import message_id as email_message_id
@@ -288,7 +288,8 @@ def _reply(report: Report, parsed: mail.Mail, key: str, now) -> Intake:
 _ON_INCIDENT = (ReportStatus.DECLARED, ReportStatus.ATTACHED)
 
 
-def _sender(one: Report | ReportReply) -> str:
+def sender_line(one: Report | ReportReply) -> str:
+    """`Name <address>`, or the address alone."""
     return f"{one.sender_name} <{one.sender_address}>" if one.sender_name else one.sender_address
 
 
@@ -313,7 +314,7 @@ def _reply_entry(incident: Incident, report: Report, reply: ReportReply) -> None
         incident=incident,
         kind=EntryKind.DISCUSSION,
         body=(
-            f"Email from {_sender(reply)} ({report.reference}): {reply.subject}\n\n"
+            f"Email from {sender_line(reply)} ({report.reference}): {reply.subject}\n\n"
             f"{_quoted(reply.text)}{_attachment_line(reply.attachments)}"
         ),
         actor=None,
@@ -352,7 +353,7 @@ def _report_entry(incident: Incident, report: Report, actor, source, what: str) 
         incident=incident,
         kind=EntryKind.EVENT,
         body=(
-            f"{what} email report {report.reference} from {_sender(report)}: "
+            f"{what} email report {report.reference} from {sender_line(report)}: "
             f"{report.subject or '(no subject)'}\n\n{_quoted(report.text)}"
             f"{_attachment_line(report.attachments)}"
         ),
@@ -390,7 +391,7 @@ def report_declare(
             criteria_reason=criteria_reason or ("" if criteria else CRITERIA_REASON),
             summary=_cut(report.text, TEXT_LIMITS["summary"]),
             detection="reactive",
-            reported_by=_cut(_sender(report), TEXT_LIMITS["reported_by"]),
+            reported_by=_cut(sender_line(report), TEXT_LIMITS["reported_by"]),
             report_medium="email",
             detected_at=min(report.received_at, timezone.now()),
         )
@@ -456,9 +457,10 @@ def report_dismiss(*, actor: User, source: ActionSource, report_id: int, reason:
 
 def reports_for(viewer, *, status: str | None = ReportStatus.NEW) -> QuerySet[Report]:
     """The reports in the queue (`status` new by default; None for all), newest first, for
-    whoever may triage them: they hold people's addresses and words."""
+    whoever may triage them: they hold people's addresses and words. Each carries
+    `incident_shown` (its incident's reference, if `viewer` may see it)."""
     _may_read(viewer)
-    reports = Report.objects.select_related("incident", "decided_by")
+    reports = _incident_shown(Report.objects.select_related("incident", "decided_by"), viewer)
     if status:
         if status not in ReportStatus.values:
             choices = ", ".join(ReportStatus.values)
@@ -470,10 +472,12 @@ def reports_for(viewer, *, status: str | None = ReportStatus.NEW) -> QuerySet[Re
 
 
 def report_for(viewer, report_id: int) -> Report:
-    """One report with its replies, for whoever may triage."""
+    """One report with its replies and `incident_shown`, for whoever may triage."""
     _may_read(viewer)
     report = (
-        Report.objects.select_related("incident", "decided_by", "integration")
+        _incident_shown(
+            Report.objects.select_related("incident", "decided_by", "integration"), viewer
+        )
         .prefetch_related("replies")
         .filter(pk=report_id)
         .first()
@@ -481,6 +485,19 @@ def report_for(viewer, report_id: int) -> Report:
     if report is None:
         raise NotFound(f"no report with id {report_id}", field="report")
     return report
+
+
+def _incident_shown(reports: QuerySet[Report], viewer) -> QuerySet[Report]:
+    """Each report with `incident_shown`: its incident's reference, or None when there is none
+    or `viewer` may not see it (a restricted incident they take no part in), so every door
+    names only what the reader may see."""
+    return reports.annotate(
+        incident_shown=Case(
+            When(incident__in=visible_incidents(viewer), then=F("incident__reference")),
+            default=None,
+            output_field=CharField(),
+        )
+    )
 
 
 def _may_read(viewer) -> None:

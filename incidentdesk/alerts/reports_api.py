@@ -1,5 +1,6 @@
 """Email reports in the JSON API (/api/v1/reports): the triage queue and its three decisions.
-Parse, call the service in `alerts.reports`, render."""
+Parse, call the service in `alerts.reports`, render. `report list | show --json` on the command
+line prints these schemas too (`report_json`)."""
 
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from incidentdesk.alerts import reports
 from incidentdesk.core.pagination import Page
 from incidentdesk.core.schemas import Strict
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.incidents.selectors import hidden_incident_ids, incident_for_answer
+from incidentdesk.incidents.selectors import incident_for_answer
 
 router = Router(tags=["reports"])
 API = ActionSource.API
@@ -57,13 +58,9 @@ class ReportOut(Schema):
         return bool(report.acknowledgement_id)
 
     @staticmethod
-    def resolve_incident(report, context) -> str | None:
-        if report.incident is None:
-            return None
-        request = context["request"]
-        if not hasattr(request, "hidden_incidents"):  # read once a request
-            request.hidden_incidents = hidden_incident_ids(request.auth)
-        return None if report.incident_id in request.hidden_incidents else report.incident.reference
+    def resolve_incident(report) -> str | None:
+        # Read by `reports_for` / `report_for` for the reader: None where they may not see it.
+        return report.incident_shown
 
     @staticmethod
     def resolve_decided_by(report) -> str | None:
@@ -76,6 +73,13 @@ class ReportWithRepliesOut(ReportOut):
     @staticmethod
     def resolve_replies(report) -> list:
         return list(report.replies.all())
+
+
+def report_json(report, *, replies: bool = False) -> dict[str, Any]:
+    """A report read by `reports_for` / `report_for` in the API's shape (`replies`: with its
+    replies, as GET /reports/{id} shows it), for the command line."""
+    schema = ReportWithRepliesOut if replies else ReportOut
+    return schema.from_orm(report).model_dump()
 
 
 class ReportFilters(Schema):
