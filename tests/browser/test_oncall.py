@@ -93,8 +93,8 @@ def test_the_schedule_pages_pass_axe(live_server, chromium, manager, make_user, 
         shot("mine")
         url = page.get_by_label("Calendar URL").input_value()
         assert "/oncall/calendar/" in url and url.endswith(".ics")
-        page.get_by_role("button", name="Copy").click()
-        expect(page.get_by_role("button", name="Copied")).to_be_visible()
+        page.get_by_role("button", name="Copy the calendar URL").click()
+        expect(page.get_by_role("status").filter(has_text="Copied.")).to_be_visible()
         assert page.evaluate("navigator.clipboard.readText()") == url
         assert page.request.get(url).status == 200
     finally:
