@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.oncall.models import Layer, Override, Schedule
+from incidentdesk.oncall.models import EscalationPolicy, EscalationStep, Layer, Override, Schedule
 from incidentdesk.oncall.selectors import calendar_days
 from incidentdesk.oncall.services import layer_add, schedule_create
 from tests.factories import UserFactory
@@ -257,3 +257,12 @@ def test_a_layer_whose_hours_differ_by_day_warns_that_the_form_gives_one_pair(
     page = signed_in(client, manager).get(f"/oncall/{primary.pk}/").content.decode()
     assert "Only Mon 09:00–17:00; Sat 10:00–12:00" in page
     assert page.count("hours differ from day to day") == 1
+
+
+def test_deleting_a_schedule_a_policy_pages_says_why_and_keeps_it(client, manager, primary):
+    policy = EscalationPolicy.objects.create(name="Default")
+    EscalationStep.objects.create(policy=policy, position=1, target="schedule", schedule=primary)
+    signed_in(client, manager)
+    response = client.post(f"/oncall/{primary.pk}/delete", follow=True)
+    assert "an escalation policy pages this schedule" in response.content.decode()
+    assert Schedule.objects.filter(pk=primary.pk).exists()
