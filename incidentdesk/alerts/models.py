@@ -81,6 +81,9 @@ class AlertGroup(models.Model):
         blank=True,
         related_name="alert_groups",
     )
+    # When routing last acted on the group (null: opened or re-opened and not routed yet; the
+    # sweep in alerts.tasks routes such a group if its queued task was lost).
+    routed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_seen_at", "-pk"]
@@ -91,7 +94,14 @@ class AlertGroup(models.Model):
                 name="alerts_one_open_group_per_key",
             )
         ]
-        indexes = [models.Index(fields=["integration", "group_digest", "-resolved_at"])]
+        indexes = [
+            models.Index(fields=["integration", "group_digest", "-resolved_at"]),
+            models.Index(
+                fields=["first_seen_at"],
+                condition=Q(routed_at__isnull=True),
+                name="alerts_group_unrouted",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.summary or self.group_key} ({self.status})"

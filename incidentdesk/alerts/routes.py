@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, has_perm, require
@@ -99,6 +100,10 @@ def route_group(group_id: int) -> Incident | None:
             .select_related("integration")
             .get(pk=group_id)
         )
+        if group.routed_at is not None:
+            return None  # routed already (a retried task, or the sweep and the task both)
+        group.routed_at = timezone.now()
+        group.save(update_fields=["routed_at"])
         if group.incident_id is not None:
             return None
         alerts = list(group.alerts.all())

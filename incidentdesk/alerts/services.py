@@ -214,7 +214,7 @@ def _open_group(integration, alert: AlertInput, digest: str, now):
         try:
             with transaction.atomic():
                 AlertGroup.objects.filter(pk=last.pk).update(
-                    status=GroupStatus.FIRING, resolved_at=None
+                    status=GroupStatus.FIRING, resolved_at=None, routed_at=None
                 )
         except IntegrityError:
             return groups.exclude(status=GroupStatus.RESOLVED).get(), "open"
