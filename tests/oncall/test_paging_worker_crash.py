@@ -6,8 +6,9 @@ outcome told to the admin.
 The page's waits are real minutes; instead of sleeping, the test makes the next step due the
 way the passing of time would (`next_at` moved to the past) and queues the escalation task, as
 the one-off task for that time would; the worker runs it. Everything else is the real thing:
-`python -m incidentdesk worker` with its own SQLite database and task queue, and an SMTP
-server on loopback."""
+`python -m incidentdesk worker` with its own SQLite database and task queue (and, when the suite
+runs on PostgreSQL, again with a PostgreSQL database of its own), and an SMTP server on
+loopback."""
 
 import os
 import signal
@@ -15,8 +16,10 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
+import psycopg
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection
 
 from incidentdesk.notifications import delivery as engine
 from tests.notifications.test_worker_crash import (
@@ -91,9 +94,34 @@ sweep()
 
 
 def query(env, sql: str) -> list[tuple]:
+    if env.get("DATABASE_URL"):
+        with psycopg.connect(env["DATABASE_URL"]) as db:
+            return [tuple(row) for row in db.execute(sql).fetchall()]
     database = Path(env["INCIDENTDESK_DATA_DIR"]) / "incidentdesk.sqlite3"
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as db:
         return db.execute(sql).fetchall()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, own_env):
+    """The processes' own database: a SQLite file in their data dir, or, when the suite runs on
+    PostgreSQL, a database of their own on that server (created here, dropped after)."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    if connection.vendor != "postgresql":
+        pytest.skip("the suite runs on SQLite")
+    params = connection.get_connection_params()
+    name = f"{connection.settings_dict['NAME']}_paging_crash"
+    server = {k: params[k] for k in ("host", "port", "user", "password") if params.get(k)}
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    user, password = server.get("user", ""), server.get("password", "")
+    where = f"{server.get('host', '127.0.0.1')}:{server.get('port', 5432)}"
+    yield {"DATABASE_URL": f"postgres://{user}:{password}@{where}/{name}"}
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def page_state(env, page_id: str) -> tuple:
@@ -110,11 +138,12 @@ def notices(env) -> list[tuple]:
 
 
 @pytest.fixture
-def sink_env(own_env):
+def sink_env(own_env, database):
     sink = Sink(pause=0.05)  # slow enough to kill the worker in the middle of a step
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
-    yield sink, dict(own_env, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(controller.port))
+    env = dict(own_env, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(controller.port), **database)
+    yield sink, env
     controller.stop()
 
 
@@ -134,9 +163,9 @@ def test_a_worker_killed_mid_escalation_resumes_it_with_every_step_once(sink_env
     worker = start_worker(env, tmp_path, "worker1")
     try:
         page_id = run(env, PAGE)
-        wait_for(lambda: received(sink, "ada@example.com") == 1, seconds=60, what="step 1")
+        wait_for(lambda: received(sink, "ada@example.com") == 1, seconds=120, what="step 1")
         run(env, COME_DUE)  # step 2: everyone in the schedule
-        wait_for(lambda: team_received(sink) >= 3, seconds=60, what="step 2 under way")
+        wait_for(lambda: team_received(sink) >= 3, seconds=120, what="step 2 under way")
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
     finally:
@@ -157,12 +186,14 @@ def test_a_worker_killed_mid_escalation_resumes_it_with_every_step_once(sink_env
         for expected in ("ada", "team", "bob"):  # the second round, one step at a time
             run(env, COME_DUE)
             if expected == "team":
-                wait_for(lambda: team_received(sink) == 2 * TEAM, seconds=60, what="round 2 step 2")
+                wait_for(
+                    lambda: team_received(sink) == 2 * TEAM, seconds=120, what="round 2 step 2"
+                )
             else:
                 address = f"{expected}@example.com"
-                wait_for(lambda a=address: received(sink, a) == 2, seconds=60, what=expected)
+                wait_for(lambda a=address: received(sink, a) == 2, seconds=120, what=expected)
         run(env, COME_DUE)  # the last wait is over: nobody acknowledged
-        wait_for(lambda: received(sink, "root@example.com") == 1, seconds=60, what="the admin")
+        wait_for(lambda: received(sink, "root@example.com") == 1, seconds=120, what="the admin")
     finally:
         stop(worker)
 
