@@ -2,8 +2,6 @@
 calling a paging service: which pages someone may see, one page or policy by its id, and what
 a typed target (`bob`, `@bob`, `Primary`, `"Database on-call"`) names."""
 
-import shlex
-
 from django.db.models import Q, QuerySet
 
 from incidentdesk.accounts.models import User
@@ -70,7 +68,7 @@ def _named(text: str) -> list[dict]:
     if text.startswith("@"):
         users = User.objects.filter(username__iexact=text[1:], is_active=True)[:1]
         return [{"person": user} for user in users]
-    found = [
+    found: list[dict] = [
         {"person": user} for user in User.objects.filter(username__iexact=text, is_active=True)[:1]
     ]
     found += [{"schedule": s} for s in Schedule.objects.filter(name__iexact=text)[:1]]
@@ -103,6 +101,16 @@ def target_of(word: str, *, field: str = "target") -> dict:
     return _one(text, _named(text), field)
 
 
+def _first_word(text: str) -> tuple[str, str]:
+    """The first word and the rest; a first word in double quotes may hold spaces."""
+    if text.startswith('"'):
+        end = text.find('"', 1)
+        if end > 0:
+            return text[1:end].strip(), text[end + 1 :].strip()
+    words = text.split(maxsplit=1)
+    return words[0], (words[1] if len(words) > 1 else "")
+
+
 def split_target(argument: str) -> tuple[dict, str]:
     """The command language's `page [target] [message]`: when the first word (or a "quoted"
     name, or an @person) names a person, schedule or policy, it is the target and the rest the
@@ -110,14 +118,7 @@ def split_target(argument: str) -> tuple[dict, str]:
     text = refuse_unsafe_characters((argument or "").strip(), field="text")
     if not text:
         return {}, ""
-    try:
-        lexer = shlex.shlex(text, posix=True)
-        lexer.whitespace_split = True
-        lexer.commenters = ""
-        first = lexer.get_token() or ""
-        rest = lexer.instream.read().strip()
-    except ValueError:  # an unclosed quote: read it as words
-        first, _, rest = text.partition(" ")
+    first, rest = _first_word(text)
     found = _named(first)
     if found or first.startswith("@") or text.startswith('"'):
         return _one(first, found, "text"), rest

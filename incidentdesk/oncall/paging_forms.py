@@ -9,7 +9,7 @@ from incidentdesk.oncall.policies import MAX_REPEAT
 # A step row of the policy form: the three inputs share these names, one value per row.
 STEP_FIELDS = ("step_target", "step_name", "step_wait")
 BLANK_STEPS = 2  # empty step rows offered below the filled ones
-TARGET_KEY = {
+TARGET_KEY: dict[str, str] = {
     StepTarget.PERSON: "person",
     StepTarget.SCHEDULE: "schedule",
     StepTarget.SCHEDULE_ALL: "schedule",

@@ -122,3 +122,10 @@ def test_help_lists_page_and_ack():
     text = help_text()
     assert "page [person|schedule|policy] [message]" in text
     assert "\n  ack " in text
+
+
+def test_a_message_on_the_next_line_follows_the_target(trivial, responder, crew):
+    run(responder, trivial, "page bob\nthe index is corrupt\nsince 10:42")
+    page = Page.objects.get()
+    assert page.message == "the index is corrupt\nsince 10:42"
+    assert page.notices.get().user == crew["bob"]
