@@ -144,19 +144,23 @@ def alerts_receive(
         _check(alert, index)
     touched: dict[int, _Touched] = {}
     ignored = 0
-    # A steady order, so two intakes of the same groups lock them in the same order.
-    ordered = sorted(alerts, key=lambda a: (a.group_key, a.key))
+    # A steady order, so two intakes of the same groups lock them in the same order; each
+    # group is locked, written and counted once per intake, however many alerts it has.
+    by_group: dict[str, list[AlertInput]] = {}
+    for alert in sorted(alerts, key=lambda a: (a.group_key, a.key)):
+        by_group.setdefault(alert.group_key, []).append(alert)
     with transaction.atomic():
-        for alert in ordered:
-            group, how = _open_group(integration, alert, token_digest(alert.group_key), now)
+        for group_key, batch in by_group.items():
+            # A group opens for its first alert that is not resolved (a resolved alert of a
+            # group never seen has nothing to resolve).
+            opener = next((a for a in batch if a.status != GroupStatus.RESOLVED), batch[0])
+            group, how = _open_group(integration, opener, token_digest(group_key), now)
             if group is None:
-                ignored += 1
+                ignored += len(batch)
                 continue
-            if group.pk not in touched:
-                touched[group.pk] = _Touched(group, how, group.status)
-            group = touched[group.pk].group  # one instance per group, however often it is read
-            _upsert_alert(group, alert, now)
-            _refresh_group(group, alert, now)
+            touched[group.pk] = _Touched(group, how, group.status)
+            _upsert_alerts(group, batch, now)
+            _refresh_group(group, batch, now)
         result = _result(touched.values(), ignored)
         opened = [*result.opened, *result.reopened]
         if opened:
@@ -238,6 +242,20 @@ def _open_group(integration, alert: AlertInput, digest: str, now):
     return group, "opened"
 
 
+ALERT_FIELDS = (
+    "status",
+    "summary",
+    "severity",
+    "starts_at",
+    "ends_at",
+    "labels",
+    "annotations",
+    "source_url",
+    "details",
+    "last_received_at",
+)
+
+
 def _alert_fields(alert: AlertInput, now) -> dict:
     return {
         "status": alert.status,
@@ -253,37 +271,69 @@ def _alert_fields(alert: AlertInput, now) -> dict:
     }
 
 
-def _upsert_alert(group: AlertGroup, alert: AlertInput, now) -> None:
-    """Keep the alert once per key in its group; a repeat counts and takes what is new. The
-    group row is locked, so no other intake writes this group's alerts meanwhile."""
-    fields = _alert_fields(alert, now)
-    existing = Alert.objects.filter(group=group, key=alert.key).first()
-    if existing is None:
-        Alert.objects.create(group=group, key=alert.key, first_received_at=now, **fields)
-        return
-    for name, value in fields.items():
-        setattr(existing, name, value)
-    existing.count += 1
-    existing.save()
+def _upsert_alerts(group: AlertGroup, batch: list[AlertInput], now) -> None:
+    """Keep each alert once per key in its group; a repeat counts and takes what is new (the
+    last of the batch wins). The group row is locked, so no other intake writes this group's
+    alerts meanwhile: one read, one insert and one update for the whole batch."""
+    latest: dict[str, AlertInput] = {}
+    repeats: dict[str, int] = {}
+    for alert in batch:
+        latest[alert.key] = alert
+        repeats[alert.key] = repeats.get(alert.key, 0) + 1
+    existing = {a.key: a for a in Alert.objects.filter(group=group, key__in=list(latest))}
+    new, changed = [], []
+    for key, alert in latest.items():
+        fields = _alert_fields(alert, now)
+        found = existing.get(key)
+        if found is None:
+            new.append(
+                Alert(
+                    group=group,
+                    key=key,
+                    first_received_at=now,
+                    count=repeats[key],
+                    **fields,
+                )
+            )
+            continue
+        for name, value in fields.items():
+            setattr(found, name, value)
+        found.count += repeats[key]
+        changed.append(found)
+    if new:
+        Alert.objects.bulk_create(new)
+    if changed:
+        Alert.objects.bulk_update(changed, [*ALERT_FIELDS, "count"])
 
 
-def _refresh_group(group: AlertGroup, alert: AlertInput, now) -> None:
+def _refresh_group(group: AlertGroup, batch: list[AlertInput], now) -> None:
     """The group's counts and status from its alerts: resolved once all are; acknowledged by
     an acknowledged alert (and it stays so while it is open)."""
     statuses = list(group.alerts.values_list("status", flat=True))
     group.alert_count = len(statuses)
     group.last_seen_at = now
-    if alert.summary and not group.summary:
-        group.summary = alert.summary[:500]
-    if alert.severity:
-        group.severity = alert.severity[:32]
+    if not group.summary:
+        group.summary = next((a.summary for a in batch if a.summary), "")[:500]
+    severity = next((a.severity for a in reversed(batch) if a.severity), "")
+    if severity:
+        group.severity = severity[:32]
+    acknowledged = any(a.status == GroupStatus.ACKNOWLEDGED for a in batch)
     if all(status == GroupStatus.RESOLVED for status in statuses):
         if group.status != GroupStatus.RESOLVED:
             group.status = GroupStatus.RESOLVED
             group.resolved_at = now
-    elif alert.status == GroupStatus.ACKNOWLEDGED and group.status == GroupStatus.FIRING:
+    elif acknowledged and group.status == GroupStatus.FIRING:
         group.status = GroupStatus.ACKNOWLEDGED
-    group.save()
+    group.save(
+        update_fields=[
+            "alert_count",
+            "last_seen_at",
+            "summary",
+            "severity",
+            "status",
+            "resolved_at",
+        ]
+    )
 
 
 # Groups by hand ------------------------------------------------------------------------------

@@ -186,3 +186,40 @@ def test_alertmanagers_in_ha_posting_at_once_make_one_group(integration):
     assert Alert.objects.count() == 9
     assert sorted(Alert.objects.values_list("count", flat=True)) == [6] * 9
     assert all(g.alert_count == 3 for g in AlertGroup.objects.all())
+
+
+@pytest.mark.django_db
+def test_a_message_of_many_alerts_writes_its_group_once_not_once_per_alert(
+    integration, django_assert_max_num_queries
+):
+    many = [alert(f"fp{n}") for n in range(40)]
+    with django_assert_max_num_queries(12):
+        alerts_receive(integration=integration, alerts=many, received_at=NOW)
+    with django_assert_max_num_queries(12):
+        alerts_receive(integration=integration, alerts=many, received_at=NOW)
+    group = AlertGroup.objects.get()
+    assert group.alert_count == 40
+    assert set(Alert.objects.values_list("count", flat=True)) == {2}
+
+
+@pytest.mark.django_db
+def test_the_same_alert_twice_in_one_message_counts_twice_and_keeps_the_last(integration):
+    alerts_receive(
+        integration=integration,
+        alerts=[alert("fp1"), alert("fp1", status="resolved")],
+        received_at=NOW,
+    )
+    stored = Alert.objects.get()
+    assert stored.count == 2 and stored.status == GroupStatus.RESOLVED
+    assert AlertGroup.objects.get().status == GroupStatus.RESOLVED
+
+
+@pytest.mark.django_db
+def test_a_resolved_and_a_firing_alert_of_a_new_group_in_one_message_are_both_kept(integration):
+    got = alerts_receive(
+        integration=integration,
+        alerts=[alert("fp1", status="resolved"), alert("fp2")],
+        received_at=NOW,
+    )
+    group = AlertGroup.objects.get()
+    assert got.ignored == 0 and group.alert_count == 2 and group.status == GroupStatus.FIRING
