@@ -5,7 +5,7 @@ by triggers.register() from OncallConfig.ready()."""
 from incidentdesk.incidents import panels
 from incidentdesk.incidents.models import Incident, IncidentStatus
 from incidentdesk.oncall import page_selectors
-from incidentdesk.oncall.models import PageStatus
+from incidentdesk.oncall.models import PageNotice, PageStatus
 from incidentdesk.oncall.policies import default_policy
 
 WAITING = (PageStatus.OPEN, PageStatus.EXHAUSTED)
@@ -18,6 +18,12 @@ def paging_panel(request, incident: Incident) -> dict:
         "paging": {
             "pages": pages,
             "waiting": any(page.status in WAITING for page in pages),
+            # The pages that notified the reader: they may acknowledge those whatever their role.
+            "mine": set(
+                PageNotice.objects.filter(page__in=pages, user_id=request.user.pk).values_list(
+                    "page_id", flat=True
+                )
+            ),
             "default_policy": policy,
             "open": incident.status not in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED),
             # Its severity pages, nobody was paged, and nothing could be: say so.

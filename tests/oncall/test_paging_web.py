@@ -5,7 +5,7 @@ panel and its "Page the on-call lead" button, and the contact methods of "My on-
 import pytest
 from django.test import Client
 
-from incidentdesk.accounts.models import Role
+from incidentdesk.accounts.models import Role, User
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.oncall.models import ContactMethod, EscalationPolicy, Page, PageStatus
 from incidentdesk.oncall.paging import page_create
@@ -191,3 +191,18 @@ def test_nobody_removes_someone_elses_contact_method(crew):
     response = client_for(crew["ada"]).post(f"/oncall/me/contact-methods/{method.pk}/remove")
     assert response.status_code == 404
     assert ContactMethod.objects.filter(pk=method.pk).exists()
+
+
+def test_a_paged_viewer_acknowledges_from_the_panel_and_other_viewers_see_no_button(
+    responder, make_user, incident
+):
+    paged = make_user(Role.VIEWER, username="val")
+    make_user(Role.VIEWER, username="vic")
+    page = page_create(actor=responder, source=WEB, person="val", incident=incident)
+    other = client_for(User.objects.get(username="vic"))
+    assert "Acknowledge<span" not in other.get(f"/incidents/{incident.reference}").content.decode()
+    client = client_for(paged)
+    assert "Acknowledge<span" in client.get(f"/incidents/{incident.reference}").content.decode()
+    client.post(f"/oncall/pages/{page.pk}/acknowledge")
+    page.refresh_from_db()
+    assert (page.status, page.acknowledged_by) == (PageStatus.ACKNOWLEDGED, paged)
