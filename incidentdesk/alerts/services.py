@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from incidentdesk.accounts.models import User
@@ -252,7 +253,7 @@ ALERT_FIELDS = (
     "annotations",
     "source_url",
     "details",
-    "last_received_at",
+    "last_received_at",  # last: every repeat changes it
 )
 
 
@@ -281,29 +282,31 @@ def _upsert_alerts(group: AlertGroup, batch: list[AlertInput], now) -> None:
         latest[alert.key] = alert
         repeats[alert.key] = repeats.get(alert.key, 0) + 1
     existing = {a.key: a for a in Alert.objects.filter(group=group, key__in=list(latest))}
-    new, changed = [], []
+    new: list[Alert] = []
+    # A repeat that says nothing new (the usual resend) only counts: one UPDATE per number
+    # of repeats for all of them; an alert whose content changed is saved on its own.
+    only_counted: dict[int, list[int]] = {}
     for key, alert in latest.items():
         fields = _alert_fields(alert, now)
         found = existing.get(key)
         if found is None:
             new.append(
-                Alert(
-                    group=group,
-                    key=key,
-                    first_received_at=now,
-                    count=repeats[key],
-                    **fields,
-                )
+                Alert(group=group, key=key, first_received_at=now, count=repeats[key], **fields)
             )
             continue
-        for name, value in fields.items():
-            setattr(found, name, value)
+        changed = [n for n in ALERT_FIELDS[:-1] if getattr(found, n) != fields[n]]
+        if not changed:
+            only_counted.setdefault(repeats[key], []).append(found.pk)
+            continue
+        for name in changed:
+            setattr(found, name, fields[name])
+        found.last_received_at = now
         found.count += repeats[key]
-        changed.append(found)
+        found.save(update_fields=[*changed, "last_received_at", "count"])
     if new:
         Alert.objects.bulk_create(new)
-    if changed:
-        Alert.objects.bulk_update(changed, [*ALERT_FIELDS, "count"])
+    for repeat, ids in only_counted.items():
+        Alert.objects.filter(pk__in=ids).update(last_received_at=now, count=F("count") + repeat)
 
 
 def _refresh_group(group: AlertGroup, batch: list[AlertInput], now) -> None:
