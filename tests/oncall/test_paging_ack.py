@@ -150,3 +150,32 @@ def test_resolving_the_incident_cancels_its_escalating_pages(paged, incident, re
     assert paged.status == PageStatus.CANCELLED
     assert paged.outcome == "cancelled by rita: the incident was resolved"
     assert escalations_advance(now=timezone.now() + timedelta(hours=1)) == 0
+
+
+def test_the_incident_service_acknowledges_once_and_refuses_viewers_and_closed_incidents(
+    incident, responder, viewer, manager
+):
+    from incidentdesk.incidents.models import IncidentStatus
+    from incidentdesk.incidents.services import incident_acknowledge
+
+    with pytest.raises(PermissionDenied):
+        incident_acknowledge(actor=viewer, source=WEB, incident=incident)
+    incident_acknowledge(actor=responder, source=ActionSource.CLI, incident=incident)
+    incident.refresh_from_db()
+    first = incident.acknowledged_at
+    incident_acknowledge(actor=manager, source=WEB, incident=incident)
+    incident.refresh_from_db()
+    assert incident.acknowledged_at == first
+    bodies = list(
+        TimelineEntry.objects.filter(body__contains="acknowledged the incident")
+        .order_by("pk")
+        .values_list("body", flat=True)
+    )
+    assert bodies == [
+        f"{responder.display_name} acknowledged the incident",
+        f"{manager.display_name} acknowledged the incident",
+    ]
+    type(incident).objects.filter(pk=incident.pk).update(status=IncidentStatus.CLOSED)
+    with pytest.raises(InvalidTransition) as refused:
+        incident_acknowledge(actor=manager, source=WEB, incident=incident)
+    assert refused.value.field == "status"
