@@ -39,35 +39,43 @@ def _severity(key) -> Severity | None:
     return Severity.objects.filter(key=key).first() if key else None
 
 
-def _declared_paging(entry) -> bool:
-    if entry.data.get("event") != "declared":
-        return False
-    severity = _severity(entry.data.get("severity"))
-    return severity is not None and severity.pages
+def _paging_severity(entry) -> Severity | None:
+    """The paging severity a declaration or a severity change brings, else None. The incident
+    on the entry carries its severity as the write left it, so this asks the database nothing."""
+    if entry.kind == EntryKind.EVENT and entry.data.get("event") == "declared":
+        key = entry.data.get("severity")
+    elif entry.kind == EntryKind.FIELD_CHANGE:
+        change = (entry.data.get("changes") or {}).get("severity")
+        key = change[1] if isinstance(change, list) and len(change) == 2 else None
+    else:
+        return None
+    if not key:
+        return None
+    severity = entry.incident.severity
+    if severity.key != key:
+        severity = _severity(key)
+    return severity if severity is not None and severity.pages else None
 
 
-def _raised_to_paging(entry) -> bool:
-    change = (entry.data.get("changes") or {}).get("severity")
-    if not isinstance(change, list) or len(change) != 2:
+def _raised_with_nobody_paged(entry, new: Severity) -> bool:
+    old = _severity(entry.data["changes"]["severity"][0])
+    if old is not None and new.position >= old.position:
         return False
-    old, new = _severity(change[0]), _severity(change[1])
-    if new is None or not new.pages:
-        return False
-    raised = old is None or new.position < old.position
-    return raised and not entry.incident.pages.filter(status__in=ANSWERED_OR_ESCALATING).exists()
+    return not entry.incident.pages.filter(status__in=ANSWERED_OR_ESCALATING).exists()
 
 
 def severity_pages(entry) -> None:
     """The `after_entry` hook: page the on-call lead for a declaration with a paging severity,
-    or a raise to one that nobody is yet paged for."""
-    if entry.kind == EntryKind.EVENT:
-        wanted = _declared_paging(entry)
-    elif entry.kind == EntryKind.FIELD_CHANGE:
-        wanted = _raised_to_paging(entry)
-    else:
-        return
+    or a raise to one that nobody is yet paged for. Without a default policy it costs one
+    query and pages nobody."""
+    severity = _paging_severity(entry)
     incident = entry.incident
-    if not wanted or incident.status in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED):
+    if severity is None or incident.status in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED):
+        return
+    if default_policy() is None:
+        logger.info("%s: its severity pages, but there is no default policy", incident.reference)
+        return
+    if entry.kind == EntryKind.FIELD_CHANGE and not _raised_with_nobody_paged(entry, severity):
         return
     page_the_lead(incident, actor=entry.author, source=entry.source)
 
@@ -75,9 +83,6 @@ def severity_pages(entry) -> None:
 def page_the_lead(incident: Incident, *, actor, source) -> Page | None:
     """Page the default policy for `incident` in its own savepoint; a refusal is written on the
     timeline instead of failing the write that asked. None when nobody was paged."""
-    if default_policy() is None:
-        logger.info("%s: its severity pages, but there is no default policy", incident.reference)
-        return None
     if actor is None:
         source = ActionSource.SYSTEM
     try:
