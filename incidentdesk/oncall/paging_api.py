@@ -96,6 +96,8 @@ class ContactMethodOut(Schema):
     address: str
     label: str
     created_at: Moment
+    # A webhook's only: the secret its receiver checks the signature with.
+    signing_secret: str | None = None
 
 
 class ContactMethodIn(Strict):
@@ -191,12 +193,12 @@ def cancel_page(request, page_id: int, payload: CancelIn):
 # The caller's contact methods --------------------------------------------------------------
 
 
-@router.get("/me/contact-methods", response=list[ContactMethodOut])
+@router.get("/me/contact-methods", response=list[ContactMethodOut], exclude_unset=True)
 def list_contact_methods(request):
     return [page_selectors.contact_method_data(m) for m in contact_methods_of(request.auth)]
 
 
-@router.post("/me/contact-methods", response={201: ContactMethodOut})
+@router.post("/me/contact-methods", response={201: ContactMethodOut}, exclude_unset=True)
 def add_contact_method(request, payload: ContactMethodIn):
     method = contacts.contact_method_add(
         actor=request.auth, source=API, user=request.auth, **payload.dict()
@@ -211,7 +213,7 @@ def remove_contact_method(request, method_id: int):
     return Status(204, None)
 
 
-@router.post("/me/contact-methods/{method_id}/move", response=ContactMethodOut)
+@router.post("/me/contact-methods/{method_id}/move", response=ContactMethodOut, exclude_unset=True)
 def move_contact_method(request, method_id: int, payload: MoveIn):
     method = doors.own_contact_method(request.auth, method_id)
     method = contacts.contact_method_move(

@@ -14,7 +14,7 @@ from incidentdesk.core.errors import IncidentDeskError, NotFound, ValidationErro
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.web import back, form_failed, parsed, web_errors
 from incidentdesk.oncall import contacts, doors, page_selectors, paging, policies
-from incidentdesk.oncall.models import PageStatus, Schedule, StepTarget
+from incidentdesk.oncall.models import ContactKind, PageStatus, Schedule, StepTarget
 from incidentdesk.oncall.paging_forms import ContactMethodForm, PolicyForm, step_rows, steps_of
 
 WEB = ActionSource.WEB
@@ -200,8 +200,12 @@ def incident_page_lead(request, reference: str):
 
 def contact_methods_context(user, form=None) -> dict:
     """What the contact methods section shows: the person's methods in order, and the form."""
+    methods = contacts.contact_methods_of(user)
+    for method in methods:  # a webhook's receiver checks signatures with its secret
+        if method.kind == ContactKind.WEBHOOK:
+            method.signing_secret = contacts.webhook_secret(method.pk)  # type: ignore[attr-defined]
     return {
-        "contact_methods": contacts.contact_methods_of(user),
+        "contact_methods": methods,
         "contact_form": form or ContactMethodForm(),
     }
 

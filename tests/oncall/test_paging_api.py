@@ -228,3 +228,20 @@ def test_nobody_removes_someone_elses_contact_method_through_me(api_client, crew
     response = api_client(other).call("DELETE", f"/me/contact-methods/{method.pk}")
     assert (response.status_code, response.json_body["field"]) == (404, "method")
     assert ContactMethod.objects.filter(pk=method.pk).exists()
+
+
+def test_a_webhook_contact_method_shows_its_signing_secret_as_the_cli_json_does(
+    api_client, crew, settings
+):
+    settings.WEBHOOKS_ALLOW_PRIVATE = settings.WEBHOOKS_ALLOW_HTTP = True
+    from incidentdesk.oncall.page_selectors import contact_method_data
+
+    ada = api_client(crew["ada"])
+    added = ada.call(
+        "POST", "/me/contact-methods", {"kind": "webhook", "address": "http://127.0.0.1:9/p"}
+    )
+    assert added.status_code == 201, added.json_body
+    ada.call("POST", "/me/contact-methods", {"kind": "email", "address": "a@example.org"})
+    listed = ada.call("GET", "/me/contact-methods").json_body
+    assert listed == [contact_method_data(m) for m in ContactMethod.objects.order_by("position")]
+    assert len(listed[0]["signing_secret"]) == 64 and "signing_secret" not in listed[1]

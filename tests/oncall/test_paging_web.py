@@ -206,3 +206,16 @@ def test_a_paged_viewer_acknowledges_from_the_panel_and_other_viewers_see_no_but
     client.post(f"/oncall/pages/{page.pk}/acknowledge")
     page.refresh_from_db()
     assert (page.status, page.acknowledged_by) == (PageStatus.ACKNOWLEDGED, paged)
+
+
+def test_my_webhook_contact_methods_signing_secret_is_shown_to_me(crew, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE = settings.WEBHOOKS_ALLOW_HTTP = True
+    from incidentdesk.oncall.contacts import webhook_secret
+
+    ada = client_for(crew["ada"])
+    ada.post(
+        "/oncall/me/contact-methods/add",
+        {"kind": "webhook", "address": "http://127.0.0.1:9/p"},
+    )
+    method = ContactMethod.objects.get()
+    assert webhook_secret(method.pk) in ada.get("/oncall/me").content.decode()
