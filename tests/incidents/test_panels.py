@@ -26,12 +26,13 @@ def test_the_page_has_each_domains_panel_in_page_order():
         "timeline",
         "chat_transcript",
     ]
-    assert [p.name for p in panels.panels(panels.SIDE)] == ["times", "roles", "actions"]
+    assert [p.name for p in panels.panels(panels.SIDE)] == ["times", "roles", "paging", "actions"]
 
 
 def test_the_status_page_and_the_postmortem_register_their_own_panels():
     assert panels.panel("statuspage").context.__module__.startswith("incidentdesk.statuspage.")
     assert panels.panel("postmortem").context.__module__.startswith("incidentdesk.postmortems.")
+    assert panels.panel("paging").context.__module__.startswith("incidentdesk.oncall.")
 
 
 def test_a_registered_panel_is_drawn_from_its_own_context_in_its_place(
