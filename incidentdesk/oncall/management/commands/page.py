@@ -8,7 +8,16 @@ class Command(CliCommand):
         "Page a person, whoever is on call in a schedule, or by an escalation policy "
         "(no target: the default policy, the on-call lead)."
     )
-    field_options = {"target": "TARGET", "incident": "--incident", "message": "--message"}
+    field_options = {
+        "target": "TARGET",
+        "person": "TARGET",
+        "schedule": "TARGET",
+        "policy": "TARGET",
+        "incident": "--incident",
+        "message": "--message",
+        "summary": "--summary",
+        "link": "--link",
+    }
 
     def add_arguments(self, parser):
         parser.add_argument(
