@@ -26,6 +26,7 @@ from incidentdesk.accounts.models import Role, User
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import EntryKind
+from incidentdesk.incidents.permissions import can_see
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit
 from incidentdesk.oncall import page_selectors
@@ -164,14 +165,25 @@ def _notify(page: Page, person: User) -> None:
 def notify_payload(page: Page, person: User) -> dict:
     """The data of one `page.notify` event (its words come from the renderers in notices.py)."""
     incident = page.incident
+    data = page_selectors.page_data(page)
+    title = incident.title if incident else ""
+    if incident is not None and not can_see(person, incident):
+        # Paged about a restricted incident they are not invited to: they learn that they are
+        # wanted and by whom, not what it is about (the incident's lead can invite them).
+        by = page.created_by.display_name if page.created_by else "the desk"
+        data = data | {
+            "summary": f"{incident.reference}: a restricted incident; ask {by} to invite you",
+            "message": "",
+        }
+        title = ""
     return {
-        "page": page_selectors.page_data(page),
+        "page": data,
         "person": {"id": person.pk, "username": person.username, "name": person.display_name},
         "round": page.round,
         "step": page.step,
         "acknowledge_url": ack_url(page, person),
         "incident_url": f"{settings.BASE_URL}/incidents/{incident.reference}" if incident else "",
-        "incident_title": incident.title if incident else "",
+        "incident_title": title,
         "link_hours": settings.PAGE_ACK_LINK_HOURS,
     }
 

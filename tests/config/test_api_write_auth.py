@@ -27,6 +27,9 @@ PATH_VALUES = {
     "override_id": 1,
     "report_id": 1,
     "group_id": 1,
+    "policy_id": 1,
+    "page_id": 1,
+    "method_id": 1,
 }
 CSRF_SECRET = "k" * 32
 

@@ -124,3 +124,35 @@ def test_a_chat_page_is_a_direct_message_whose_button_acknowledges(
         "chat",
     )
     assert any("Acknowledged by" in m for m in standin.direct_messages("UADA"))
+
+
+def test_someone_paged_about_a_restricted_incident_they_cannot_see_is_not_told_what_it_is(
+    smtp, crew, responder, declare, committed
+):
+    secret = declare(actor=responder, summary="Payroll database exfiltrated", restricted=True)
+    committed(
+        page_create,
+        actor=responder,
+        source=WEB,
+        person="ada",
+        incident=secret,
+        message="attacker still inside",
+    )
+    [message] = smtp.to("ada@example.com")
+    text = message["Subject"] + message.get_content()
+    assert secret.reference in text and "ask" in text
+    assert secret.title not in text and "attacker" not in text
+    for kind in ("webhook", "ntfy", "sms", "voice", "apprise"):
+        assert secret.title not in json.dumps(words(kind)), kind
+
+
+def test_someone_invited_to_a_restricted_incident_is_told_what_it_is(
+    smtp, crew, responder, declare, committed
+):
+    from incidentdesk.incidents.services import incident_invite
+
+    secret = declare(actor=responder, summary="Payroll database exfiltrated", restricted=True)
+    incident_invite(actor=responder, source=WEB, incident=secret, user=crew["ada"])
+    committed(page_create, actor=responder, source=WEB, person="ada", incident=secret)
+    [message] = smtp.to("ada@example.com")
+    assert secret.title in message["Subject"]
