@@ -6,6 +6,29 @@ from dataclasses import dataclass
 
 from incidentdesk.config.api import api
 
+# A value for every {placeholder} of the API's paths (tests that walk every operation).
+PATH_VALUES = {
+    "reference": "INC-1999-0001",
+    "entry_id": 1,
+    "role": "lead",
+    "person": "nobody",
+    "action_id": 1,
+    "component_id": 1,
+    "key": "major",
+    "token_id": 1,
+    "public_id": "abc123",
+    "integration_id": 1,
+    "route_id": 1,
+    "schedule_id": 1,
+    "layer_id": 1,
+    "override_id": 1,
+    "report_id": 1,
+    "group_id": 1,
+    "policy_id": 1,
+    "page_id": 1,
+    "method_id": 1,
+}
+
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
 

@@ -6,31 +6,10 @@ CSRF token."""
 import pytest
 from django.test import Client
 
-from tests.openapi import write_operations
+from tests.openapi import PATH_VALUES, write_operations
 
 # A value for each path placeholder. Authentication is decided before the path is looked up,
 # so these need only have the right shape; a new placeholder makes the tests say so.
-PATH_VALUES = {
-    "reference": "INC-1999-0001",
-    "entry_id": 1,
-    "role": "lead",
-    "person": "nobody",
-    "action_id": 1,
-    "component_id": 1,
-    "key": "major",
-    "token_id": 1,
-    "public_id": "abc123",
-    "integration_id": 1,
-    "route_id": 1,
-    "schedule_id": 1,
-    "layer_id": 1,
-    "override_id": 1,
-    "report_id": 1,
-    "group_id": 1,
-    "policy_id": 1,
-    "page_id": 1,
-    "method_id": 1,
-}
 CSRF_SECRET = "k" * 32
 
 

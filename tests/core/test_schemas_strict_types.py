@@ -7,17 +7,8 @@ import json
 
 import pytest
 
-from tests.openapi import member_types, resolve, write_operations
+from tests.openapi import PATH_VALUES, member_types, resolve, write_operations
 
-PATH_VALUES = {
-    "reference": "INC-1999-0001",
-    "entry_id": 1,
-    "action_id": 1,
-    "component_id": 1,
-    "key": "major",
-    "public_id": "abc123",
-    "route_id": 1,
-}
 NOT_BOOLEANS = [0, 1, "true", "false", "yes", "", [True], {"value": True}]
 NOT_INTEGERS = [True, False, 5.0, 5.5, "5", "", [5]]
 NOT_TIMES = [0, 1767225600, 1767225600.5, True]
