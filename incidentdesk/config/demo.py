@@ -2,7 +2,9 @@
 
 `load_demo()` creates a few accounts, components in two groups, three open incidents with
 roles, notes and action items, and four past ones (one reported retrospectively) whose
-timestamps make the measured times meaningful. It refuses to run when incidents exist.
+timestamps make the measured times meaningful, and on-call: a weekly rotation with office-hours
+cover and the default escalation policy (made last, so replaying the stories pages nobody). It
+refuses to run when incidents exist.
 """
 
 import secrets
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +22,8 @@ from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import services
 from incidentdesk.incidents.models import Component, Incident
+from incidentdesk.oncall.policies import policy_create
+from incidentdesk.oncall.services import layer_add, schedule_create
 
 PEOPLE = (  # username, full name, role
     ("admin", "Alex Morgan", Role.ADMIN),
@@ -82,6 +87,7 @@ def load_demo(*, source: ActionSource = ActionSource.CLI) -> DemoResult:
         references = [replay.play(story) for story in _open_stories() + _past_stories()]
         _status_page(people, references[0], source)
         _postmortem(people, references[-3], source)
+        _oncall(people, source)
     return DemoResult(
         admin=admin.username,
         password=password if created else None,
@@ -188,6 +194,52 @@ def _postmortem(people: dict[str, User], reference: str, source: ActionSource) -
     )
     postmortems.postmortem_review(
         actor=sam, source=source, postmortem=postmortem, status="in_review", reviewers=["marco"]
+    )
+
+
+def _oncall(people: dict[str, User], source: ActionSource) -> None:
+    """A schedule where Sam and Priya take weekly turns and Marco covers weekday office hours,
+    and the default escalation policy: its on-call, then Marco, twice over."""
+    actor = people["admin"]
+    today = timezone.localdate()
+    schedule = schedule_create(
+        actor=actor,
+        source=source,
+        name="Primary",
+        time_zone=settings.TIME_ZONE,
+        description="Payments and checkout: the first one paged.",
+    )
+    layer_add(
+        actor=actor,
+        source=source,
+        schedule=schedule,
+        name="Weekly",
+        people=[people["sam"], people["priya"]],
+        rotation_start=today - timedelta(days=today.weekday()),
+        handoff_time="09:00",
+        rotation_unit="weeks",
+    )
+    layer_add(
+        actor=actor,
+        source=source,
+        schedule=schedule,
+        name="Office hours",
+        people=[people["marco"]],
+        rotation_start=today,
+        handoff_time="09:00",
+        restrictions=[{"weekday": day, "start": "09:00", "end": "17:00"} for day in range(1, 6)],
+    )
+    policy_create(
+        actor=actor,
+        source=source,
+        name="On-call lead",
+        description="Whoever is on call for Primary, then Marco.",
+        repeat=1,
+        is_default=True,
+        steps=[
+            {"target": "schedule", "schedule": schedule, "wait_minutes": 10},
+            {"target": "person", "person": people["marco"], "wait_minutes": 10},
+        ],
     )
 
 

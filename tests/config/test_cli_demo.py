@@ -1,3 +1,5 @@
+from django.utils import timezone
+
 from incidentdesk.accounts.models import Role, User
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import (
@@ -9,6 +11,8 @@ from incidentdesk.incidents.models import (
     IncidentStatus,
     TimelineEntry,
 )
+from incidentdesk.oncall.models import EscalationPolicy, Page, Schedule
+from incidentdesk.oncall.resolution import on_call_at
 
 
 def test_the_demo_fills_an_empty_desk_through_the_services(cli):
@@ -75,3 +79,12 @@ def test_the_demo_fills_the_public_status_page_without_internal_words(db):
     published = PublicIncident.objects.incidents().get()
     assert published.name != published.incident.title
     assert PublicIncident.objects.maintenances().filter(status="scheduled").exists()
+
+
+def test_the_demo_has_someone_on_call_and_a_default_policy_but_pages_nobody(cli):
+    assert cli("demo").code == 0
+    schedule = Schedule.objects.get(name="Primary")
+    assert len(on_call_at(schedule, timezone.now())) == 1
+    policy = EscalationPolicy.objects.get(is_default=True)
+    assert [step.target for step in policy.steps.all()] == ["schedule", "person"]
+    assert not Page.objects.exists()  # the stories were replayed before on-call existed
