@@ -25,6 +25,7 @@ LAYERS = [
     "chat",  # a door: it calls the services of the domains below it
     "oncall",  # schedules; alerts will page through them
     "alerts",  # a door for monitoring: integrations, alert groups
+    "recovery",  # disasters: systems, states, runbooks; uses the status page and postmortems
     "insights",
 ]
 # The composition root, which may import anything ("": incidentdesk/__init__.py).

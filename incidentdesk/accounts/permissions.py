@@ -29,6 +29,8 @@ class Perm(StrEnum):
     INTEGRATION_MANAGE = "integration.manage"
     SCHEDULE_MANAGE = "schedule.manage"
     CONTACT_OWN = "contact.own"
+    RECOVERY_MANAGE = "recovery.manage"
+    DISASTER_DECLARE = "disaster.declare"
 
 
 # The least role that holds each permission.
@@ -60,6 +62,11 @@ MIN_ROLE: dict[Perm, Role] = {
     Perm.SCHEDULE_MANAGE: Role.MANAGER,
     # How one is reached when paged: one's own contact methods (admins: anyone's).
     Perm.CONTACT_OWN: Role.VIEWER,
+    # The systems catalog (owners, RTO and RPO, components) and the runbooks admins define.
+    Perm.RECOVERY_MANAGE: Role.ADMIN,
+    # Escalating an incident to a disaster; moving a system's state is the decision-maker's
+    # alone, whatever their role (checked by the recovery services).
+    Perm.DISASTER_DECLARE: Role.RESPONDER,
 }
 
 

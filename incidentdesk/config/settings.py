@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "incidentdesk.chat",
     "incidentdesk.oncall",
     "incidentdesk.alerts",
+    "incidentdesk.recovery",
     "incidentdesk.insights",
     "incidentdesk.config",  # the composition root: `serve`, `demo`
 ]
