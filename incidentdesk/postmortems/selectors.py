@@ -1,7 +1,5 @@
 """Reads for postmortems: the postmortem with what it shows, the incident's facts, the catalog."""
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.db.models import Q
 
@@ -13,18 +11,13 @@ from incidentdesk.incidents.rules import (
     duration_between,
     format_duration,
 )
+from incidentdesk.postmortems.facts import Fact, registered_facts
 from incidentdesk.postmortems.models import Postmortem, PostmortemTemplate, TaxonomyTerm
 
 # Timeline entries that draft the postmortem's timeline, besides every pinned one.
 IMPORTANT_KINDS = (EntryKind.DECISION, EntryKind.STATUS_CHANGE, EntryKind.PUBLIC_UPDATE)
 KEY_TIMES = tuple(TIME_LABELS.items())
 MEASURES = REPORTED_MEASURES
-
-
-@dataclass(frozen=True)
-class Fact:
-    label: str
-    value: str
 
 
 def postmortem_for(incident: Incident) -> Postmortem | None:
@@ -63,7 +56,7 @@ def incident_facts(incident: Incident) -> list[Fact]:
         Fact(f"{label} ({zone})" if i == 0 else label, report_time(getattr(incident, field)))
         for i, (field, label) in enumerate(KEY_TIMES)
     ]
-    return facts
+    return facts + registered_facts(incident)
 
 
 def timeline_draft(incident: Incident) -> str:

@@ -3,4 +3,6 @@ each door adds its line here as it lands."""
 
 
 def register() -> None:
-    return None
+    from incidentdesk.recovery import postmortem_facts
+
+    postmortem_facts.register()  # a disaster's measured recovery in the postmortem's facts

@@ -1,0 +1,126 @@
+"""What a disaster adds to its incident's postmortem facts: drill or not, the decision-maker,
+each system's recovery time against its RTO and data lost against its RPO, any verification
+gate overridden and why, and the planned work stopped and resumed. Registered with the
+postmortems' facts registry (postmortems/facts.py) from `registrations.register()`."""
+
+from datetime import timedelta
+
+from incidentdesk.core.reporting import report_time
+from incidentdesk.incidents.models import Incident, IncidentRole, RoleAssignment
+from incidentdesk.incidents.rules import format_duration
+from incidentdesk.postmortems import facts as postmortem_facts
+from incidentdesk.postmortems.facts import Fact
+from incidentdesk.recovery.models import AffectedSystem, Disaster
+from incidentdesk.recovery.rules import state_label
+
+
+def _against(measured: timedelta, objective: timedelta, name: str) -> str:
+    """`2 hours against an RTO of 4 hours: met`, or `…: missed by 30 minutes`."""
+    verdict = (
+        "met" if measured <= objective else f"missed by {format_duration(measured - objective)}"
+    )
+    return (
+        f"{format_duration(measured)} against an {name} of {format_duration(objective)}: {verdict}"
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _name(user) -> str:
+    return user.display_name if user else "someone no longer known"
+
+
+def _recovery(affected: AffectedSystem, disaster: Disaster) -> str:
+    rto = timedelta(minutes=affected.system.rto_minutes)
+    if affected.restored_at is None:
+        return f"not restored ({state_label(affected.state).lower()}); RTO {format_duration(rto)}"
+    return _against(affected.restored_at - disaster.interrupted_at, rto, "RTO")
+
+
+def _data_lost(affected: AffectedSystem, disaster: Disaster) -> str:
+    rpo = timedelta(minutes=affected.system.rpo_minutes)
+    if affected.last_recovery_point_at is None:
+        return f"unknown (no recovery point recorded); RPO {format_duration(rpo)}"
+    lost = max(disaster.interrupted_at - affected.last_recovery_point_at, timedelta(0))
+    return _against(lost, rpo, "RPO")
+
+
+def _system_facts(affected: AffectedSystem, disaster: Disaster) -> list[Fact]:
+    name = affected.system.name
+    facts = [
+        Fact(f"Recovery time of {name}", _recovery(affected, disaster)),
+        Fact(f"Data lost by {name}", _data_lost(affected, disaster)),
+    ]
+    if affected.gate_override_reason:
+        facts.append(
+            Fact(
+                f"Verification gate of {name}",
+                f"overridden by {_name(affected.gate_override_by)} at "
+                f"{report_time(affected.gate_override_at)}: "
+                f"{_one_line(affected.gate_override_reason)}",
+            )
+        )
+    return facts
+
+
+def _planned_work(disaster: Disaster) -> str:
+    if not disaster.planned_work:
+        return "none recorded"
+    link = f" ({disaster.planned_work_url})" if disaster.planned_work_url else ""
+    when = report_time(disaster.planned_work_stopped_at)
+    return f"{_one_line(disaster.planned_work)}{link} stopped at {when} by " + _name(
+        disaster.planned_work_stopped_by
+    )
+
+
+def _business_as_usual(disaster: Disaster) -> str:
+    if disaster.resumed_at is None:
+        return "not resumed yet"
+    return f"resumed at {report_time(disaster.resumed_at)} by {_name(disaster.resumed_by)}"
+
+
+def decision_maker_of(disaster: Disaster):  # until recovery.services lands
+    held = (
+        RoleAssignment.objects.select_related("user")
+        .filter(
+            incident_id=disaster.incident_id,
+            role=IncidentRole.DECISION_MAKER,
+            ended_at__isnull=True,
+        )
+        .first()
+    )
+    return held.user if held else None
+
+
+def disaster_facts(incident: Incident) -> list[Fact]:
+    """The disaster's facts, or none when the incident never became a disaster."""
+    disaster = (
+        Disaster.objects.select_related("planned_work_stopped_by", "resumed_by")
+        .filter(incident=incident)
+        .first()
+    )
+    if disaster is None:
+        return []
+    decision_maker = decision_maker_of(disaster)
+    facts = [
+        Fact(
+            "Disaster",
+            f"{'a drill' if disaster.drill else 'yes'}, declared at "
+            f"{report_time(disaster.declared_at)}; service interrupted at "
+            f"{report_time(disaster.interrupted_at)}",
+        ),
+        Fact("Decision-maker", decision_maker.display_name if decision_maker else "none"),
+    ]
+    for affected in disaster.systems.select_related("system", "gate_override_by"):
+        facts += _system_facts(affected, disaster)
+    facts += [
+        Fact("Planned work", _planned_work(disaster)),
+        Fact("Business as usual", _business_as_usual(disaster)),
+    ]
+    return facts
+
+
+def register() -> None:
+    postmortem_facts.register(disaster_facts)
