@@ -66,3 +66,18 @@ def recovery_state(db_state):
         return rows
 
     return state
+
+
+@pytest.fixture
+def disaster(incident, responder, billing):
+    """The incident declared a disaster of Billing by a responder: olga, Billing's owner,
+    decides."""
+    from incidentdesk.recovery.services import disaster_declare
+
+    return disaster_declare(actor=responder, source=WEB, incident=incident, systems=["Billing"])
+
+
+@pytest.fixture
+def affected(disaster):
+    """Billing in the disaster (operational)."""
+    return disaster.systems.get()
