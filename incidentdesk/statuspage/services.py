@@ -205,11 +205,14 @@ def publication_create(
     notify_subscribers: bool = True,
     remind: bool = True,
     remind_interval_minutes: int | None = None,
+    notify: bool | None = None,
 ) -> PublicIncident:
     """Publish an internal incident on the status page. Only what is passed here becomes
     public: the name, the message, the workaround and the component statuses. The first
     status defaults to `identified`; the impact is derived from the components unless given;
-    the reminder interval is the incident's severity's unless given."""
+    the reminder interval is the incident's severity's unless given. Subscribers are told of
+    this first update when `notify` (default: `notify_subscribers`, whether they hear of the
+    publication at all), so a publication can start quietly and tell them later."""
     require(actor, Perm.STATUSPAGE_PUBLISH)
     if PublicIncident.objects.filter(incident=incident).exists():
         raise InvalidTransition(
@@ -256,7 +259,7 @@ def publication_create(
             status=status,
             message=message,
             changes=changes,
-            notify=notify_subscribers,
+            notify=notify_subscribers if notify is None else notify,
             at=now,
         )
     return publication

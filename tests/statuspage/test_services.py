@@ -282,3 +282,20 @@ def test_the_statuspage_command_asks_for_a_public_name_then_updates(declare, res
         "Fix rolling out",
         "We are on it",
     ]
+
+
+def test_a_publication_can_start_quietly_and_tell_subscribers_later(declare, responder):
+    quiet = services.publication_create(
+        actor=responder,
+        source=WEB,
+        incident=declare(),
+        name="Slow search",
+        message="Looking into it.",
+        notify=False,
+    )
+    assert not OutboxEvent.objects.filter(topic="incident.updated").exists()
+    services.publication_update(
+        actor=responder, source=WEB, public_incident=quiet, message="Found it.", notify=True
+    )
+    (told,) = OutboxEvent.objects.filter(topic="incident.updated")
+    assert "Found it." in str(told.payload)
