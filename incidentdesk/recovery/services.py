@@ -286,7 +286,9 @@ def disaster_add_system(
     system = system_lookup(system)
     with transaction.atomic():
         disaster = (
-            Disaster.objects.select_for_update().select_related("incident").get(pk=disaster.pk)
+            Disaster.objects.select_for_update(of=("self",))
+            .select_related("incident")
+            .get(pk=disaster.pk)
         )
         _check_not_over(disaster)
         if disaster.systems.filter(system=system).exists():
@@ -557,7 +559,9 @@ def proposal_create(
 def _lock_open_proposal(proposal: Proposal) -> tuple[Proposal, AffectedSystem]:
     affected = _lock_affected(proposal.affected)
     proposal = (
-        Proposal.objects.select_for_update().select_related("proposed_by").get(pk=proposal.pk)
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("proposed_by")
+        .get(pk=proposal.pk)
     )
     if proposal.status != ProposalStatus.OPEN:
         raise InvalidTransition(
@@ -662,7 +666,9 @@ def planned_work_stop(
         raise ValidationError("name the planned work stopped", field="planned_work")
     with transaction.atomic():
         disaster = (
-            Disaster.objects.select_for_update().select_related("incident").get(pk=disaster.pk)
+            Disaster.objects.select_for_update(of=("self",))
+            .select_related("incident")
+            .get(pk=disaster.pk)
         )
         _check_not_over(disaster)
         if disaster.planned_work_stopped_at is not None:
@@ -699,7 +705,9 @@ def business_resume(
     note = check_text(note, field="note", max_length=NOTE_MAX)
     with transaction.atomic():
         disaster = (
-            Disaster.objects.select_for_update().select_related("incident").get(pk=disaster.pk)
+            Disaster.objects.select_for_update(of=("self",))
+            .select_related("incident")
+            .get(pk=disaster.pk)
         )
         _check_not_over(disaster)
         incident = disaster.incident
