@@ -4,19 +4,19 @@ page, which the public page, the component statuses and the subscribers' outbox 
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
 
 from incidentdesk.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Component
 from incidentdesk.notifications.models import OutboxEvent
-from incidentdesk.recovery.models import AffectedSystem, Disaster
+from incidentdesk.recovery.models import AffectedSystem, StateChange
 from incidentdesk.recovery.public import (
     PublicChange,
     public_apply,
     public_change_from_data,
     public_preview,
 )
+from incidentdesk.recovery.services import disaster_declare, state_move
 from incidentdesk.statuspage import public_site, services
 from incidentdesk.statuspage.models import PageSettings, PublicIncident, PublicUpdate
 from incidentdesk.statuspage.public_site import refresh_or_raise
@@ -34,18 +34,19 @@ def site(db):
 
 
 @pytest.fixture
-def make_disaster(declare):
-    """A disaster on a fresh incident with the given systems, built row by row."""
+def make_disaster(declare, responder):
+    """The systems' disaster (or drill) on a fresh incident; their owner decides unless told."""
 
-    def make(*systems, drill=False):
-        incident = declare(title="internal: the billing database is gone")
-        disaster = Disaster.objects.create(
-            incident=incident, drill=drill, interrupted_at=timezone.now()
+    def make(*systems, drill=False, decision_maker=None):
+        disaster = disaster_declare(
+            actor=responder,
+            source=WEB,
+            incident=declare(title="internal: the billing database is gone"),
+            systems=[system.name for system in systems],
+            decision_maker=decision_maker,
+            drill=drill,
         )
-        return [
-            AffectedSystem.objects.create(disaster=disaster, system=system, position=n)
-            for n, system in enumerate(systems, start=1)
-        ]
+        return list(disaster.systems.all())
 
     return make
 
@@ -379,3 +380,77 @@ def test_bad_public_data_is_refused_naming_the_part(affected, data, field):
     with pytest.raises(ValidationError) as refused:
         public_change_from_data(data, affected)
     assert refused.value.field == field
+
+
+# Through the move ------------------------------------------------------------------------------
+
+
+def test_a_move_makes_its_public_change_and_the_public_page_follows(
+    make_disaster, billing, manager, site, django_capture_on_commit_callbacks
+):
+    (billing_affected,) = make_disaster(billing, decision_maker=manager)
+    committed(
+        lambda: state_move(
+            actor=manager,
+            source=WEB,
+            affected=billing_affected,
+            state="maintenance",
+            reason="Stop writes while we copy the data",
+            public=public_preview(billing_affected, "maintenance"),
+        ),
+        django_capture_on_commit_callbacks,
+    )
+    assert StateChange.objects.get().to_state == "maintenance"
+    assert set(Component.objects.values_list("status", flat=True)) == {"under_maintenance"}
+    html = home()
+    assert 'class="sp-site-banner kind-maintenance"' in html
+    assert "Invoices and Payments API: under maintenance" in html
+
+
+def test_a_decision_maker_who_may_not_put_up_the_banner_is_refused_and_the_move_is_not_made(
+    affected, olga, recovery_state
+):
+    """olga, Billing's owner, decides, but as a responder she may not show the site banner:
+    the move with the banner is refused naming `public`, and neither the move nor any of its
+    public change is written."""
+    before = (recovery_state(), public_rows())
+    with pytest.raises(PermissionDenied) as refused:
+        state_move(
+            actor=olga,
+            source=WEB,
+            affected=affected,
+            state="read_only",
+            reason="Stop writes",
+            public=public_preview(affected, "read_only"),
+        )
+    assert refused.value.field == "public"
+    assert (recovery_state(), public_rows()) == before
+
+    without_banner = public_preview(affected, "read_only")
+    without_banner.banner = None
+    state_move(
+        actor=olga,
+        source=WEB,
+        affected=affected,
+        state="read_only",
+        reason="Stop writes",
+        public=without_banner,
+    )
+    assert PublicIncident.objects.get().updates.get().body == without_banner.message
+    assert not PageSettings.load().banner_active
+
+
+def test_a_drills_move_leaves_the_public_site_alone(make_disaster, billing, manager):
+    (real,) = make_disaster(billing)
+    (drilled,) = make_disaster(billing, drill=True, decision_maker=manager)
+    state_move(
+        actor=manager,
+        source=WEB,
+        affected=drilled,
+        state="offline",
+        reason="Rehearse the failover",
+        public=public_preview(real, "offline"),
+    )
+    assert StateChange.objects.get().to_state == "offline"
+    assert not PublicIncident.objects.exists() and not PageSettings.load().banner_active
+    assert set(Component.objects.values_list("status", flat=True)) == {"operational"}
