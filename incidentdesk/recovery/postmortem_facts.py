@@ -6,19 +6,19 @@ postmortems' facts registry (postmortems/facts.py) from `registrations.register(
 from datetime import timedelta
 
 from incidentdesk.core.reporting import report_time
-from incidentdesk.incidents.models import Incident, IncidentRole, RoleAssignment
+from incidentdesk.incidents.models import Incident
 from incidentdesk.incidents.rules import format_duration
 from incidentdesk.postmortems import facts as postmortem_facts
 from incidentdesk.postmortems.facts import Fact
+from incidentdesk.recovery import measures
 from incidentdesk.recovery.models import AffectedSystem, Disaster
 from incidentdesk.recovery.rules import state_label
+from incidentdesk.recovery.services import decision_maker_of
 
 
-def _against(measured: timedelta, objective: timedelta, name: str) -> str:
+def _against(measured: timedelta, objective: timedelta, name: str, met: bool | None) -> str:
     """`2 hours against an RTO of 4 hours: met`, or `…: missed by 30 minutes`."""
-    verdict = (
-        "met" if measured <= objective else f"missed by {format_duration(measured - objective)}"
-    )
+    verdict = "met" if met else f"missed by {format_duration(measured - objective)}"
     return (
         f"{format_duration(measured)} against an {name} of {format_duration(objective)}: {verdict}"
     )
@@ -32,26 +32,27 @@ def _name(user) -> str:
     return user.display_name if user else "someone no longer known"
 
 
-def _recovery(affected: AffectedSystem, disaster: Disaster) -> str:
+def _recovery(affected: AffectedSystem) -> str:
     rto = timedelta(minutes=affected.system.rto_minutes)
-    if affected.restored_at is None:
+    measured = measures.recovery_time(affected)
+    if measured is None:
         return f"not restored ({state_label(affected.state).lower()}); RTO {format_duration(rto)}"
-    return _against(affected.restored_at - disaster.interrupted_at, rto, "RTO")
+    return _against(measured, rto, "RTO", measures.rto_met(affected))
 
 
-def _data_lost(affected: AffectedSystem, disaster: Disaster) -> str:
+def _data_lost(affected: AffectedSystem) -> str:
     rpo = timedelta(minutes=affected.system.rpo_minutes)
-    if affected.last_recovery_point_at is None:
+    measured = measures.data_loss(affected)
+    if measured is None:
         return f"unknown (no recovery point recorded); RPO {format_duration(rpo)}"
-    lost = max(disaster.interrupted_at - affected.last_recovery_point_at, timedelta(0))
-    return _against(lost, rpo, "RPO")
+    return _against(measured, rpo, "RPO", measures.rpo_met(affected))
 
 
-def _system_facts(affected: AffectedSystem, disaster: Disaster) -> list[Fact]:
+def _system_facts(affected: AffectedSystem) -> list[Fact]:
     name = affected.system.name
     facts = [
-        Fact(f"Recovery time of {name}", _recovery(affected, disaster)),
-        Fact(f"Data lost by {name}", _data_lost(affected, disaster)),
+        Fact(f"Recovery time of {name}", _recovery(affected)),
+        Fact(f"Data lost by {name}", _data_lost(affected)),
     ]
     if affected.gate_override_reason:
         facts.append(
@@ -81,19 +82,6 @@ def _business_as_usual(disaster: Disaster) -> str:
     return f"resumed at {report_time(disaster.resumed_at)} by {_name(disaster.resumed_by)}"
 
 
-def decision_maker_of(disaster: Disaster):  # until recovery.services lands
-    held = (
-        RoleAssignment.objects.select_related("user")
-        .filter(
-            incident_id=disaster.incident_id,
-            role=IncidentRole.DECISION_MAKER,
-            ended_at__isnull=True,
-        )
-        .first()
-    )
-    return held.user if held else None
-
-
 def disaster_facts(incident: Incident) -> list[Fact]:
     """The disaster's facts, or none when the incident never became a disaster."""
     disaster = (
@@ -114,7 +102,8 @@ def disaster_facts(incident: Incident) -> list[Fact]:
         Fact("Decision-maker", decision_maker.display_name if decision_maker else "none"),
     ]
     for affected in disaster.systems.select_related("system", "gate_override_by"):
-        facts += _system_facts(affected, disaster)
+        affected.disaster = disaster  # the measures read its interruption
+        facts += _system_facts(affected)
     facts += [
         Fact("Planned work", _planned_work(disaster)),
         Fact("Business as usual", _business_as_usual(disaster)),
