@@ -58,3 +58,12 @@ def insights_breakdown(request, params: Query[FiltersIn], by: str = "component")
     """Incidents and TTD/TTF/TTR per component, severity, detection or taxonomy (`by`)."""
     data = selectors.breakdown(_filters(params), by)
     return _answer(request, params, data, export.breakdown_csv, f"breakdown-{by}")
+
+
+@router.get("/insights/disasters", response=dict)
+def insights_disasters(request, params: Query[FiltersIn]):
+    """Disasters and drills apart: how many, and per system its recovery time against its RTO
+    and the data it lost against its RPO. Drills are counted here only, never in the figures
+    of the other endpoints."""
+    data = selectors.disasters(_filters(params))
+    return _answer(request, params, data, export.disasters_csv, "disasters")

@@ -63,3 +63,40 @@ def breakdown_csv(data: dict) -> str:
     for r in data["rows"]:
         rows.append([r["key"], r["incidents"], *_duration_cells(r["durations"])])
     return csv_text(rows)
+
+
+def disasters_csv(data: dict) -> str:
+    """One row per kind (`disasters`, `drills`) and system; `declared` is how many of that kind
+    there were (a disaster can affect several systems)."""
+    rows = [
+        [
+            "kind",
+            "declared",
+            "system",
+            "affected",
+            "rto_seconds",
+            "rpo_seconds",
+            *(
+                f"{measure}_{figure}"
+                for measure in ("recovery_time", "data_lost")
+                for figure in (
+                    "count",
+                    "unknown",
+                    "median_seconds",
+                    "worst_seconds",
+                    "met",
+                    "missed",
+                )
+            ),
+        ]
+    ]
+    for kind in ("disasters", "drills"):
+        for r in data[kind]["systems"]:
+            row = [kind, data[kind]["count"], r["system"], r["affected"]]
+            row += [r["rto"]["seconds"], r["rpo"]["seconds"]]
+            for measure in ("recovery_time", "data_lost"):
+                m = r[measure]
+                row += [m["count"], m["unknown"], m["median"]["seconds"], m["worst"]["seconds"]]
+                row += [m["met"], m["missed"]]
+            rows.append(row)
+    return csv_text(rows)

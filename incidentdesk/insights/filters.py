@@ -17,6 +17,7 @@ DEFAULT_DAYS = 90
 # point per day, week or month of the range.
 LATEST = date(2100, 12, 31)
 POSTMORTEMS_APP = "incidentdesk.postmortems"
+RECOVERY_APP = "incidentdesk.recovery"
 
 
 def taxonomy_available() -> bool:
@@ -130,10 +131,20 @@ def _any_term(term: str) -> Q:
     )
 
 
-def filtered_incidents(filters: Filters):
-    """The incidents the filters select, as a queryset (nothing evaluated)."""
+def counted_incidents():
+    """Every incident the figures count: all but those whose disaster is a drill (a rehearsal
+    keeps its own measured times, in the disasters and drills figures, not in these)."""
+    if not apps.is_installed(RECOVERY_APP):
+        return Incident.objects.all()
+    return Incident.objects.filter(~Q(disaster__drill=True))
+
+
+def filtered_incidents(filters: Filters, *, drills: bool = False):
+    """The incidents the filters select, as a queryset (nothing evaluated); drills only when
+    asked for (the disasters and drills figures)."""
     start, end = filters.bounds()
-    queryset = Incident.objects.filter(declared_at__gte=start, declared_at__lt=end)
+    everything = Incident.objects.all() if drills else counted_incidents()
+    queryset = everything.filter(declared_at__gte=start, declared_at__lt=end)
     if filters.severity:
         queryset = queryset.filter(severity__key=filters.severity)
     if filters.component:

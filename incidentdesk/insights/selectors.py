@@ -4,6 +4,7 @@ shapes the rows that come back."""
 
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from statistics import median
 
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
@@ -18,6 +19,8 @@ from incidentdesk.insights.filters import (
     taxonomy_available,
 )
 from incidentdesk.insights.sql import CURRENT, METRICS, PREVIOUS, Grouping, grouped
+from incidentdesk.recovery import measures
+from incidentdesk.recovery.models import AffectedSystem, Disaster
 
 INTERVALS = ("week", "month")
 BREAKDOWNS = ("component", "severity", "detection", "taxonomy")
@@ -306,3 +309,62 @@ def overview(filters: Filters, interval: str = "week", metrics=("ttr",)) -> dict
         "timeseries": _timeseries(filters, interval, figures, keys),
         "breakdowns": {by: _breakdown(filters, by, figures, metrics) for by in kinds},
     }
+
+
+# Disasters and drills ---------------------------------------------------------------------------
+
+DISASTER_KINDS = {False: "disasters", True: "drills"}
+
+
+def _against(rows: list[AffectedSystem], measure, met) -> dict:
+    """One measure of a system's recoveries against its objective: how many were measured and
+    how many not, the median and the worst, how many met the objective and how many missed it."""
+    measured = [(value.total_seconds(), met(a)) for a in rows if (value := measure(a)) is not None]
+    seconds = [value for value, _ in measured]
+    return {
+        "count": len(measured),
+        "unknown": len(rows) - len(measured),
+        "median": _figure(median(seconds) if seconds else None),
+        "worst": _figure(max(seconds) if seconds else None),
+        "met": sum(1 for _, ok in measured if ok),
+        "missed": sum(1 for _, ok in measured if not ok),
+    }
+
+
+def _system_row(rows: list[AffectedSystem]) -> dict:
+    system = rows[0].system
+    return {
+        "system": system.name,
+        "affected": len(rows),
+        "rto": _figure(system.rto_minutes * 60),
+        "rpo": _figure(system.rpo_minutes * 60),
+        "recovery_time": _against(rows, measures.recovery_time, measures.rto_met),
+        "data_lost": _against(rows, measures.data_loss, measures.rpo_met),
+    }
+
+
+def disasters(filters: Filters) -> dict:
+    """The selected incidents that became disasters, and the drills, measured apart: how many,
+    and per system how often it was affected, its recovery time against its RTO (restored
+    ones) and the data it lost against its RPO (where a recovery point was recorded)."""
+    incidents = filtered_incidents(filters, drills=True).values("pk")
+    counts = dict(
+        Disaster.objects.filter(incident__in=incidents)
+        .order_by()
+        .values_list("drill")
+        .annotate(n=Count("pk"))
+        .values_list("drill", "n")
+    )
+    per: dict[tuple[bool, int], list[AffectedSystem]] = {}
+    affected = AffectedSystem.objects.filter(disaster__incident__in=incidents).select_related(
+        "system", "disaster"
+    )
+    for row in affected.order_by("system__name", "pk"):
+        per.setdefault((row.disaster.drill, row.system_id), []).append(row)
+    data = {"filters": filters.as_dict(), "time_zone": str(reporting_zone())}
+    for drill, kind in DISASTER_KINDS.items():
+        data[kind] = {
+            "count": counts.get(drill, 0),
+            "systems": [_system_row(rows) for (d, _), rows in per.items() if d == drill],
+        }
+    return data

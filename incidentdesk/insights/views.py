@@ -90,6 +90,10 @@ def insights(request):
     try:
         filters = parse_filters(**raw)
         figures = selectors.overview(filters, context["interval"])
+        disasters = context["disasters"] = selectors.disasters(filters)
+        context["disaster_tables"] = [
+            (kind, kind.capitalize(), disasters[kind]) for kind in ("disasters", "drills")
+        ]
     except IncidentDeskError as exc:
         context["error"] = exc
         return render(request, "insights/insights.html", context, status=exc.status_code)
