@@ -11,10 +11,14 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
-from incidentdesk.incidents.models import OPEN_STATUSES, ActionItem, Incident, Severity
+from incidentdesk.incidents.models import OPEN_STATUSES, ActionItem, Severity
+from incidentdesk.insights.filters import counted_incidents
 from incidentdesk.insights.sql import METRIC_NAMES, METRICS, Seconds
+from incidentdesk.recovery import measures
+from incidentdesk.recovery.models import AffectedSystem, Disaster, System
+from incidentdesk.recovery.rules import DOWN
 from incidentdesk.statuspage.render_failures import RenderFailureCollector
 
 # Bucket bounds in seconds: 1 min … 30 days.
@@ -30,7 +34,8 @@ def _histogram(metric: str) -> HistogramMetricFamily:
     """One duration histogram over every incident with both timestamps, bucketed in SQL."""
     end, start = METRICS[metric]
     rows = (
-        Incident.objects.order_by()
+        counted_incidents()
+        .order_by()
         .filter(**{f"{end}__isnull": False, f"{start}__isnull": False})
         .annotate(s=Seconds(F(end), F(start)))
         .filter(s__gte=0)
@@ -56,7 +61,8 @@ class DeskCollector:
 
     def collect(self):
         open_by_severity = dict(
-            Incident.objects.order_by()
+            counted_incidents()
+            .order_by()
             .filter(status__in=OPEN_STATUSES)
             .values_list("severity__key")
             .annotate(n=Count("pk"))
@@ -84,8 +90,102 @@ class DeskCollector:
         )
 
 
+DRILL = {False: "false", True: "true"}
+
+
+def _last_restores() -> dict[tuple[str, bool], AffectedSystem]:
+    """Each system's latest restore, in disasters and in drills apart."""
+    restored = AffectedSystem.objects.filter(restored_at__isnull=False).select_related(
+        "system", "disaster"
+    )
+    return {(a.system.name, a.disaster.drill): a for a in restored.order_by("restored_at", "pk")}
+
+
+class RecoveryCollector:
+    """Disasters and drills, the systems they hold down, and how long each system's latest
+    restore took and how much data it lost, beside its objectives (docs/insights.md)."""
+
+    def collect(self):
+        declared = CounterMetricFamily(
+            "incidentdesk_disasters", "Disasters declared, drills apart.", labels=["drill"]
+        )
+        still_open = GaugeMetricFamily(
+            "incidentdesk_open_disasters",
+            "Disasters not yet back to business as usual, drills apart.",
+            labels=["drill"],
+        )
+        figures = Disaster.objects.order_by().aggregate(
+            **{
+                f"{name}_{flag}": Count("pk", filter=Q(drill=flag, **when))
+                for flag in DRILL
+                for name, when in (("all", {}), ("open", {"resumed_at__isnull": True}))
+            }
+        )
+        for flag, label in DRILL.items():
+            declared.add_metric([label], figures[f"all_{flag}"])
+            still_open.add_metric([label], figures[f"open_{flag}"])
+        yield declared
+        yield still_open
+        down = GaugeMetricFamily(
+            "incidentdesk_systems_down",
+            "Affected systems out of normal service in disasters not yet over, by state.",
+            labels=["system", "state", "drill"],
+        )
+        rows = (
+            AffectedSystem.objects.order_by()
+            .filter(disaster__resumed_at__isnull=True, state__in=DOWN)
+            .values_list("system__name", "state", "disaster__drill")
+            .annotate(n=Count("pk"))
+        )
+        for name, state, drill, n in rows:
+            down.add_metric([name, state, DRILL[drill]], n)
+        yield down
+        yield from self._objectives()
+        yield from self._last_measures()
+
+    def _objectives(self):
+        rto = GaugeMetricFamily(
+            "incidentdesk_system_rto_seconds",
+            "Each system's recovery time objective.",
+            labels=["system"],
+        )
+        rpo = GaugeMetricFamily(
+            "incidentdesk_system_rpo_seconds",
+            "Each system's recovery point objective.",
+            labels=["system"],
+        )
+        for name, rto_minutes, rpo_minutes in System.objects.values_list(
+            "name", "rto_minutes", "rpo_minutes"
+        ):
+            rto.add_metric([name], rto_minutes * 60)
+            rpo.add_metric([name], rpo_minutes * 60)
+        yield rto
+        yield rpo
+
+    def _last_measures(self):
+        recovery = GaugeMetricFamily(
+            "incidentdesk_system_recovery_seconds",
+            "How long the system's latest restore took, from the interruption.",
+            labels=["system", "drill"],
+        )
+        lost = GaugeMetricFamily(
+            "incidentdesk_system_data_lost_seconds",
+            "The data the system's latest restore lost: interruption minus recovery point.",
+            labels=["system", "drill"],
+        )
+        for (name, drill), affected in sorted(_last_restores().items()):
+            recovered, loss = measures.recovery_time(affected), measures.data_loss(affected)
+            if recovered is not None:
+                recovery.add_metric([name, DRILL[drill]], recovered.total_seconds())
+            if loss is not None:
+                lost.add_metric([name, DRILL[drill]], loss.total_seconds())
+        yield recovery
+        yield lost
+
+
 registry = CollectorRegistry(auto_describe=False)
 registry.register(DeskCollector())
+registry.register(RecoveryCollector())
 registry.register(RenderFailureCollector())  # statuspage/render_failures.py
 
 
