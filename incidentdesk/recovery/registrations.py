@@ -6,3 +6,4 @@ def register() -> None:
     from incidentdesk.recovery import postmortem_facts
 
     postmortem_facts.register()  # a disaster's measured recovery in the postmortem's facts
+    from incidentdesk.recovery import commands  # noqa: F401 - registers the `disaster` command
