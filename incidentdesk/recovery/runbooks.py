@@ -196,9 +196,10 @@ def runbook_template_update(
     require(actor, Perm.RECOVERY_MANAGE)
     checked = _template_steps(steps) if steps is not UNSET else None
     with transaction.atomic():
-        template = RunbookTemplate.objects.select_for_update().filter(pk=template.pk).first()
-        if template is None:
+        found = RunbookTemplate.objects.select_for_update().filter(pk=template.pk).first()
+        if found is None:
             raise NotFound("there is no such runbook", field="runbook")
+        template = found
         if name is not UNSET:
             template.name = _template_name(name, template=template)
         if description is not UNSET:
@@ -234,10 +235,10 @@ def runbook_instantiate(affected: AffectedSystem) -> list[RunbookStep]:
     numbered from 1. Called inside the caller's transaction; checks nothing, writes nothing
     else."""
     template = runbook_of(affected.system_id)
+    source: list[dict] = default_steps()
     if template is not None:
-        source = list(template.steps.values("title", "kind", "standard", "owner_id", "webhook_url"))
-    else:
-        source = default_steps()
+        fields = ("title", "kind", "standard", "owner_id", "webhook_url")
+        source = [dict(row) for row in template.steps.values(*fields)]
     return RunbookStep.objects.bulk_create(
         RunbookStep(affected=affected, position=position, **step)
         for position, step in enumerate(source, start=1)

@@ -75,13 +75,14 @@ def step_call_body(step: RunbookStep) -> bytes:
 def _call(step: RunbookStep) -> tuple[bool, str, str]:
     """POST to the step's webhook: (answered 2xx, the evidence words, the output kept)."""
     body = step_call_body(step)
+    started = int(step.started_at.timestamp()) if step.started_at else 0
     poster = Poster(settings.WEBHOOK_TIMEOUT_SECONDS)
     try:
         target = poster.target(step.webhook_url)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            "X-IncidentDesk-Delivery": f"runbook-step-{step.pk}-{int(step.started_at.timestamp())}",
+            "X-IncidentDesk-Delivery": f"runbook-step-{step.pk}-{started}",
             "X-IncidentDesk-Signature": signature_header(
                 webhook_secret(step.affected.system_id), body
             ),
