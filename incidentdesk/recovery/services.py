@@ -9,8 +9,6 @@ names the field and writes nothing. Someone who may not see a restricted inciden
 there is no such incident.
 """
 
-import importlib
-import importlib.util
 from datetime import datetime
 from typing import Any
 
@@ -35,16 +33,14 @@ from incidentdesk.incidents.rules import FUTURE_TOLERANCE
 from incidentdesk.incidents.services.roles import role_assign
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.postmortems.models import Postmortem, PostmortemStatus
-from incidentdesk.recovery import rules
+from incidentdesk.recovery import public as public_side
+from incidentdesk.recovery import rules, runbooks
 from incidentdesk.recovery.models import (
     AffectedSystem,
     Disaster,
     Proposal,
     ProposalStatus,
-    RunbookStep,
     StateChange,
-    StepKind,
-    StepState,
     SystemState,
 )
 from incidentdesk.recovery.systems import _owner, system_lookup
@@ -56,44 +52,6 @@ CONSULTED_MAX = 20
 CONSULTED_NAME_MAX = 100
 PLANNED_WORK_MAX = 200
 MAX_SYSTEMS = 50
-
-
-# -- the modules other engineers own, once they are installed ----------------------------------
-
-
-def _optional(name: str):
-    """`incidentdesk.recovery.<name>` when it is installed, else None."""
-    module = f"incidentdesk.recovery.{name}"
-    if importlib.util.find_spec(module) is None:
-        return None
-    return importlib.import_module(module)
-
-
-def _instantiate_runbook(affected: AffectedSystem) -> None:
-    runbooks = _optional("runbooks")
-    if runbooks is not None:
-        runbooks.runbook_instantiate(affected)
-
-
-def _gate_missing(affected: AffectedSystem) -> list[RunbookStep]:
-    """The verification steps not yet done with evidence."""
-    runbooks = _optional("runbooks")
-    if runbooks is not None:
-        return runbooks.gate_missing(affected)
-    steps = RunbookStep.objects.filter(affected=affected, kind=StepKind.VERIFICATION)
-    return [
-        step
-        for step in steps
-        if not (
-            step.state == StepState.DONE and (step.evidence or step.evidence_url or step.output)
-        )
-    ]
-
-
-def _public_apply(*, actor, source, affected: AffectedSystem, change) -> None:
-    public = _optional("public")
-    if public is not None:
-        public.public_apply(actor=actor, source=source, affected=affected, change=change)
 
 
 # -- who decides --------------------------------------------------------------------------------
@@ -244,7 +202,7 @@ def disaster_declare(
             affected = AffectedSystem.objects.create(
                 disaster=disaster, system=system, position=position, state_changed_at=now
             )
-            _instantiate_runbook(affected)
+            runbooks.runbook_instantiate(affected)
         names = ", ".join(system.name for system in chosen)
         body = (
             f"Declared a {'drill of a ' if drill else ''}disaster. Systems: {names}. "
@@ -297,7 +255,7 @@ def disaster_add_system(
         affected = AffectedSystem.objects.create(
             disaster=disaster, system=system, position=(last or 0) + 1
         )
-        _instantiate_runbook(affected)
+        runbooks.runbook_instantiate(affected)
         record_entry(
             incident=disaster.incident,
             kind=EntryKind.DECISION,
@@ -390,7 +348,7 @@ def _apply_move(
     from_state = affected.state
     overridden = False
     if state == SystemState.RESTORED:
-        missing = _gate_missing(affected)
+        missing = runbooks.gate_missing(affected)
         if missing and not override_reason:
             steps = "; ".join(f"step {step.position} ({step.title})" for step in missing)
             raise InvalidTransition(
@@ -445,7 +403,7 @@ def _apply_move(
         },
     )
     if public is not None and not disaster.drill:
-        _public_apply(actor=actor, source=source, affected=affected, change=public)
+        public_side.public_apply(actor=actor, source=source, affected=affected, change=public)
     return change
 
 

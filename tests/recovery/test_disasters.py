@@ -255,3 +255,11 @@ def test_resuming_is_the_decision_makers_alone(disaster, responder, recovery_sta
     with pytest.raises(PermissionDenied):
         business_resume(actor=responder, source=WEB, disaster=disaster)
     assert recovery_state() == before
+
+
+def test_each_system_gets_its_runbook_copied_the_built_in_one_by_default(disaster, affected):
+    from incidentdesk.recovery.runbooks import DEFAULT_VERIFICATION
+
+    steps = list(affected.steps.order_by("position"))
+    assert [s.position for s in steps] == [1, 2, 3, 4, 5]
+    assert (steps[-1].kind, steps[-1].title) == ("verification", DEFAULT_VERIFICATION)
