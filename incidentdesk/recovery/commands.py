@@ -2,8 +2,9 @@
 registrations.register():
 
     disaster <system>[, <system>…] [decision-maker @person] [drill]   declare on this incident
-    disaster state <system> <state> <reason>       move a system (the decision-maker)
-    disaster propose <system> <state> <reason>     propose a move to the decision-maker
+    disaster state <system> <state> <reason> [| consulted: Ada, Bob] [| evidence: …]
+                                                   move a system (the decision-maker)
+    disaster propose <system> <state> <reason> […]   propose a move to the decision-maker
     disaster accept <proposal>                     accept a proposal (its id): the move is made
     disaster decline <proposal> <note>             decline it, saying why
     disaster step [<system>] <n> <state> <evidence>   a runbook step: done, failed, skipped…
@@ -65,12 +66,33 @@ def _declare(call: CommandCall, text: str) -> str:
     return f"{kind} is declared: {systems}. The decision-maker is {who}."
 
 
+def _reasons(text: str) -> dict:
+    """`<reason> | consulted: Ada, Bob | evidence: <text>`: the reason, then optionally who
+    was consulted (comma-separated) and the evidence, each after a ` | `."""
+    reason, *parts = text.split(" | ")
+    found: dict = {"reason": reason.strip(), "consulted": [], "evidence": ""}
+    for part in parts:
+        label, colon, value = part.partition(":")
+        label = label.strip().lower()
+        if not colon or label not in ("consulted", "evidence"):
+            raise ValidationError(
+                f"{part.strip()!r}: after the reason, write '| consulted: Ada, Bob' or "
+                "'| evidence: <text>'",
+                field="text",
+            )
+        if label == "consulted":
+            found["consulted"] = [n.strip() for n in value.split(",") if n.strip()]
+        else:
+            found["evidence"] = value.strip()
+    return found
+
+
 def _move(call: CommandCall, disaster: Disaster, text: str, *, propose: bool) -> str:
     word = "propose" if propose else "state"
     if not text:
         raise _usage(f"{word} <system> <state> <reason>")
     affected, rest = doors.split_system(disaster, text)
-    state, _, reason = rest.partition(" ")
+    state, _, words = rest.partition(" ")
     if not state:
         raise _usage(f"{word} <system> <state> <reason>")
     kwargs = dict(
@@ -78,7 +100,7 @@ def _move(call: CommandCall, disaster: Disaster, text: str, *, propose: bool) ->
         source=call.source,
         affected=affected,
         state=doors.state_word(state),
-        reason=reason.strip(),
+        **_reasons(words),
     )
     if propose:
         proposal = services.proposal_create(**kwargs)

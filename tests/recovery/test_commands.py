@@ -160,3 +160,21 @@ def test_a_sub_command_on_an_incident_that_is_no_disaster_says_so(incident, resp
 
 def test_the_help_lists_the_disaster_command():
     assert "disaster <systems>" in help_text()
+
+
+def test_who_was_consulted_and_the_evidence_follow_the_reason(disaster, affected, olga):
+    text = (
+        "disaster state Billing offline disk corrupted | consulted: Ada, Bob "
+        "| evidence: fsck log 12"
+    )
+    run(olga, disaster.incident, text)
+    change = affected.changes.get()
+    assert (change.reason, change.consulted, change.evidence) == (
+        "disk corrupted",
+        ["Ada", "Bob"],
+        "fsck log 12",
+    )
+    with pytest.raises(ValidationError) as refused:
+        run(olga, disaster.incident, "disaster state Billing restoring ok | because: yes")
+    assert refused.value.field == "text"
+    assert affected.changes.count() == 1
