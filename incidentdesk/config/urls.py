@@ -15,6 +15,7 @@ urlpatterns = [
     path("chat/", include("incidentdesk.chat.admin_urls")),
     path("", include("incidentdesk.alerts.urls")),
     path("", include("incidentdesk.oncall.urls")),
+    path("", include("incidentdesk.recovery.urls")),
     path("", include("incidentdesk.insights.urls")),
     path("", include("incidentdesk.accounts.urls")),
     path("", include("incidentdesk.incidents.urls")),

@@ -332,7 +332,8 @@ def test_incident_page_queries_do_not_grow_with_entries(
     client.force_login(responder)
     # The status page panel adds a fixed number (publication, its updates and components),
     # the chat panel one (the incident's conversations: it has none), the paging panel two
-    # (the incident's pages, the default escalation policy).
-    with django_assert_max_num_queries(23):
+    # (the incident's pages, the default escalation policy), the disaster panel one (whether
+    # the incident is a disaster).
+    with django_assert_max_num_queries(24):
         response = client.get(url("incident_detail", incident))
     assert response.status_code == 200
