@@ -233,7 +233,10 @@ class Command(CliCommand):
         return doors.disaster_of(incident, field="reference")
 
     def _print(self, disaster, options) -> None:
-        data = selectors.disaster_data(selectors.disaster_for_incident(disaster.incident))
+        # Read again with what it shows fetched at once (it exists: it was just found or made).
+        data = selectors.disaster_data(
+            selectors.disaster_for_incident(disaster.incident) or disaster
+        )
         if options.get("json"):
             self.print_json(data)
         else:
