@@ -187,10 +187,10 @@ def disaster_command(call: CommandCall) -> CommandResult:
 register(
     CommandSpec(
         "disaster",
-        "<systems> [decision-maker @person] [drill] | state|propose|accept|decline|step|resume …",
+        "systems | sub-command …",
         True,
-        "escalate to a disaster, move a system's state (the decision-maker), propose a move, "
-        "record a runbook step, resume business as usual (docs/disaster.md)",
+        "escalate to a disaster of the systems named [decision-maker @person] [drill]; then "
+        "state, propose, accept, decline, step, resume (docs/disaster.md)",
         disaster_command,
         None,  # the services decide: declaring, deciding, proposing and steps differ
         order=145,  # after `statuspage`, before `resolve`

@@ -159,7 +159,7 @@ def test_a_sub_command_on_an_incident_that_is_no_disaster_says_so(incident, resp
 
 
 def test_the_help_lists_the_disaster_command():
-    assert "disaster <systems>" in help_text()
+    assert "disaster systems | sub-command" in help_text()
 
 
 def test_who_was_consulted_and_the_evidence_follow_the_reason(disaster, affected, olga):
