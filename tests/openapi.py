@@ -27,6 +27,11 @@ PATH_VALUES = {
     "policy_id": 1,
     "page_id": 1,
     "method_id": 1,
+    "system_id": 1,
+    "disaster_id": 1,
+    "proposal_id": 1,
+    "step_id": 1,
+    "runbook_id": 1,
 }
 
 WRITE_METHODS = ("post", "put", "patch", "delete")

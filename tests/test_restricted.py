@@ -201,6 +201,11 @@ def _values(world) -> dict[str, str]:
         "override_id": 1,
         "integration_id": 1,
         "route_id": 1,
+        "system_id": 1,
+        "disaster_id": 1,
+        "proposal_id": 1,
+        "step_id": 1,
+        "runbook_id": 1,
     }
 
 
