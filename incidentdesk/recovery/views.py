@@ -42,37 +42,30 @@ def _disaster(request, reference: str):
     return incident, doors.disaster_of(incident)
 
 
+def _in_disaster(found, pk: int, *, field: str, words: str):
+    """One row of this disaster (`found` is already limited to it), or 404 naming `field`."""
+    one = found.filter(pk=pk).first()
+    if one is None:
+        raise NotFound(f"this disaster has no such {words}", field=field)
+    return one
+
+
 def _affected(disaster, affected_id: int) -> AffectedSystem:
-    found = (
-        AffectedSystem.objects.filter(disaster=disaster, pk=affected_id)
-        .select_related("system", "disaster__incident")
-        .first()
-    )
-    if found is None:
-        raise NotFound("this disaster has no such system", field="system")
-    return found
+    found = AffectedSystem.objects.filter(disaster=disaster)
+    found = found.select_related("system", "disaster__incident")
+    return _in_disaster(found, affected_id, field="system", words="system")
 
 
 def _step(disaster, step_id: int) -> RunbookStep:
-    found = (
-        RunbookStep.objects.filter(affected__disaster=disaster, pk=step_id)
-        .select_related("affected__system", "affected__disaster__incident", "owner")
-        .first()
-    )
-    if found is None:
-        raise NotFound("this disaster has no such runbook step", field="step")
-    return found
+    found = RunbookStep.objects.filter(affected__disaster=disaster)
+    found = found.select_related("affected__system", "affected__disaster__incident", "owner")
+    return _in_disaster(found, step_id, field="step", words="runbook step")
 
 
 def _proposal(disaster, proposal_id: int) -> Proposal:
-    found = (
-        Proposal.objects.filter(affected__disaster=disaster, pk=proposal_id)
-        .select_related("affected__system", "affected__disaster__incident", "proposed_by")
-        .first()
-    )
-    if found is None:
-        raise NotFound("this disaster has no such proposal", field="proposal")
-    return found
+    found = Proposal.objects.filter(affected__disaster=disaster)
+    found = found.select_related("affected__system", "affected__disaster__incident")
+    return _in_disaster(found, proposal_id, field="proposal", words="proposal")
 
 
 def _room_url(incident, anchor: str = "") -> str:
