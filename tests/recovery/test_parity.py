@@ -1,11 +1,12 @@
-"""The same move of a system, and the same proposal, made through the API, the command line and
-the command language leave the same timeline entry and the same state change: the
+"""The same move of a system, and the same proposal, made through the web, the API, the command
+line and the command language leave the same timeline entry and the same state change: the
 doors only parse, and the recovery services decide. Only the recorded source differs."""
 
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.services.commands import command_run
@@ -19,6 +20,17 @@ FULL = {"reason": REASON, "consulted": ["Ada", "Bob"], "evidence": "grafana.exam
 PLAIN = {"reason": REASON, "consulted": [], "evidence": ""}
 # Keys whose values are row ids, which differ between the disasters.
 ID_KEYS = {"disaster", "proposal", "change"}
+
+
+def by_web(actor, affected, api_client, words, *, propose):
+    client = Client()
+    client.force_login(actor)
+    ref = affected.disaster.incident.reference
+    body = {**words, "consulted": ", ".join(words["consulted"])}
+    if propose:
+        body["propose"] = "1"
+    response = client.post(f"/incidents/{ref}/disaster/systems/{affected.pk}/move/read_only", body)
+    assert response.status_code == 302, response.content[:500]
 
 
 def by_api(actor, affected, api_client, words, *, propose):
@@ -47,7 +59,7 @@ def by_chat(actor, affected, api_client, words, *, propose):
     command_run(actor=actor, source=ActionSource.CHAT, incident=incident, text=text)
 
 
-DOORS = {"api": by_api, "cli": by_cli}
+DOORS = {"web": by_web, "api": by_api, "cli": by_cli}
 EVERY_DOOR = {**DOORS, "chat": by_chat}
 
 
