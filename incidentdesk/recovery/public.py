@@ -25,11 +25,12 @@ from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Component, ComponentStatus
 from incidentdesk.recovery.models import AffectedSystem, SystemState
 from incidentdesk.recovery.rules import DOWN
+from incidentdesk.recovery.selectors import decision_maker_of
 from incidentdesk.statuspage import rules as statuspage_rules
 from incidentdesk.statuspage.models import BannerKind, PageSettings, PublicIncident
 from incidentdesk.statuspage.services import (
     MESSAGE_MAX,
-    banner_set,
+    banner_write,
     publication_create,
     publication_update,
 )
@@ -181,7 +182,10 @@ def public_apply(
         )
     if change.message:
         _require(actor, Perm.STATUSPAGE_PUBLISH, "publishing the update")
-    if change.banner or change.clear_banner:
+    # The site banner is the status page managers' to change, and the decision-maker's for
+    # the disaster they decide (its maintenance or read-only notice is part of their move).
+    deciding = getattr(actor, "pk", None) == getattr(decision_maker_of(affected.disaster), "pk", 0)
+    if (change.banner or change.clear_banner) and not deciding:
         _require(actor, Perm.STATUSPAGE_MANAGE, "changing the site banner")
     with transaction.atomic():
         if change.message:
@@ -189,11 +193,11 @@ def public_apply(
         if change.banner:
             kind, message = change.banner
             try:
-                banner_set(actor=actor, source=source, active=True, message=message, kind=kind)
+                banner_write(actor=actor, active=True, message=message, kind=kind)
             except ValidationError as refused:
                 raise _renamed(refused, f"public.banner.{refused.field or 'message'}") from None
         elif change.clear_banner:
-            banner_set(actor=actor, source=source, active=False)
+            banner_write(actor=actor, active=False)
 
 
 def _publish(*, actor, source, affected: AffectedSystem, change: PublicChange) -> None:

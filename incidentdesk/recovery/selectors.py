@@ -4,6 +4,7 @@ and the disasters a person may see."""
 
 from django.db.models import Prefetch, QuerySet
 
+from incidentdesk.accounts.models import User
 from incidentdesk.incidents.models import Incident, IncidentRole, RoleAssignment
 from incidentdesk.recovery import measures, rules
 from incidentdesk.recovery.models import (
@@ -211,3 +212,17 @@ def disaster_data(disaster: Disaster) -> dict:
             _proposal_data(p, a.system.name) for a in affected for p in a.proposals.all()
         ],
     }
+
+
+def decision_maker_of(disaster: Disaster) -> User | None:
+    """The disaster's decision-maker: whoever holds the incident's decision-maker role now."""
+    held = (
+        RoleAssignment.objects.filter(
+            incident_id=disaster.incident_id,
+            role=IncidentRole.DECISION_MAKER,
+            ended_at__isnull=True,
+        )
+        .select_related("user")
+        .first()
+    )
+    return held.user if held else None

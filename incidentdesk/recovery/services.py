@@ -43,6 +43,7 @@ from incidentdesk.recovery.models import (
     StateChange,
     SystemState,
 )
+from incidentdesk.recovery.selectors import decision_maker_of
 from incidentdesk.recovery.systems import _owner, system_lookup
 
 REASON_MAX = 2000
@@ -55,20 +56,6 @@ MAX_SYSTEMS = 50
 
 
 # -- who decides --------------------------------------------------------------------------------
-
-
-def decision_maker_of(disaster: Disaster) -> User | None:
-    """The disaster's decision-maker: whoever holds the incident's decision-maker role now."""
-    held = (
-        RoleAssignment.objects.filter(
-            incident_id=disaster.incident_id,
-            role=IncidentRole.DECISION_MAKER,
-            ended_at__isnull=True,
-        )
-        .select_related("user")
-        .first()
-    )
-    return held.user if held else None
 
 
 def _check_visible(actor, incident: Incident) -> None:

@@ -499,6 +499,12 @@ def banner_set(
 ) -> PageSettings:
     """Show or hide the site-wide banner (e.g. maintenance or read-only during recovery)."""
     require(actor, Perm.STATUSPAGE_MANAGE)
+    return banner_write(actor=actor, active=active, message=message, kind=kind)
+
+
+def banner_write(*, actor, active: bool, message: str = "", kind: str = BannerKind.INFO):
+    """The banner change itself. Internal: for services that checked their own permission
+    (the decision-maker of a disaster shows its maintenance or read-only banner)."""
     message = check_text(message, field="message", max_length=500, required=active)
     if kind not in BannerKind.values:
         raise ValidationError(f"use one of {', '.join(BannerKind.values)}", field="kind")
