@@ -207,6 +207,10 @@ def _publish(*, actor, source, affected: AffectedSystem, change: PublicChange) -
         if pk not in found:
             raise ValidationError(f"no component {pk}", field=f"public.components.{pk}")
     components = {found[pk].public_id: status for pk, status in change.components.items()}
+    # Every component back to operational: the fix is in, and the page watches (monitoring);
+    # anything still down: the cause is known (identified); no components: the status stays.
+    back = bool(components) and all(s == ComponentStatus.OPERATIONAL for s in components.values())
+    status = "monitoring" if back else "identified" if components else None
     publication = PublicIncident.objects.filter(incident=incident).first()
     try:
         if publication is None:
@@ -216,6 +220,7 @@ def _publish(*, actor, source, affected: AffectedSystem, change: PublicChange) -
                 incident=incident,
                 name=f"Disruption of {public_name(affected)}",
                 message=change.message,
+                status=status or "identified",
                 components=components,
                 notify=change.notify,
             )
@@ -225,6 +230,7 @@ def _publish(*, actor, source, affected: AffectedSystem, change: PublicChange) -
                 source=source,
                 public_incident=publication,
                 message=change.message,
+                status=status,
                 components=components,
                 notify=change.notify,
             )

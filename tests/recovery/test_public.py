@@ -207,6 +207,9 @@ def test_later_changes_update_the_same_publication_and_clear_the_banner(
         back.message,
     ]
     assert set(Component.objects.values_list("status", flat=True)) == {"operational"}
+    # Down, the cause is known; every component back, the page watches.
+    statuses = publication.updates.order_by("created_at", "pk").values_list("status", flat=True)
+    assert list(statuses) == ["identified", "identified", "monitoring"]
     assert not PageSettings.load().banner_active
     html = home()
     assert "sp-site-banner" not in html and "not change it" not in html  # the banner is gone
