@@ -1,6 +1,8 @@
 """Web forms of the disaster recovery pages. They only parse what was typed; the services check
 every rule (allowed moves, the gate, who decides) and their errors land on these forms."""
 
+from collections.abc import Sequence
+
 from django import forms
 
 from incidentdesk.accounts.models import User
@@ -94,7 +96,7 @@ class PublicForm(forms.Form):
     )
     notify = forms.BooleanField(label="Tell the subscribers", required=False)
 
-    def __init__(self, *args, components: list[Component] = (), **kwargs):
+    def __init__(self, *args, components: Sequence[Component] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.components = list(components)
         for component in self.components:

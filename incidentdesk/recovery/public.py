@@ -42,7 +42,7 @@ FIELDS = ("components", "banner", "clear_banner", "message", "notify")
 RECOVERY_BANNERS = (BannerKind.MAINTENANCE, BannerKind.READ_ONLY)
 
 # What the system's components show publicly in each state (verifying: left as they are).
-COMPONENT_STATUS = {
+COMPONENT_STATUS: dict[str, str] = {
     S.MAINTENANCE: ComponentStatus.UNDER_MAINTENANCE,
     S.READ_ONLY: ComponentStatus.DEGRADED_PERFORMANCE,
     S.OFFLINE: ComponentStatus.MAJOR_OUTAGE,
@@ -51,7 +51,7 @@ COMPONENT_STATUS = {
     S.OPERATIONAL: ComponentStatus.OPERATIONAL,
 }
 # The suggested public words, `{what}` being the public name of what moved.
-MESSAGE = {
+MESSAGE: dict[str, str] = {
     S.MAINTENANCE: "{what}: under maintenance while we recover from a disruption.",
     S.READ_ONLY: "{what}: read-only for now. Your data can be seen but not changed while we "
     "recover from a disruption.",
@@ -61,7 +61,7 @@ MESSAGE = {
     S.RESTORED: "{what}: back in service.",
     S.OPERATIONAL: "{what}: working normally again.",
 }
-BANNER = {
+BANNER: dict[str, tuple[str, str]] = {
     S.MAINTENANCE: (
         BannerKind.MAINTENANCE,
         "{what} is under maintenance while we recover from a disruption.",

@@ -171,9 +171,10 @@ def system_delete(*, actor: User, source: ActionSource, system: System) -> None:
     disaster, over or not, has it: its measured recovery stays with the disaster."""
     require(actor, Perm.RECOVERY_MANAGE)
     with transaction.atomic():
-        system = System.objects.select_for_update().filter(pk=system.pk).first()
-        if system is None:
+        locked = System.objects.select_for_update().filter(pk=system.pk).first()
+        if locked is None:
             raise NotFound("there is no such system", field="system")
+        system = locked
         incidents = list(
             AffectedSystem.objects.filter(system=system)
             .order_by("disaster__incident__reference")
