@@ -410,6 +410,20 @@ def test_a_verification_step_cannot_be_skipped(rita, disaster):
     assert (response.status_code, response.json_body["field"]) == (422, "state")
 
 
+def test_running_a_step_starts_its_webhook_and_a_manual_one_is_refused(rita, disaster):
+    first, second = _billing(disaster).steps.order_by("position")[:2]
+    manual = rita.call("POST", f"/disasters/{disaster.pk}/steps/{first.pk}/run")
+    assert (manual.status_code, manual.json_body["field"]) == (409, "step")
+    RunbookStep.objects.filter(pk=second.pk).update(webhook_url="https://hooks.example.com/r")
+    path = f"/disasters/{disaster.pk}/steps/{second.pk}/run"
+    started = rita.call("POST", path)
+    assert started.status_code == 200, started.json_body
+    [shown] = [s for s in started.json_body["systems"][0]["steps"] if s["id"] == second.pk]
+    assert (shown["state"], shown["automated"]) == ("running", True)
+    again = rita.call("POST", path)
+    assert (again.status_code, again.json_body["field"]) == (409, "step")
+
+
 def test_the_decision_maker_adds_a_system_to_the_disaster(olga_api, rita, disaster, search):
     path = f"/disasters/{disaster.pk}/systems"
     assert rita.call("POST", path, {"system": "Search"}).status_code == 403
