@@ -16,7 +16,6 @@ from incidentdesk.incidents.selectors import visible_incident
 from incidentdesk.recovery import doors, public, runbooks, selectors, services, systems
 
 # The runbook's JSON is the CLI's --json (one shape for both doors).
-from incidentdesk.recovery.management.commands.runbook import runbook_data
 from incidentdesk.recovery.models import (
     AffectedSystem,
     Disaster,
@@ -417,18 +416,18 @@ def resume_business(request, disaster_id: int, payload: ResumeIn):
 @router.get("/runbooks", response=list[Data])
 def list_runbooks(request):
     found = RunbookTemplate.objects.select_related("system").prefetch_related("steps__owner")
-    return [runbook_data(template) for template in found]
+    return [selectors.runbook_data(template) for template in found]
 
 
 @router.post("/runbooks", response={201: Data})
 def create_runbook(request, payload: RunbookIn):
     template = runbooks.runbook_template_create(actor=request.auth, source=API, **payload.dict())
-    return Status(201, runbook_data(template))
+    return Status(201, selectors.runbook_data(template))
 
 
 @router.get("/runbooks/{runbook_id}", response=Data)
 def get_runbook(request, runbook_id: int):
-    return runbook_data(_runbook(runbook_id))
+    return selectors.runbook_data(_runbook(runbook_id))
 
 
 @router.patch("/runbooks/{runbook_id}", response=Data)
@@ -439,7 +438,7 @@ def update_runbook(request, runbook_id: int, payload: RunbookPatch):
         template=_runbook(runbook_id),
         **payload.dict(exclude_unset=True),
     )
-    return runbook_data(template)
+    return selectors.runbook_data(template)
 
 
 @router.delete("/runbooks/{runbook_id}", response={204: None})

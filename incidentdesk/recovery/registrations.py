@@ -6,5 +6,7 @@ def register() -> None:
     from incidentdesk.recovery import postmortem_facts
 
     postmortem_facts.register()  # a disaster's measured recovery in the postmortem's facts
-    from incidentdesk.recovery import commands  # noqa: F401 - registers the `disaster` command
-    from incidentdesk.recovery import incident_panel  # noqa: F401 - the page's "Disaster" panel
+    from incidentdesk.recovery import (
+        commands,  # noqa: F401 - registers the `disaster` command
+        incident_panel,  # noqa: F401 - the page's "Disaster" panel
+    )

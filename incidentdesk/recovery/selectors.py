@@ -12,6 +12,7 @@ from incidentdesk.recovery.models import (
     Disaster,
     Proposal,
     RunbookStep,
+    RunbookTemplate,
     StepKind,
     StepState,
     System,
@@ -226,3 +227,24 @@ def decision_maker_of(disaster: Disaster) -> User | None:
         .first()
     )
     return held.user if held else None
+
+
+def runbook_data(template: RunbookTemplate) -> dict:
+    """A runbook and its steps, as the API answers and `--json` prints it."""
+    return {
+        "id": template.pk,
+        "name": template.name,
+        "description": template.description,
+        "system": template.system.name if template.system else None,
+        "steps": [
+            {
+                "position": step.position,
+                "title": step.title,
+                "kind": step.kind,
+                "standard": step.standard,
+                "owner": step.owner.username if step.owner else None,
+                "webhook_url": step.webhook_url,
+            }
+            for step in template.steps.all()
+        ],
+    }

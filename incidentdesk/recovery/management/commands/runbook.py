@@ -5,6 +5,7 @@ from incidentdesk.core.cli import SOURCE
 from incidentdesk.recovery import doors, runbooks
 from incidentdesk.recovery.management.flags import given, named_by
 from incidentdesk.recovery.models import RunbookTemplate, StandardStep, StepKind
+from incidentdesk.recovery.selectors import runbook_data
 
 # The option each service field is typed as; `steps[2].title` is about the third step given.
 FLAGS = {
@@ -171,27 +172,6 @@ class Command(CliCommand):
         template = doors.runbook_lookup(options["runbook"])
         runbooks.runbook_template_delete(actor=actor, source=SOURCE, template=template)
         self.stdout.write(f"Runbook {template.name} is deleted.")
-
-
-def runbook_data(template: RunbookTemplate) -> dict:
-    """A runbook and its steps, as `--json` prints it."""
-    return {
-        "id": template.pk,
-        "name": template.name,
-        "description": template.description,
-        "system": template.system.name if template.system else None,
-        "steps": [
-            {
-                "position": step.position,
-                "title": step.title,
-                "kind": step.kind,
-                "standard": step.standard,
-                "owner": step.owner.username if step.owner else None,
-                "webhook_url": step.webhook_url,
-            }
-            for step in template.steps.all()
-        ],
-    }
 
 
 def runbook_text(data: dict) -> str:
