@@ -34,16 +34,27 @@ demo: install
 	$(BIN)/incidentdesk serve --demo
 
 ## The Matrix homeserver the chat tests start (installed once), lint and types (seconds), then
-## the whole test suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
-test: install synapse lint test-sqlite test-postgres
+## the whole test suite on SQLite and, when TEST_DATABASE_URL is set, the tests that use the
+## database again on PostgreSQL. The two passes run at the same time, one per core; each one's
+## output is printed as one block when it ends, and `make test` fails if either fails.
+test: install synapse lint
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== the suite on SQLite and, at the same time, on PostgreSQL (each printed when it ends) =="; \
+		$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres; \
+	else \
+		$(MAKE) --no-print-directory test-sqlite test-postgres; \
+	fi
 
 test-sqlite: install
+	@echo "== on SQLite: every test =="
 	$(BIN)/pytest
 
+## Only the tests that use the database (tests/conftest.py, --database-tests-only): the others
+## do the same on either database and ran on SQLite. No browser tests either.
 test-postgres: install
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL =="; \
-		DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -m "not browser"; \
+		echo "== on PostgreSQL: the tests that use the database =="; \
+		DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/pytest -m "not browser" --database-tests-only; \
 	else \
 		echo "(TEST_DATABASE_URL is not set: the PostgreSQL pass is skipped; .ci/run sets it)"; \
 	fi

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.management import get_commands, load_command_class
-from django.test import Client
+from django.test import Client, TransactionTestCase
 
 from incidentdesk.accounts.models import ApiToken, Role, User
 from incidentdesk.accounts.services import token_create
@@ -25,6 +25,61 @@ from incidentdesk.incidents.models import (
 )
 from incidentdesk.incidents.services import incident_declare
 from tests.factories import UserFactory
+
+# The second pass over the suite (on PostgreSQL) runs only the tests that use the database -----
+
+# pytest-django's fixtures that give a test the database; a fixture of ours that asks for one
+# of them (`make_user`, `cli`, …) shows up in the test's `fixturenames` too.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "django_db_setup",
+    "live_server",
+}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the configured database; the others behave the same "
+        "on any database (`make test` runs them on SQLite only)",
+    )
+
+
+def uses_database(item) -> bool:
+    """Whether a test reaches the configured database: a database fixture (its own or through
+    another fixture), a `django_db` mark, a `postgres` mark (e.g. for real processes given the
+    suite's server), a Django TestCase class, or a parameter naming the PostgreSQL server its
+    processes use."""
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    if item.get_closest_marker("django_db") or item.get_closest_marker("postgres"):
+        return True
+    if isinstance(getattr(item, "cls", None), type) and issubclass(item.cls, TransactionTestCase):
+        return True  # Django's TestCase classes (none yet)
+    callspec = getattr(item, "callspec", None)
+    values = callspec.params.values() if callspec else ()
+    return any(value == "postgresql" for value in values if isinstance(value, str))
+
+
+@pytest.hookimpl(trylast=True)  # after `-m`'s deselection, so the counts add up
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("database_tests_only"):
+        return
+    kept = [item for item in items if uses_database(item)]
+    dropped = [item for item in items if not uses_database(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.write_line(
+            f"--database-tests-only: {len(kept)} tests use the database, "
+            f"{len(dropped)} that never do are deselected (they ran on SQLite)"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ endpoint cover a new one without being told."""
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from incidentdesk.config.api import api
 
@@ -60,7 +61,10 @@ class Operation:
         return resolve(schema) if schema else None
 
 
+@cache
 def schema() -> dict:
+    """The description, made once per test run: the API's routes are fixed when it is imported,
+    and making it takes a tenth of a second, which every $ref looked up would pay again."""
     return api.get_openapi_schema()
 
 
