@@ -26,7 +26,13 @@ def test_the_page_has_each_domains_panel_in_page_order():
         "timeline",
         "chat_transcript",
     ]
-    assert [p.name for p in panels.panels(panels.SIDE)] == ["times", "roles", "paging", "actions"]
+    assert [p.name for p in panels.panels(panels.SIDE)] == [
+        "times",
+        "roles",
+        "disaster",
+        "paging",
+        "actions",
+    ]
 
 
 def test_the_status_page_and_the_postmortem_register_their_own_panels():
