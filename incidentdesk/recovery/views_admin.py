@@ -20,6 +20,7 @@ from incidentdesk.recovery.models import (
     StepKind,
     System,
 )
+from incidentdesk.recovery.tasks import webhook_secret
 
 WEB = ActionSource.WEB
 
@@ -81,9 +82,9 @@ def system_list(request):
 
 
 def _system_page(request, system, form, *, status: int = 200):
-    return render(
-        request, "recovery/system_form.html", {"system": system, "form": form}, status=status
-    )
+    # Admins only reach this page: the key the receiver of its automated steps checks.
+    context = {"system": system, "form": form, "signing_key": webhook_secret(system.pk)}
+    return render(request, "recovery/system_form.html", context, status=status)
 
 
 @login_required

@@ -383,6 +383,16 @@ def test_an_admin_edits_and_deletes_a_system(as_user, admin, sam, billing):
     assert not System.objects.exists()
 
 
+def test_the_system_page_gives_admins_the_key_its_automated_steps_are_signed_with(
+    as_user, admin, responder, billing
+):
+    from incidentdesk.recovery.tasks import webhook_secret
+
+    page = as_user(admin).get(f"/recovery/systems/{billing.pk}").content.decode()
+    assert webhook_secret(billing.pk) in page
+    assert as_user(responder).get(f"/recovery/systems/{billing.pk}").status_code == 403
+
+
 def test_a_system_a_disaster_has_is_not_deleted_and_says_why(as_user, admin, disaster, billing):
     answer = as_user(admin).post(f"/recovery/systems/{billing.pk}/delete", follow=True)
     assert System.objects.filter(pk=billing.pk).exists()
