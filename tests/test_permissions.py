@@ -76,6 +76,19 @@ from incidentdesk.postmortems.models import (
     WentWell,
 )
 from incidentdesk.postmortems.review import went_well_add
+from incidentdesk.recovery import runbooks as recovery_runbooks
+from incidentdesk.recovery import services as recovery
+from incidentdesk.recovery import systems as recovery_systems
+from incidentdesk.recovery.models import (
+    AffectedSystem,
+    Disaster,
+    Proposal,
+    RunbookStep,
+    RunbookTemplate,
+    StateChange,
+    System,
+    TemplateStep,
+)
 from incidentdesk.statuspage import services as statuspage
 from incidentdesk.statuspage import subscribers
 from incidentdesk.statuspage.models import (
@@ -141,6 +154,15 @@ TRACKED = (
     EscalationStep,
     Page,
     PageNotice,
+    System,
+    System.components.through,
+    Disaster,
+    AffectedSystem,
+    StateChange,
+    Proposal,
+    RunbookTemplate,
+    TemplateStep,
+    RunbookStep,
 )
 # Where write services live; the coverage test below finds them there.
 WRITE_MODULES = (
@@ -166,10 +188,19 @@ WRITE_MODULES = (
     "incidentdesk.oncall.policies",
     "incidentdesk.oncall.contacts",
     "incidentdesk.oncall.paging",
+    "incidentdesk.recovery.systems",
+    "incidentdesk.recovery.services",
+    "incidentdesk.recovery.runbooks",
+    "incidentdesk.recovery.public",
 )
 # Functions of those modules that take an actor and a source but are hooks run inside another
 # write, which checked who may (not doors' services).
-HOOKS = {"pages_stop_on_resolve"}  # incidents' after_resolve: inside incident_resolve
+HOOKS = {
+    "pages_stop_on_resolve",  # incidents' after_resolve: inside incident_resolve
+    # A disaster's public change: inside state_move's and proposal_accept's transaction, after
+    # the decision-maker check (its own status page checks are the recovery tests' business).
+    "public_apply",
+}
 NEXT_WEEK = timezone.now() + timedelta(days=7)
 
 
@@ -712,6 +743,110 @@ CASES: dict[str, Case] = {
             actor=a, source=WEB, method=w.others_methods[1], position=1
         ),
     ),
+    # Disaster recovery: admins keep the systems catalog and the runbook templates.
+    "system_create": Case(
+        Role.ADMIN,
+        lambda a, w: recovery_systems.system_create(
+            actor=a, source=WEB, name="Ledger", owner="other", rto_minutes=60, rpo_minutes=15
+        ),
+    ),
+    "system_update": Case(
+        Role.ADMIN,
+        lambda a, w: recovery_systems.system_update(
+            actor=a, source=WEB, system=w.system, rto_minutes=30
+        ),
+    ),
+    "system_delete": Case(
+        Role.ADMIN,
+        lambda a, w: recovery_systems.system_delete(actor=a, source=WEB, system=w.spare_system),
+    ),
+    "runbook_template_create": Case(
+        Role.ADMIN,
+        lambda a, w: recovery_runbooks.runbook_template_create(
+            actor=a, source=WEB, name="Failover", system=w.system
+        ),
+    ),
+    "runbook_template_update": Case(
+        Role.ADMIN,
+        lambda a, w: recovery_runbooks.runbook_template_update(
+            actor=a, source=WEB, template=w.template, description="For any system."
+        ),
+    ),
+    "runbook_template_delete": Case(
+        Role.ADMIN,
+        lambda a, w: recovery_runbooks.runbook_template_delete(
+            actor=a, source=WEB, template=w.template
+        ),
+    ),
+    # Responders escalate an incident to a disaster, propose moves and work its runbook.
+    "disaster_declare": Case(
+        Role.RESPONDER,
+        lambda a, w: recovery.disaster_declare(
+            actor=a, source=WEB, incident=w.publication.incident, systems=[w.system]
+        ),
+    ),
+    "proposal_create": Case(
+        Role.RESPONDER,
+        lambda a, w: recovery.proposal_create(
+            actor=a, source=WEB, affected=w.affected, state="read_only", reason="Writes fail"
+        ),
+    ),
+    # Asked to propose, someone who is not the decision-maker records a proposal instead.
+    "state_move_proposing": Case(
+        Role.RESPONDER,
+        lambda a, w: recovery.state_move(
+            actor=a, source=WEB, affected=w.affected, state="offline", reason="Leak", propose=True
+        ),
+    ),
+    "step_update": Case(
+        Role.RESPONDER,
+        lambda a, w: recovery_runbooks.step_update(
+            actor=a, source=WEB, step=w.step, state="running"
+        ),
+    ),
+    "step_assign": Case(
+        Role.RESPONDER,
+        lambda a, w: recovery_runbooks.step_assign(actor=a, source=WEB, step=w.step, owner="other"),
+    ),
+    # The webhook is called by the queue once the transaction commits, never within the call.
+    "step_run": Case(
+        Role.RESPONDER,
+        lambda a, w: recovery_runbooks.step_run(actor=a, source=WEB, step=w.automated_step),
+    ),
+    # The rest is the decision-maker's alone, whatever the role: no actor of the matrix is the
+    # disaster's decision-maker (tests/recovery/test_decision_maker_only.py covers them).
+    "state_move": Case(
+        None,
+        lambda a, w: recovery.state_move(
+            actor=a, source=WEB, affected=w.affected, state="read_only", reason="Writes fail"
+        ),
+    ),
+    "proposal_accept": Case(
+        None,
+        lambda a, w: recovery.proposal_accept(actor=a, source=WEB, proposal=w.proposal),
+    ),
+    "proposal_decline": Case(
+        None,
+        lambda a, w: recovery.proposal_decline(
+            actor=a, source=WEB, proposal=w.proposal, note="Not yet"
+        ),
+    ),
+    "disaster_add_system": Case(
+        None,
+        lambda a, w: recovery.disaster_add_system(
+            actor=a, source=WEB, disaster=w.disaster, system=w.spare_system
+        ),
+    ),
+    "planned_work_stop": Case(
+        None,
+        lambda a, w: recovery.planned_work_stop(
+            actor=a, source=WEB, disaster=w.disaster, planned_work="Sprint 12"
+        ),
+    ),
+    "business_resume": Case(
+        None,
+        lambda a, w: recovery.business_resume(actor=a, source=WEB, disaster=w.disaster),
+    ),
 }
 
 # Actors who are not signed in, or who are but may not write whatever their role.
@@ -909,6 +1044,7 @@ def build_world(actor) -> SimpleNamespace:
             end=NEXT_WEEK + timedelta(days=3),
         ),
         **_paging_world(boss, other, incident, actor),
+        **_recovery_world(boss, incident),
     )
 
 
@@ -935,6 +1071,39 @@ def _paging_world(boss, other, incident, actor) -> dict:
         and oncall_paging.page_create(actor=boss, source=WEB, incident=incident, person=person),
         "others_methods": others,
         "own_methods": methods(person) if person else others,
+    }
+
+
+def _recovery_world(boss, incident) -> dict:
+    """Two systems of the boss's; the incident a disaster of the first, decided by `deciding`
+    (no actor of the matrix), with a proposal open and its runbook (the built-in one) copied,
+    its first step automated; and a runbook template for any system."""
+    system, spare_system = (
+        recovery_systems.system_create(
+            actor=boss, source=WEB, name=name, owner=boss, rto_minutes=60, rpo_minutes=15
+        )
+        for name in ("Billing", "Search")
+    )
+    deciding = UserFactory(username="deciding", role=Role.RESPONDER)
+    disaster = recovery.disaster_declare(
+        actor=boss, source=WEB, incident=incident, systems=[system], decision_maker=deciding
+    )
+    affected = disaster.systems.get()
+    steps = RunbookStep.objects.filter(affected=affected).order_by("position")
+    steps.filter(position=1).update(webhook_url="https://hooks.example.org/runbook")
+    return {
+        "system": system,
+        "spare_system": spare_system,
+        "disaster": disaster,
+        "affected": affected,
+        "automated_step": steps[0],
+        "step": steps[1],
+        "proposal": recovery.proposal_create(
+            actor=boss, source=WEB, affected=affected, state="maintenance", reason="Upgrade"
+        ),
+        "template": recovery_runbooks.runbook_template_create(
+            actor=boss, source=WEB, name="Any system"
+        ),
     }
 
 
@@ -973,6 +1142,21 @@ def chat_platform(request):
 
 
 standin = slack_fixtures.standin
+# Known wrong, reported: the decision-maker's services (recovery.services._check_decision_maker
+# and state_move) refuse someone who is not signed in as not the decision-maker
+# (PermissionDenied) instead of NotAuthenticated. Nothing is written either way; once they say
+# "sign in first" these cells pass, and strict xfail makes that a failure until this goes.
+DECISION_MAKER_ONLY = (
+    "state_move",
+    "proposal_accept",
+    "proposal_decline",
+    "disaster_add_system",
+    "planned_work_stop",
+    "business_resume",
+)
+UNAUTHENTICATED_TOLD_FORBIDDEN = {
+    (service, kind) for service in DECISION_MAKER_ONLY for kind in UNAUTHENTICATED
+}
 # The id of the resolved incident's Slack channel (the stand-in's, when the case talks to it).
 STANDIN_CHANNEL = ["CTYPO"]
 
@@ -980,7 +1164,15 @@ STANDIN_CHANNEL = ["CTYPO"]
 @pytest.mark.django_db
 @pytest.mark.parametrize("actor_kind", ACTORS)
 @pytest.mark.parametrize("service", CASES)
-def test_permission_matrix(service, actor_kind, chat_platform):
+def test_permission_matrix(service, actor_kind, chat_platform, request):
+    if (service, actor_kind) in UNAUTHENTICATED_TOLD_FORBIDDEN:
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                raises=PermissionDenied,
+                reason="the decision-maker check answers 403 before asking who is signed in",
+            )
+        )
     case = CASES[service]
     actor = make_actor(actor_kind)
     world = build_world(actor)
