@@ -1142,21 +1142,6 @@ def chat_platform(request):
 
 
 standin = slack_fixtures.standin
-# Known wrong, reported: the decision-maker's services (recovery.services._check_decision_maker
-# and state_move) refuse someone who is not signed in as not the decision-maker
-# (PermissionDenied) instead of NotAuthenticated. Nothing is written either way; once they say
-# "sign in first" these cells pass, and strict xfail makes that a failure until this goes.
-DECISION_MAKER_ONLY = (
-    "state_move",
-    "proposal_accept",
-    "proposal_decline",
-    "disaster_add_system",
-    "planned_work_stop",
-    "business_resume",
-)
-UNAUTHENTICATED_TOLD_FORBIDDEN = {
-    (service, kind) for service in DECISION_MAKER_ONLY for kind in UNAUTHENTICATED
-}
 # The id of the resolved incident's Slack channel (the stand-in's, when the case talks to it).
 STANDIN_CHANNEL = ["CTYPO"]
 
@@ -1164,15 +1149,7 @@ STANDIN_CHANNEL = ["CTYPO"]
 @pytest.mark.django_db
 @pytest.mark.parametrize("actor_kind", ACTORS)
 @pytest.mark.parametrize("service", CASES)
-def test_permission_matrix(service, actor_kind, chat_platform, request):
-    if (service, actor_kind) in UNAUTHENTICATED_TOLD_FORBIDDEN:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                raises=PermissionDenied,
-                reason="the decision-maker check answers 403 before asking who is signed in",
-            )
-        )
+def test_permission_matrix(service, actor_kind, chat_platform):
     case = CASES[service]
     actor = make_actor(actor_kind)
     world = build_world(actor)

@@ -94,6 +94,18 @@ def require(actor, perm: Perm) -> None:
         )
 
 
+def require_writer(actor) -> None:
+    """Raise unless `actor` may write at all (signed in, active, not through a read-only
+    token), whatever their role: for writes that belong to one person, such as a disaster's
+    decision-maker's, whose service then checks that it is them."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotAuthenticated("sign in first")
+    if not actor.is_active:
+        raise PermissionDenied("this account is deactivated")
+    if getattr(actor, "token_scope", TokenScope.WRITE) != TokenScope.WRITE:
+        raise PermissionDenied("this API token is read-only")
+
+
 def require_or_system(actor, source, perm: Perm) -> None:
     """Like `require`, but a background task acting for the system itself (no actor, source
     SYSTEM) may proceed. Adapters never pass SYSTEM: only tasks do."""

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidentdesk.accounts.models import User
-from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.accounts.permissions import Perm, require, require_writer
 from incidentdesk.core.checks import check_link_url, check_text
 from incidentdesk.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from incidentdesk.core.moments import check_moment
@@ -65,6 +65,7 @@ def _check_visible(actor, incident: Incident) -> None:
 
 def _check_decision_maker(actor, disaster: Disaster, what: str) -> User:
     """Refuse anyone but the decision-maker (403, naming them)."""
+    require_writer(actor)
     _check_visible(actor, disaster.incident)
     holder = decision_maker_of(disaster)
     if holder is None or getattr(actor, "pk", None) != holder.pk:
@@ -415,6 +416,7 @@ def state_move(
     applied in the same transaction, except in a drill. Anyone else is refused (403), or with
     `propose` their move is recorded as a proposal and returned."""
     disaster = affected.disaster
+    require_writer(actor)
     _check_visible(actor, disaster.incident)
     holder = decision_maker_of(disaster)
     if holder is None or getattr(actor, "pk", None) != holder.pk:

@@ -9,8 +9,9 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
-from incidentdesk.core.errors import PermissionDenied
+from incidentdesk.core.errors import NotAuthenticated, PermissionDenied
 from incidentdesk.recovery import services as recovery
 from incidentdesk.recovery.models import ProposalStatus, SystemState
 from tests.recovery.conftest import WEB
@@ -143,3 +144,25 @@ def test_an_admin_who_is_not_the_decision_maker_is_refused_and_nothing_is_writte
     assert refused.value.field == "decision_maker"
     assert recovery_state() == before
     assert not wrote(world, admin)
+
+
+@pytest.mark.parametrize("how", ["deactivated", "read-only token", "signed out"])
+@pytest.mark.parametrize("service", DECISIONS)
+def test_holding_the_role_is_not_enough_to_write_deactivated_read_only_or_signed_out(
+    service, how, world, viewer, ready_to_resume, recovery_state
+):
+    call, _, needs_ready = DECISIONS[service]
+    if needs_ready:
+        ready_to_resume()
+    before = recovery_state()
+    if how == "deactivated":
+        viewer.is_active = False
+        actor, refusal = viewer, PermissionDenied
+    elif how == "read-only token":
+        viewer.token_scope = "read"
+        actor, refusal = viewer, PermissionDenied
+    else:
+        actor, refusal = AnonymousUser(), NotAuthenticated
+    with pytest.raises(refusal):
+        call(actor, world)
+    assert recovery_state() == before
