@@ -200,6 +200,9 @@ HOOKS = {
     # A disaster's public change: inside state_move's and proposal_accept's transaction, after
     # the decision-maker check (its own status page checks are the recovery tests' business).
     "public_apply",
+    # The maintenance announcement behind maintenance_schedule's permission, for public_apply
+    # (the decision-maker opens the window of their move): no permission of its own.
+    "maintenance_write",
 }
 NEXT_WEEK = timezone.now() + timedelta(days=7)
 

@@ -372,6 +372,35 @@ def maintenance_schedule(
 ) -> PublicIncident:
     """Announce scheduled maintenance of some components."""
     require(actor, Perm.STATUSPAGE_MANAGE)
+    return maintenance_write(
+        actor=actor,
+        source=source,
+        name=name,
+        message=message,
+        scheduled_for=scheduled_for,
+        scheduled_until=scheduled_until,
+        components=components,
+        auto_transition=auto_transition,
+        remind_prior=remind_prior,
+        notify_subscribers=notify_subscribers,
+    )
+
+
+def maintenance_write(
+    *,
+    actor,
+    source: ActionSource,
+    name: str,
+    message: str,
+    scheduled_for: datetime,
+    scheduled_until: datetime,
+    components: list | None = None,
+    auto_transition: bool = True,
+    remind_prior: bool = True,
+    notify_subscribers: bool = True,
+) -> PublicIncident:
+    """The maintenance announcement itself. Internal: for services that checked their own
+    permission (the decision-maker of a disaster opens the maintenance window of its move)."""
     name = check_text(name, field="name", max_length=200, required=True)
     message = check_text(message, field="message", max_length=MESSAGE_MAX, required=True)
     check_moment(scheduled_for, field="scheduled_for")
