@@ -81,7 +81,8 @@ class MoveForm(forms.Form):
 
 class PublicForm(forms.Form):
     """The public change a move offers, from public_preview, to review and edit. Its component
-    fields (`component_<id>`) are added per system."""
+    fields (`component_<id>`) are added per system, and the maintenance window's end when the
+    preview offers one (`maintenance=True`)."""
 
     publish = forms.BooleanField(label="Make this public change", required=False)
     banner_kind = forms.ChoiceField(
@@ -96,9 +97,21 @@ class PublicForm(forms.Form):
     )
     notify = forms.BooleanField(label="Tell the subscribers", required=False)
 
-    def __init__(self, *args, components: Sequence[Component] = (), **kwargs):
+    def __init__(
+        self, *args, components: Sequence[Component] = (), maintenance: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.components = list(components)
+        if maintenance:
+            self.fields["maintenance_until"] = forms.DateTimeField(
+                label="Maintenance window until",
+                required=False,
+                widget=forms.DateTimeInput(
+                    attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+                ),
+                help_text="The status page lists a maintenance window of these components from "
+                "now until then. Empty: no window.",
+            )
         for component in self.components:
             self.fields[f"component_{component.pk}"] = forms.ChoiceField(
                 label=component.name,
@@ -125,18 +138,20 @@ class PublicForm(forms.Form):
             "clear_banner": bool(data.get("clear_banner")),
             "message": data.get("message") or "",
             "notify": bool(data.get("notify")),
+            "maintenance": {"until": until.isoformat()}
+            if (until := data.get("maintenance_until"))
+            else None,
         }
 
 
 def public_initial(change) -> dict:
     """The form's initial values from a public.PublicChange."""
     initial = {
-        "publish": bool(
-            change.components or change.banner or change.clear_banner or change.message
-        ),
+        "publish": not change.empty,
         "clear_banner": change.clear_banner,
         "message": change.message,
         "notify": change.notify,
+        "maintenance_until": change.maintenance_until,
     }
     if change.banner:
         initial["banner_kind"], initial["banner_message"] = change.banner

@@ -1,17 +1,21 @@
 """The public side of a disaster: what the status page says when an affected system moves.
 
 A move offers the matching public change (`public_preview`): the system's components' statuses,
-the site banner, a public update and whether subscribers are told. The decision-maker reviews
-and edits it (`public_change_from_data` reads the edited form or API body) and the state move
-applies it in its own transaction (`public_apply`), through the status page services only, so
-the public site, its history and the subscribers follow exactly as when someone publishes by
-hand. A drill never touches the public site.
+the site banner, a maintenance window (moving to maintenance), a public update and whether
+subscribers are told. The decision-maker reviews and edits it (`public_change_from_data` reads
+the edited form or API body) and the state move applies it in its own transaction
+(`public_apply`), through the status page services only, so the public site, its history and
+the subscribers follow exactly as when someone publishes by hand. A drill never touches the
+public site.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.checks import check_text
@@ -21,6 +25,7 @@ from incidentdesk.core.errors import (
     PermissionDenied,
     ValidationError,
 )
+from incidentdesk.core.moments import check_moment
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Component, ComponentStatus
 from incidentdesk.recovery.models import AffectedSystem, SystemState
@@ -31,13 +36,17 @@ from incidentdesk.statuspage.models import BannerKind, PageSettings, PublicIncid
 from incidentdesk.statuspage.services import (
     MESSAGE_MAX,
     banner_write,
+    maintenance_write,
     publication_create,
     publication_update,
 )
 
 S = SystemState
 BANNER_MAX = 500  # PageSettings.banner_message
-FIELDS = ("components", "banner", "clear_banner", "message", "notify")
+FIELDS = ("components", "banner", "clear_banner", "message", "notify", "maintenance")
+# A maintenance window ends at most this far ahead (the preview's default, now + the system's
+# RTO, is cut to it).
+MAINTENANCE_LONGEST = timedelta(days=7)
 # The banners a disaster shows; clearing one when every system is back leaves other banners be.
 RECOVERY_BANNERS = (BannerKind.MAINTENANCE, BannerKind.READ_ONLY)
 
@@ -78,17 +87,26 @@ class PublicChange:
     """A change of the public site that goes with a state move. `components`: component id →
     component status; `banner`: (kind, message) to show, or None to leave the banner as it is;
     `clear_banner`: hide the banner; `message`: the public update ("" for none; required with
-    component changes); `notify`: tell subscribers about the update."""
+    component changes); `notify`: tell subscribers about the update; `maintenance_until`: open
+    a maintenance window of the system's components on the status page from now until then
+    (None: no window)."""
 
     components: dict[int, str] = field(default_factory=dict)
     banner: tuple[str, str] | None = None
     clear_banner: bool = False
     message: str = ""
     notify: bool = False
+    maintenance_until: datetime | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.components or self.banner or self.clear_banner or self.message)
+        return not (
+            self.components
+            or self.banner
+            or self.clear_banner
+            or self.message
+            or self.maintenance_until
+        )
 
     def data(self) -> dict:
         """The API/form shape (`public_change_from_data` reads it back)."""
@@ -99,6 +117,9 @@ class PublicChange:
             "clear_banner": self.clear_banner,
             "message": self.message,
             "notify": self.notify,
+            "maintenance": (
+                {"until": self.maintenance_until.isoformat()} if self.maintenance_until else None
+            ),
         }
 
 
@@ -124,7 +145,9 @@ def _others_down(affected: AffectedSystem) -> bool:
 
 def public_preview(affected: AffectedSystem, to_state: str) -> PublicChange:
     """The public change that matches moving `affected` to `to_state`, for the decision-maker
-    to review and edit before confirming. A drill's is empty: nothing of a drill is public."""
+    to review and edit before confirming. Moving to maintenance also offers a maintenance window
+    from now until now + the system's RTO (at most MAINTENANCE_LONGEST). A drill's is empty:
+    nothing of a drill is public."""
     if affected.disaster.drill or to_state not in S.values:
         return PublicChange()
     what = public_name(affected)
@@ -142,12 +165,17 @@ def public_preview(affected: AffectedSystem, to_state: str) -> PublicChange:
             and page.banner_kind in RECOVERY_BANNERS
             and not _others_down(affected)
         )
+    until = None
+    if to_state == S.MAINTENANCE:
+        ahead = min(timedelta(minutes=affected.system.rto_minutes), MAINTENANCE_LONGEST)
+        until = (timezone.now() + ahead).replace(second=0, microsecond=0)
     return PublicChange(
         components=components,
         banner=banner,
         clear_banner=clear,
         message=MESSAGE[to_state].format(what=what),
         notify=True,
+        maintenance_until=until,
     )
 
 
@@ -171,9 +199,11 @@ def public_apply(
 ) -> None:
     """Make `change` public, inside the caller's transaction: the incident's publication is
     created by the first public update (status identified) and updated after, the components
-    set through it, the banner shown or hidden. The status page's permissions apply to the
-    actor (publishing for the update, managing the page for the banner); a refusal names
-    `public` and nothing of the change is written. A drill's change is never applied."""
+    set through it, the banner shown or hidden, the maintenance window opened. The status
+    page's permissions apply to the actor (publishing for the update, managing the page for the
+    banner and the window, which the decision-maker of the disaster may change whatever their
+    role); a refusal names `public` and nothing of the change is written. A drill's change is
+    never applied."""
     if change is None or change.empty or affected.disaster.drill:
         return
     if change.components and not change.message:
@@ -187,6 +217,9 @@ def public_apply(
     deciding = getattr(actor, "pk", None) == getattr(decision_maker_of(affected.disaster), "pk", 0)
     if (change.banner or change.clear_banner) and not deciding:
         _require(actor, Perm.STATUSPAGE_MANAGE, "changing the site banner")
+    if change.maintenance_until and not deciding:
+        _require(actor, Perm.STATUSPAGE_MANAGE, "opening a maintenance window")
+    until = _until(change.maintenance_until) if change.maintenance_until else None
     with transaction.atomic():
         if change.message:
             _publish(actor=actor, source=source, affected=affected, change=change)
@@ -198,6 +231,34 @@ def public_apply(
                 raise _renamed(refused, f"public.banner.{refused.field or 'message'}") from None
         elif change.clear_banner:
             banner_write(actor=actor, active=False)
+        if until:
+            _open_window(actor=actor, source=source, affected=affected, change=change, until=until)
+
+
+def _open_window(
+    *, actor, source, affected: AffectedSystem, change: PublicChange, until: datetime
+) -> None:
+    """The maintenance window of the system's components, from now until the change says. It
+    does not move by itself (no auto transition): the disaster's moves set the components, and
+    the window's end would otherwise mark them operational while the system may still be down."""
+    what = public_name(affected)
+    try:
+        maintenance_write(
+            actor=actor,
+            source=source,
+            name=f"Maintenance of {what}",
+            message=change.message or MESSAGE[S.MAINTENANCE].format(what=what),
+            scheduled_for=timezone.now(),
+            scheduled_until=until,
+            components=[c.public_id for c in affected.system.components.all()],
+            auto_transition=False,
+            remind_prior=False,
+            notify_subscribers=change.notify,
+        )
+    except ValidationError as refused:
+        if refused.field in ("scheduled_for", "scheduled_until"):
+            raise _renamed(refused, "public.maintenance.until") from None
+        raise type(refused)(f"the status page: {refused.message}", field="public") from None
 
 
 def _publish(*, actor, source, affected: AffectedSystem, change: PublicChange) -> None:
@@ -278,8 +339,9 @@ def _flag(data: Mapping, name: str, default: bool) -> bool:
 def public_change_from_data(data, affected: AffectedSystem) -> PublicChange:
     """Read a public change in the API/web form shape: `{"components": {"<id or name>": status},
     "banner": {"kind": …, "message": …} | null, "clear_banner": bool, "message": str,
-    "notify": bool}` (every key optional; `notify` defaults to true, as the preview offers).
-    A refusal names the part: `public.components.<name>`, `public.banner.kind`, …"""
+    "notify": bool, "maintenance": {"until": "<ISO 8601 time>"} | null}` (every key optional;
+    `notify` defaults to true, as the preview offers). A refusal names the part:
+    `public.components.<name>`, `public.banner.kind`, `public.maintenance.until`, …"""
     if not isinstance(data, Mapping):
         raise ValidationError("give the public change as an object", field="public")
     unknown = sorted(str(key) for key in data if key not in FIELDS)
@@ -305,6 +367,11 @@ def public_change_from_data(data, affected: AffectedSystem) -> PublicChange:
             "either show a banner or clear it, not both", field="public.clear_banner"
         )
     message = check_text(data.get("message"), field="public.message", max_length=MESSAGE_MAX)
+    maintenance = data.get("maintenance")
+    if maintenance is not None and not isinstance(maintenance, Mapping):
+        raise ValidationError(
+            "give the maintenance window as {until} or null", field="public.maintenance"
+        )
     if components and not message:
         raise ValidationError(
             "say publicly what changes with the components", field="public.message"
@@ -315,7 +382,35 @@ def public_change_from_data(data, affected: AffectedSystem) -> PublicChange:
         clear_banner=clear_banner,
         message=message,
         notify=_flag(data, "notify", True),
+        maintenance_until=None if maintenance is None else _until(maintenance.get("until")),
     )
+
+
+def _until(value) -> datetime:
+    """The end of a maintenance window: a time (ISO 8601 text; without a zone, in TIME_ZONE)
+    in the future, at most MAINTENANCE_LONGEST ahead."""
+    field_name = "public.maintenance.until"
+    parsed = value
+    if isinstance(value, str):
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
+        if parsed is not None and timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+    if not isinstance(parsed, datetime):
+        raise ValidationError(
+            "must be a date and time, e.g. 2026-05-01T10:30:00+02:00", field=field_name
+        )
+    until = check_moment(parsed, field=field_name)
+    now = timezone.now()
+    if until <= now:
+        raise ValidationError("must be in the future", field=field_name)
+    if until > now + MAINTENANCE_LONGEST:
+        raise ValidationError(
+            f"must be at most {MAINTENANCE_LONGEST.days} days ahead", field=field_name
+        )
+    return until
 
 
 def _banner(value) -> tuple[str, str] | None:

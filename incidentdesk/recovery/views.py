@@ -213,10 +213,11 @@ def _public_form(request, disaster, affected, state):
     if disaster.drill:
         return None
     components = list(affected.system.components.order_by("name"))
-    if request.method == "POST":
-        return PublicForm(request.POST, prefix="public", components=components)
     preview = public.public_preview(affected, state)
-    return PublicForm(prefix="public", components=components, initial=public_initial(preview))
+    offered = {"components": components, "maintenance": preview.maintenance_until is not None}
+    if request.method == "POST":
+        return PublicForm(request.POST, prefix="public", **offered)
+    return PublicForm(prefix="public", initial=public_initial(preview), **offered)
 
 
 def _public_change(public_form, affected):

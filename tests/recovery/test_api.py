@@ -3,7 +3,10 @@ proposals, runbook steps, planned work, business as usual and runbook templates,
 the selectors' JSON (as the CLI's --json), each refusal a 4xx naming the field and changing
 nothing."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from incidentdesk.accounts.models import Role
 from incidentdesk.core.sources import ActionSource
@@ -21,7 +24,7 @@ from incidentdesk.recovery.models import (
     StepState,
     System,
 )
-from incidentdesk.statuspage.models import PageSettings
+from incidentdesk.statuspage.models import PageSettings, PublicIncident
 
 pytestmark = pytest.mark.django_db
 WEB = ActionSource.WEB
@@ -359,6 +362,28 @@ def test_a_move_with_its_public_change_updates_the_status_page(olga_api, disaste
     page = PageSettings.load()
     assert (page.banner_active, page.banner_kind) == (True, "read_only")
     assert _billing(disaster).state == "read_only"
+
+
+def test_a_move_to_maintenance_opens_the_maintenance_window_the_preview_offers_edited(
+    olga_api, disaster, moves
+):
+    preview = olga_api.call(
+        "GET", f"/disasters/{disaster.pk}/preview?system=Billing&state=maintenance"
+    ).json_body
+    assert preview["maintenance"]["until"]
+    body = {"system": "Billing", "state": "maintenance", "reason": "Copy", "public": preview}
+    past = {**preview, "maintenance": {"until": "2026-01-01T00:00:00+00:00"}}
+    refused = olga_api.call("POST", moves, {**body, "public": past})
+    assert (refused.status_code, refused.json_body["field"]) == (422, "public.maintenance.until")
+    assert _billing(disaster).state == "operational" and not PublicIncident.objects.exists()
+
+    until = (timezone.now() + timedelta(hours=2)).replace(microsecond=0)
+    edited = {**preview, "maintenance": {"until": until.isoformat()}}
+    response = olga_api.call("POST", moves, {**body, "public": edited})
+    assert response.status_code == 201, response.json_body
+    window = PublicIncident.objects.get(is_maintenance=True)
+    assert window.scheduled_until == until
+    assert window.name == "Maintenance of Invoices and Payments API"
 
 
 # Runbook steps, systems, planned work, business as usual ------------------------------------

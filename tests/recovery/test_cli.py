@@ -2,8 +2,10 @@
 as --as, printing the API's JSON with --json, and exiting 2 naming the option on bad input."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from incidentdesk.core.cli import JSONEncoder
 from incidentdesk.recovery import selectors
@@ -252,6 +254,33 @@ def test_a_public_move_applies_the_preview_and_a_drill_never_does(
               "--public", "--as", "manny")  # fmt: skip
     assert run.code == 0, run.err
     assert not PublicIncident.objects.filter(incident=drill).exists()
+
+
+def test_a_public_move_to_maintenance_opens_the_window_until_the_time_given_or_none(
+    cli, disaster, affected, olga
+):
+    ref = disaster.incident.reference
+    preview = cli("disaster", "preview", ref, "Billing", "maintenance", "--as", "olga")
+    assert "maintenance window until:" in preview.out
+    run = cli("disaster", "state", ref, "Billing", "maintenance", "--reason", "copy",
+              "--maintenance-until", "2020-01-01T10:00", "--as", "olga")  # fmt: skip
+    assert (run.code, run.err.split(":")[1].strip()) == (2, "--maintenance-until")
+    affected.refresh_from_db()
+    assert affected.state == "operational" and not PublicIncident.objects.exists()
+
+    until = (timezone.now() + timedelta(hours=5)).replace(microsecond=0)
+    run = cli("disaster", "state", ref, "Billing", "maintenance", "--reason", "copy",
+              "--maintenance-until", until.isoformat(), "--as", "olga")  # fmt: skip
+    assert run.code == 0, run.err
+    window = PublicIncident.objects.get(is_maintenance=True)
+    assert window.scheduled_until == until and window.created_by == olga
+
+    for state in ("restoring", "maintenance"):  # back to maintenance, this time with no window
+        words = ("--public", "--no-maintenance") if state == "maintenance" else ()
+        run = cli("disaster", "state", ref, "Billing", state, "--reason", "next", *words,
+                  "--as", "olga")  # fmt: skip
+        assert run.code == 0, run.err
+    assert PublicIncident.objects.filter(is_maintenance=True).count() == 1
 
 
 def test_planned_work_add_system_and_resume_refused_before_the_postmortem(

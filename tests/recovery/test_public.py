@@ -1,9 +1,12 @@
 """The public side of a disaster: the change a move offers, and applying it through the status
 page, which the public page, the component statuses and the subscribers' outbox follow."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from incidentdesk.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from incidentdesk.core.sources import ActionSource
@@ -222,7 +225,8 @@ def test_subscribers_are_told_only_when_asked(affected, manager):
     public_apply(actor=manager, source=WEB, affected=affected, change=quiet)
     assert not OutboxEvent.objects.filter(topic="incident.updated").exists()
 
-    assert PublicIncident.objects.get().updates.count() == 1  # published, quietly
+    # published, quietly (its maintenance window too)
+    assert PublicIncident.objects.get(is_maintenance=False).updates.count() == 1
     loud = public_preview(affected, "offline")
     public_apply(actor=manager, source=WEB, affected=affected, change=loud)
     (told,) = OutboxEvent.objects.filter(topic="incident.updated")
@@ -453,3 +457,136 @@ def test_a_drills_move_leaves_the_public_site_alone(make_disaster, billing, mana
     assert StateChange.objects.get().to_state == "offline"
     assert not PublicIncident.objects.exists() and not PageSettings.load().banner_active
     assert set(Component.objects.values_list("status", flat=True)) == {"operational"}
+
+
+# The maintenance window ------------------------------------------------------------------------
+
+
+def test_only_a_move_to_maintenance_offers_a_window_from_now_until_the_rto(affected):
+    before = timezone.now()
+    until = public_preview(affected, "maintenance").maintenance_until
+    assert before + timedelta(minutes=59) <= until <= timezone.now() + timedelta(minutes=60)
+    for state in ("read_only", "offline", "restoring", "verifying", "restored", "operational"):
+        assert public_preview(affected, state).maintenance_until is None
+
+
+def test_a_long_rto_offers_a_window_of_at_most_seven_days(affected):
+    affected.system.rto_minutes = 30 * 24 * 60
+    until = public_preview(affected, "maintenance").maintenance_until
+    assert (
+        timezone.now() + timedelta(days=6, hours=23) < until <= timezone.now() + timedelta(days=7)
+    )
+    change = public_preview(affected, "maintenance")
+    assert public_change_from_data(change.data(), affected) == change
+
+
+def test_applying_opens_the_window_of_the_systems_components_on_the_public_page(
+    affected, manager, site, django_capture_on_commit_callbacks
+):
+    change = public_preview(affected, "maintenance")
+    committed(
+        lambda: public_apply(actor=manager, source=WEB, affected=affected, change=change),
+        django_capture_on_commit_callbacks,
+    )
+    window = PublicIncident.objects.get(is_maintenance=True)
+    assert window.name == "Maintenance of Invoices and Payments API"
+    assert window.scheduled_until == change.maintenance_until
+    assert window.scheduled_for <= timezone.now() and window.incident is None
+    # It never moves by itself, so it never fights the disaster's component statuses.
+    assert window.scheduled_auto_transition is False
+    assert set(window.affected.values_list("component__name", flat=True)) == {
+        "Invoices",
+        "Payments API",
+    }
+    assert window.updates.get().body == change.message
+    html = home()
+    assert "Maintenance of Invoices and Payments API" in html
+    assert "Disruption of Invoices and Payments API" in html  # the publication, beside it
+
+
+def test_a_change_without_a_window_opens_none(affected, manager):
+    change = public_preview(affected, "maintenance")
+    change.maintenance_until = None
+    public_apply(actor=manager, source=WEB, affected=affected, change=change)
+    assert not PublicIncident.objects.filter(is_maintenance=True).exists()
+    assert PublicIncident.objects.filter(is_maintenance=False).exists()
+
+
+def test_the_decision_maker_opens_the_window_of_their_move_though_only_a_responder(
+    affected, olga, responder
+):
+    state_move(
+        actor=olga,
+        source=WEB,
+        affected=affected,
+        state="maintenance",
+        reason="Stop writes while we copy the data",
+        public=public_preview(affected, "maintenance"),
+    )
+    window = PublicIncident.objects.get(is_maintenance=True)
+    assert window.created_by == olga
+
+    before = public_rows()
+    only_a_window = PublicChange(maintenance_until=timezone.now() + timedelta(hours=1))
+    with pytest.raises(PermissionDenied) as refused:
+        public_apply(actor=responder, source=WEB, affected=affected, change=only_a_window)
+    assert refused.value.field == "public" and "maintenance window" in refused.value.message
+    assert public_rows() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"maintenance": "soon"}, "public.maintenance"),
+        ({"maintenance": {}}, "public.maintenance.until"),
+        ({"maintenance": {"until": "tomorrow"}}, "public.maintenance.until"),
+        ({"maintenance": {"until": 5}}, "public.maintenance.until"),
+        ({"maintenance": {"until": "2026-13-40T10:00"}}, "public.maintenance.until"),
+        ({"maintenance": {"until": "2020-01-01T10:00:00+00:00"}}, "public.maintenance.until"),
+    ],
+)
+def test_a_bad_window_is_refused_naming_its_end(affected, data, field):
+    with pytest.raises(ValidationError) as refused:
+        public_change_from_data(data, affected)
+    assert refused.value.field == field
+
+
+def test_a_window_ends_in_the_future_and_at_most_seven_days_ahead(affected, manager):
+    for until, words in (
+        (timezone.now() - timedelta(minutes=1), "future"),
+        (timezone.now() + timedelta(days=7, minutes=5), "7 days"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            public_change_from_data({"maintenance": {"until": until.isoformat()}}, affected)
+        assert refused.value.field == "public.maintenance.until" and words in refused.value.message
+
+        before = public_rows()
+        change = public_preview(affected, "maintenance")
+        change.maintenance_until = until
+        with pytest.raises(ValidationError) as refused:
+            public_apply(actor=manager, source=WEB, affected=affected, change=change)
+        assert refused.value.field == "public.maintenance.until"
+        assert public_rows() == before
+
+
+def test_a_window_without_a_zone_is_read_in_the_sites_time_zone(affected):
+    ahead = timezone.localtime() + timedelta(hours=2)
+    text = ahead.replace(tzinfo=None, microsecond=0).isoformat()
+    until = public_change_from_data({"maintenance": {"until": text}}, affected).maintenance_until
+    assert until == ahead.replace(microsecond=0)
+
+
+def test_a_drill_opens_no_maintenance_window(make_disaster, billing, manager):
+    (real,) = make_disaster(billing)
+    (drilled,) = make_disaster(billing, drill=True, decision_maker=manager)
+    assert public_preview(drilled, "maintenance").maintenance_until is None
+    state_move(
+        actor=manager,
+        source=WEB,
+        affected=drilled,
+        state="maintenance",
+        reason="Rehearse the maintenance",
+        public=public_preview(real, "maintenance"),
+    )
+    assert StateChange.objects.get().to_state == "maintenance"
+    assert not PublicIncident.objects.exists()

@@ -3,7 +3,10 @@ page, the control room (moves by the decision-maker with the public preview, pro
 others, runbook steps, the verification gate, planned work, business as usual) and the systems
 and runbook admin pages. Every refusal is shown on the form, next to the field it names."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Component
@@ -19,8 +22,10 @@ from incidentdesk.recovery.models import (
 )
 from incidentdesk.recovery.runbooks import runbook_template_create
 from incidentdesk.recovery.services import proposal_create, state_move
+from incidentdesk.statuspage.models import PublicIncident
 
 WEB = ActionSource.WEB
+LOCAL = "%Y-%m-%dT%H:%M"  # what a datetime-local field sends
 pytestmark = pytest.mark.django_db
 
 
@@ -187,6 +192,47 @@ def test_the_decision_makers_move_applies_the_reviewed_public_change(
     invoices.refresh_from_db()
     payments.refresh_from_db()
     assert (invoices.status, payments.status) == ("major_outage", "operational")
+
+
+def test_a_move_to_maintenance_offers_a_maintenance_window_and_opens_it_until_the_end_given(
+    as_user, olga, disaster, affected
+):
+    client = as_user(olga)
+    url = move_url(disaster.incident, affected, "maintenance")
+    assert 'name="public-maintenance_until"' in client.get(url).content.decode()
+    read_only = client.get(move_url(disaster.incident, affected, "read_only")).content.decode()
+    assert "maintenance_until" not in read_only and "Maintenance window" not in read_only
+
+    form = {
+        "reason": "Stop writes while we copy the data",
+        "public-publish": "on",
+        "public-message": "Invoices are under maintenance.",
+    }
+    past = timezone.localtime() - timedelta(hours=1)
+    answer = client.post(url, {**form, "public-maintenance_until": past.strftime(LOCAL)})
+    assert answer.status_code == 422 and "must be in the future" in answer.content.decode()
+    affected.refresh_from_db()
+    assert affected.state == "operational" and not PublicIncident.objects.exists()
+
+    until = (timezone.localtime() + timedelta(hours=3)).replace(second=0, microsecond=0)
+    answer = client.post(url, {**form, "public-maintenance_until": until.strftime(LOCAL)})
+    assert answer.status_code == 302
+    window = PublicIncident.objects.get(is_maintenance=True)
+    assert window.scheduled_until == until and window.created_by == olga
+
+
+def test_an_emptied_maintenance_window_opens_none(as_user, olga, disaster, affected):
+    answer = as_user(olga).post(
+        move_url(disaster.incident, affected, "maintenance"),
+        {
+            "reason": "Stop writes",
+            "public-publish": "on",
+            "public-message": "Invoices are under maintenance.",
+            "public-maintenance_until": "",
+        },
+    )
+    assert answer.status_code == 302
+    assert list(PublicIncident.objects.values_list("is_maintenance", flat=True)) == [False]
 
 
 def test_restored_before_the_gate_names_the_missing_steps_and_offers_the_override(

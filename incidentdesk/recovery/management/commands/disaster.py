@@ -33,6 +33,7 @@ FLAGS = {
     "last_recovery_point_at": "--recovery-point",
     "override_reason": "--override",
     "public": "--public",
+    "public.maintenance.until": "--maintenance-until",
     "note": "--note",
     "owner": "--owner",
     "proposal": "PROPOSAL",
@@ -215,6 +216,17 @@ class Command(CliCommand):
             action="store_true",
             help="leave the site banner as it is (with --public)",
         )
+        window = parser.add_mutually_exclusive_group()
+        window.add_argument(
+            "--no-maintenance",
+            action="store_true",
+            help="open no maintenance window on the status page (with --public)",
+        )
+        window.add_argument(
+            "--maintenance-until",
+            metavar="TIME",
+            help="end the maintenance window then, ISO 8601 (implies --public; default: now + RTO)",
+        )
 
     def _add_system_option(self, parser) -> None:
         parser.add_argument(
@@ -300,7 +312,11 @@ class Command(CliCommand):
         )
 
     def _public_change(self, options, affected, state: str, *, drill: bool):
-        wanted = options["public"] or options["public_message"] is not None
+        wanted = (
+            options["public"]
+            or options["public_message"] is not None
+            or options["maintenance_until"] is not None
+        )
         if not wanted or drill:
             return None
         change = public.public_preview(affected, state)
@@ -310,6 +326,18 @@ class Command(CliCommand):
             change = dataclasses.replace(change, notify=False)
         if options["no_banner"]:
             change = dataclasses.replace(change, banner=None, clear_banner=False)
+        if options["no_maintenance"]:
+            change = dataclasses.replace(change, maintenance_until=None)
+        elif options["maintenance_until"] is not None:
+            if not change.maintenance_until:
+                raise ValidationError(
+                    "only a move to maintenance opens a maintenance window",
+                    field="public.maintenance.until",
+                )
+            until = public.public_change_from_data(
+                {"maintenance": {"until": options["maintenance_until"]}}, affected
+            ).maintenance_until
+            change = dataclasses.replace(change, maintenance_until=until)
         return change
 
     def _state(self, options):
@@ -478,6 +506,8 @@ def public_words(data: dict, names: dict[int, str], *, drill: bool) -> str:
     if data["message"]:
         lines.append(f"  public update: {data['message']}")
         lines.append(f"  subscribers told: {'yes' if data['notify'] else 'no'}")
+    if data.get("maintenance_until"):
+        lines.append(f"  maintenance window until: {format_when(data['maintenance_until'])}")
     return "\n".join(["The public change:", *lines]) if lines else "No public change."
 
 
