@@ -203,6 +203,8 @@ HOOKS = {
     # The maintenance announcement behind maintenance_schedule's permission, for public_apply
     # (the decision-maker opens the window of their move): no permission of its own.
     "maintenance_write",
+    # The same for maintenance_update's move (the window in progress, then completed).
+    "maintenance_advance",
 }
 NEXT_WEEK = timezone.now() + timedelta(days=7)
 

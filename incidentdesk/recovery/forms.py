@@ -98,10 +98,21 @@ class PublicForm(forms.Form):
     notify = forms.BooleanField(label="Tell the subscribers", required=False)
 
     def __init__(
-        self, *args, components: Sequence[Component] = (), maintenance: bool = False, **kwargs
+        self,
+        *args,
+        components: Sequence[Component] = (),
+        maintenance: bool = False,
+        complete_maintenance: bool = False,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.components = list(components)
+        if complete_maintenance:
+            self.fields["complete_maintenance"] = forms.BooleanField(
+                label="Complete the maintenance window",
+                required=False,
+                help_text="The window this system's move to maintenance opened ends now.",
+            )
         if maintenance:
             self.fields["maintenance_until"] = forms.DateTimeField(
                 label="Maintenance window until",
@@ -141,6 +152,7 @@ class PublicForm(forms.Form):
             "maintenance": {"until": until.isoformat()}
             if (until := data.get("maintenance_until"))
             else None,
+            "complete_maintenance": bool(data.get("complete_maintenance")),
         }
 
 
@@ -152,6 +164,7 @@ def public_initial(change) -> dict:
         "message": change.message,
         "notify": change.notify,
         "maintenance_until": change.maintenance_until,
+        "complete_maintenance": change.complete_maintenance,
     }
     if change.banner:
         initial["banner_kind"], initial["banner_message"] = change.banner

@@ -108,6 +108,15 @@ class AffectedSystem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     gate_override_at = models.DateTimeField(null=True, blank=True)
+    # The maintenance window its move to maintenance opened on the status page: in progress
+    # while the system is held there, completed by the move that takes it out.
+    maintenance_window = models.ForeignKey(
+        "statuspage.PublicIncident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["position", "pk"]

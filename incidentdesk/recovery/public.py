@@ -36,6 +36,7 @@ from incidentdesk.statuspage.models import BannerKind, PageSettings, PublicIncid
 from incidentdesk.statuspage.services import (
     MESSAGE_MAX,
     banner_write,
+    maintenance_advance,
     maintenance_write,
     publication_create,
     publication_update,
@@ -43,7 +44,15 @@ from incidentdesk.statuspage.services import (
 
 S = SystemState
 BANNER_MAX = 500  # PageSettings.banner_message
-FIELDS = ("components", "banner", "clear_banner", "message", "notify", "maintenance")
+FIELDS = (
+    "components",
+    "banner",
+    "clear_banner",
+    "message",
+    "notify",
+    "maintenance",
+    "complete_maintenance",
+)
 # A maintenance window ends at most this far ahead (the preview's default, now + the system's
 # RTO, is cut to it).
 MAINTENANCE_LONGEST = timedelta(days=7)
@@ -89,7 +98,8 @@ class PublicChange:
     `clear_banner`: hide the banner; `message`: the public update ("" for none; required with
     component changes); `notify`: tell subscribers about the update; `maintenance_until`: open
     a maintenance window of the system's components on the status page from now until then
-    (None: no window)."""
+    (None: no window); `complete_maintenance`: complete the window the system's move to
+    maintenance opened (the move takes it out of maintenance)."""
 
     components: dict[int, str] = field(default_factory=dict)
     banner: tuple[str, str] | None = None
@@ -97,6 +107,7 @@ class PublicChange:
     message: str = ""
     notify: bool = False
     maintenance_until: datetime | None = None
+    complete_maintenance: bool = False
 
     @property
     def empty(self) -> bool:
@@ -106,6 +117,7 @@ class PublicChange:
             or self.clear_banner
             or self.message
             or self.maintenance_until
+            or self.complete_maintenance
         )
 
     def data(self) -> dict:
@@ -120,6 +132,7 @@ class PublicChange:
             "maintenance": (
                 {"until": self.maintenance_until.isoformat()} if self.maintenance_until else None
             ),
+            "complete_maintenance": self.complete_maintenance,
         }
 
 
@@ -176,7 +189,14 @@ def public_preview(affected: AffectedSystem, to_state: str) -> PublicChange:
         message=MESSAGE[to_state].format(what=what),
         notify=True,
         maintenance_until=until,
+        complete_maintenance=to_state != S.MAINTENANCE and open_window(affected) is not None,
     )
+
+
+def open_window(affected: AffectedSystem) -> PublicIncident | None:
+    """The maintenance window the system's move to maintenance opened, while not completed."""
+    window = affected.maintenance_window
+    return window if window is not None and window.status != "completed" else None
 
 
 # Applying ------------------------------------------------------------------------------------
@@ -217,10 +237,21 @@ def public_apply(
     deciding = getattr(actor, "pk", None) == getattr(decision_maker_of(affected.disaster), "pk", 0)
     if (change.banner or change.clear_banner) and not deciding:
         _require(actor, Perm.STATUSPAGE_MANAGE, "changing the site banner")
-    if change.maintenance_until and not deciding:
-        _require(actor, Perm.STATUSPAGE_MANAGE, "opening a maintenance window")
+    if (change.maintenance_until or change.complete_maintenance) and not deciding:
+        _require(actor, Perm.STATUSPAGE_MANAGE, "opening or completing a maintenance window")
     until = _until(change.maintenance_until) if change.maintenance_until else None
     with transaction.atomic():
+        # First, so the components it makes operational take the update's statuses after it.
+        window = open_window(affected) if change.complete_maintenance else None
+        if window is not None:
+            maintenance_advance(
+                actor=actor,
+                source=source,
+                maintenance=window,
+                status="completed",
+                message=f"The maintenance of {public_name(affected)} is over.",
+                notify=change.notify,
+            )
         if change.message:
             _publish(actor=actor, source=source, affected=affected, change=change)
         if change.banner:
@@ -243,7 +274,7 @@ def _open_window(
     the window's end would otherwise mark them operational while the system may still be down."""
     what = public_name(affected)
     try:
-        maintenance_write(
+        window = maintenance_write(
             actor=actor,
             source=source,
             name=f"Maintenance of {what}",
@@ -259,6 +290,17 @@ def _open_window(
         if refused.field in ("scheduled_for", "scheduled_until"):
             raise _renamed(refused, "public.maintenance.until") from None
         raise type(refused)(f"the status page: {refused.message}", field="public") from None
+    # Under way now: the status page shows it in progress, the components under maintenance.
+    maintenance_advance(
+        actor=actor,
+        source=source,
+        maintenance=window,
+        status="in_progress",
+        message=change.message or MESSAGE[S.MAINTENANCE].format(what=what),
+        notify=False,
+    )
+    affected.maintenance_window = window
+    affected.save(update_fields=["maintenance_window"])
 
 
 def _publish(*, actor, source, affected: AffectedSystem, change: PublicChange) -> None:
@@ -383,6 +425,7 @@ def public_change_from_data(data, affected: AffectedSystem) -> PublicChange:
         message=message,
         notify=_flag(data, "notify", True),
         maintenance_until=None if maintenance is None else _until(maintenance.get("until")),
+        complete_maintenance=_flag(data, "complete_maintenance", False),
     )
 
 

@@ -214,7 +214,11 @@ def _public_form(request, disaster, affected, state):
         return None
     components = list(affected.system.components.order_by("name"))
     preview = public.public_preview(affected, state)
-    offered = {"components": components, "maintenance": preview.maintenance_until is not None}
+    offered = {
+        "components": components,
+        "maintenance": preview.maintenance_until is not None,
+        "complete_maintenance": preview.complete_maintenance,
+    }
     if request.method == "POST":
         return PublicForm(request.POST, prefix="public", **offered)
     return PublicForm(prefix="public", initial=public_initial(preview), **offered)

@@ -454,6 +454,27 @@ def maintenance_update(
     """Move maintenance along scheduled → in_progress → verifying → completed. In progress,
     its components are under maintenance; completed, they are operational again."""
     require_or_system(actor, source, Perm.STATUSPAGE_MANAGE)
+    return maintenance_advance(
+        actor=actor,
+        source=source,
+        maintenance=maintenance,
+        status=status,
+        message=message,
+        notify=notify,
+    )
+
+
+def maintenance_advance(
+    *,
+    actor,
+    source: ActionSource,
+    maintenance: PublicIncident,
+    status: str,
+    message: str,
+    notify: bool = True,
+) -> PublicUpdate:
+    """The move of `maintenance_update` itself. Internal: for services that checked their own
+    permission (a disaster's decision-maker moves the window their move opened)."""
     if not maintenance.is_maintenance:
         raise InvalidTransition("this is not scheduled maintenance", field="status")
     status = _check_status(status, MAINTENANCE_STATUSES)

@@ -498,10 +498,43 @@ def test_applying_opens_the_window_of_the_systems_components_on_the_public_page(
         "Invoices",
         "Payments API",
     }
-    assert window.updates.get().body == change.message
+    # Under way from the start: in progress, not "scheduled", and kept on the system.
+    assert window.status == "in_progress"
+    assert [u.status for u in window.updates.order_by("created_at", "pk")] == [
+        "scheduled",
+        "in_progress",
+    ]
+    assert all(u.body == change.message for u in window.updates.all())
+    affected.refresh_from_db()
+    assert affected.maintenance_window == window
     html = home()
     assert "Maintenance of Invoices and Payments API" in html
     assert "Disruption of Invoices and Payments API" in html  # the publication, beside it
+
+
+def test_the_move_out_of_maintenance_completes_its_window_before_the_new_statuses(affected, olga):
+    state_move(
+        actor=olga,
+        source=WEB,
+        affected=affected,
+        state="maintenance",
+        reason="Copy the data",
+        public=public_preview(affected, "maintenance"),
+    )
+    affected.refresh_from_db()
+    assert not public_preview(affected, "maintenance").complete_maintenance
+    onward = public_preview(affected, "offline")
+    assert onward.complete_maintenance
+    state_move(
+        actor=olga, source=WEB, affected=affected, state="offline", reason="The copy failed",
+        public=onward,
+    )  # fmt: skip
+    window = PublicIncident.objects.get(is_maintenance=True)
+    assert window.status == "completed"
+    # The window's end made the components operational; the move's own statuses came after.
+    assert set(Component.objects.values_list("status", flat=True)) == {"major_outage"}
+    affected.refresh_from_db()
+    assert not public_preview(affected, "restoring").complete_maintenance  # nothing open now
 
 
 def test_a_change_without_a_window_opens_none(affected, manager):

@@ -3,6 +3,7 @@ page, the control room (moves by the decision-maker with the public preview, pro
 others, runbook steps, the verification gate, planned work, business as usual) and the systems
 and runbook admin pages. Every refusal is shown on the form, next to the field it names."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -219,6 +220,24 @@ def test_a_move_to_maintenance_offers_a_maintenance_window_and_opens_it_until_th
     assert answer.status_code == 302
     window = PublicIncident.objects.get(is_maintenance=True)
     assert window.scheduled_until == until and window.created_by == olga
+
+    # The next move out of maintenance offers to complete it, ticked, and does.
+    onward = move_url(disaster.incident, affected, "offline")
+    page = client.get(onward).content.decode()
+    assert 'name="public-complete_maintenance"' in page
+    assert re.search(r'name="public-complete_maintenance"[^>]*checked', page)
+    answer = client.post(
+        onward,
+        {
+            "reason": "The copy failed",
+            "public-publish": "on",
+            "public-message": "Invoices are offline.",
+            "public-complete_maintenance": "on",
+        },
+    )
+    assert answer.status_code == 302
+    window.refresh_from_db()
+    assert window.status == "completed"
 
 
 def test_an_emptied_maintenance_window_opens_none(as_user, olga, disaster, affected):
