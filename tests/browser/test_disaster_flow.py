@@ -262,6 +262,11 @@ def test_the_disaster_pages_pass_axe_and_fit(
         expect(page.get_by_role("region", name="The public side")).to_be_visible()
         check("accept")
 
+        page.goto(room)
+        page.get_by_role("link", name=re.compile("^Move to Maintenance")).click()
+        expect(page.get_by_label("Maintenance window until")).to_be_visible()
+        check("move-maintenance")
+
         page.goto(f"{base}/incidents/{incident.reference}")
         expect(page.locator("#disaster")).to_contain_text("Open the control room")
         check("incident-panel")
