@@ -284,7 +284,7 @@ def _open_window(
             components=[c.public_id for c in affected.system.components.all()],
             auto_transition=False,
             remind_prior=False,
-            notify_subscribers=change.notify,
+            notify_subscribers=False,  # the update tells them: one message a move
         )
     except ValidationError as refused:
         if refused.field in ("scheduled_for", "scheduled_until"):

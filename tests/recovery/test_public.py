@@ -234,6 +234,18 @@ def test_subscribers_are_told_only_when_asked(affected, manager):
     assert set(told.component_ids) == set(affected.system.components.values_list("pk", flat=True))
 
 
+def test_a_move_to_maintenance_tells_subscribers_once_though_it_opens_a_window(affected, manager):
+    public_apply(
+        actor=manager,
+        source=WEB,
+        affected=affected,
+        change=public_preview(affected, "maintenance"),
+    )
+    assert PublicIncident.objects.filter(is_maintenance=True).exists()
+    told = OutboxEvent.objects.filter(to_subscribers=True).exclude(topic="component.updated")
+    assert [event.topic for event in told] == ["incident.updated"]
+
+
 def test_a_first_change_that_tells_subscribers_puts_it_in_the_outbox(affected, manager):
     public_apply(
         actor=manager, source=WEB, affected=affected, change=public_preview(affected, "offline")
