@@ -179,3 +179,20 @@ def user_by_handle(handle: str) -> User:
     if user is None:
         raise NotFound(f"no active user {handle!r}", field="person")
     return user
+
+
+def person_lookup(value, *, field: str) -> User:
+    """An active account, given as a User, its id or its username; a refusal names `field`."""
+    if isinstance(value, User):
+        user = User.objects.filter(pk=value.pk).first()
+    elif isinstance(value, int) and not isinstance(value, bool):
+        user = User.objects.filter(pk=value).first()
+    elif isinstance(value, str) and value.strip():
+        user = User.objects.filter(username=value.strip()).first()
+    else:
+        user = None
+    if user is None:
+        raise ValidationError(f"no such person: {value!r}", field=field)
+    if not user.is_active:
+        raise ValidationError(f"{user.username} is deactivated", field=field)
+    return user

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, has_perm, require, require_or_system
+from incidentdesk.accounts.services import person_lookup
 from incidentdesk.core.checks import check_link_url, check_text
 from incidentdesk.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from incidentdesk.core.sources import ActionSource
@@ -34,7 +35,6 @@ from incidentdesk.oncall.escalation import (  # noqa: F401 - the paging API, nam
 )
 from incidentdesk.oncall.models import EscalationPolicy, Page, PageStatus, StepTarget
 from incidentdesk.oncall.policies import _schedule, default_policy, plan_of, policy_lookup
-from incidentdesk.oncall.services import _person
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def _plan(person, schedule, policy) -> tuple[list[dict], int, EscalationPolicy |
     if len(named) > 1:
         raise ValidationError("name a person, a schedule or a policy, not several", field="target")
     if person not in (None, ""):
-        user = _person(person, field="person")
+        user = person_lookup(person, field="person")
         step = {"target": StepTarget.PERSON, "user": user.pk, "name": user.username}
         return [step | {"wait_minutes": SINGLE_STEP_WAIT}], 0, None
     if schedule not in (None, ""):

@@ -14,11 +14,12 @@ from django.db.models import ProtectedError
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.accounts.services import person_lookup
 from incidentdesk.core.errors import InvalidTransition, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import refuse_unsafe_characters
 from incidentdesk.oncall.models import EscalationPolicy, EscalationStep, Schedule, StepTarget
-from incidentdesk.oncall.services import _name, _person
+from incidentdesk.oncall.services import _name
 
 MAX_STEPS = 20
 MAX_WAIT = 1440  # minutes: a day
@@ -89,7 +90,7 @@ def _step(raw, index: int) -> dict:
         "wait_minutes": _whole(wait, field=f"{where}.wait_minutes", low=0, high=MAX_WAIT),
     }
     if target == StepTarget.PERSON:
-        step["user"] = _person(raw.get("person"), field=f"{where}.person")
+        step["user"] = person_lookup(raw.get("person"), field=f"{where}.person")
     elif target in (StepTarget.SCHEDULE, StepTarget.SCHEDULE_ALL):
         step["schedule"] = _schedule(raw.get("schedule"), field=f"{where}.schedule")
     else:

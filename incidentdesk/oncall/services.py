@@ -17,6 +17,7 @@ from django.db.models import Max, ProtectedError
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, has_perm, require
+from incidentdesk.accounts.services import person_lookup
 from incidentdesk.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from incidentdesk.core.moments import check_day, check_moment
 from incidentdesk.core.sources import ActionSource
@@ -48,23 +49,6 @@ def _name(value: str, *, field: str, required: bool = True) -> str:
     if len(value) > NAME_MAX:
         raise ValidationError(f"at most {NAME_MAX} characters", field=field)
     return refuse_unsafe_characters(value, field=field)
-
-
-def _person(value, *, field: str) -> User:
-    """An active account, given as a User, its id or its username."""
-    if isinstance(value, User):
-        user = User.objects.filter(pk=value.pk).first()
-    elif isinstance(value, int) and not isinstance(value, bool):
-        user = User.objects.filter(pk=value).first()
-    elif isinstance(value, str) and value.strip():
-        user = User.objects.filter(username=value.strip()).first()
-    else:
-        user = None
-    if user is None:
-        raise ValidationError(f"no such person: {value!r}", field=field)
-    if not user.is_active:
-        raise ValidationError(f"{user.username} is deactivated", field=field)
-    return user
 
 
 def _date(value, *, field: str) -> date:
@@ -240,7 +224,7 @@ def _layer_values(
         raise ValidationError(f"one of {', '.join(RotationUnit.values)}", field="rotation_unit")
     return {
         "name": _name(name, field="name", required=False),
-        "people": [_person(p, field="people").pk for p in people],
+        "people": [person_lookup(p, field="people").pk for p in people],
         "rotation_start": _date(rotation_start, field="rotation_start"),
         "handoff_time": _time(handoff_time, field="handoff_time"),
         "rotation_length": rotation_length,
@@ -375,7 +359,7 @@ def override_add(
     """`user` on call for `schedule` from `start` to `end` (timezone-aware instants);
     refused naming `start` when another override of the schedule overlaps it."""
     require(actor, Perm.SCHEDULE_MANAGE)
-    person = _person(user, field="user")
+    person = person_lookup(user, field="user")
     start, end = check_moment(start, field="start"), check_moment(end, field="end")
     if end <= start:
         raise ValidationError("must be after the start", field="end")
@@ -413,7 +397,7 @@ def calendar_feed_reset(
     if schedule is not None:
         owner = {"schedule": schedule}
     else:
-        person = _person(user, field="user")
+        person = person_lookup(user, field="user")
         if person.pk != actor.pk and not has_perm(actor, Perm.USER_MANAGE):
             raise PermissionDenied("only its owner or an admin may reset a person's calendar URL")
         owner = {"user": person}

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.accounts.services import person_lookup
 from incidentdesk.core.checks import check_link_url, check_text
 from incidentdesk.core.errors import InvalidTransition, NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
@@ -31,7 +32,7 @@ from incidentdesk.recovery.models import (
     StepState,
     TemplateStep,
 )
-from incidentdesk.recovery.systems import UNSET, _owner, system_lookup
+from incidentdesk.recovery.systems import UNSET, system_lookup
 from incidentdesk.recovery.tasks import queue_step_call, step_entry, webhook_secret
 
 __all__ = ["webhook_secret"]  # the key a system's automated steps are signed with
@@ -98,7 +99,7 @@ def _template_step(raw, index: int) -> dict:
     owner = raw.get("owner")
     if owner not in (None, ""):
         try:
-            owner = _owner(owner)
+            owner = person_lookup(owner, field="owner")
         except ValidationError as exc:
             raise ValidationError(exc.message, field=f"{where}.owner") from None
     else:
@@ -341,7 +342,7 @@ def step_assign(*, actor: User, source: ActionSource, step: RunbookStep, owner) 
     able to see the incident."""
     with transaction.atomic():
         step = _step_for(actor, step)
-        person = None if owner in (None, "") else _owner(owner)
+        person = None if owner in (None, "") else person_lookup(owner, field="owner")
         incident = step.affected.disaster.incident
         if person is not None and not can_see(person, incident):
             raise ValidationError(

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, require, require_writer
+from incidentdesk.accounts.services import person_lookup
 from incidentdesk.core.checks import check_link_url, check_text
 from incidentdesk.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from incidentdesk.core.moments import check_moment
@@ -44,7 +45,7 @@ from incidentdesk.recovery.models import (
     SystemState,
 )
 from incidentdesk.recovery.selectors import decision_maker_of
-from incidentdesk.recovery.systems import _owner, system_lookup
+from incidentdesk.recovery.systems import system_lookup
 
 REASON_MAX = 2000
 EVIDENCE_MAX = 5000
@@ -133,10 +134,7 @@ def _decision_maker(value, disaster_incident: Incident, systems: list) -> User:
     """The one given; else whoever already holds the role on the incident; else the first
     system's owner."""
     if value is not None and value != "":
-        try:
-            return _owner(value)
-        except ValidationError as exc:
-            raise ValidationError(exc.message, field="decision_maker") from None
+        return person_lookup(value, field="decision_maker")
     held = RoleAssignment.objects.filter(
         incident=disaster_incident, role=IncidentRole.DECISION_MAKER, ended_at__isnull=True
     ).first()

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, require
+from incidentdesk.accounts.services import person_lookup
 from incidentdesk.core.checks import check_text, check_whole_number
 from incidentdesk.core.errors import InvalidTransition, NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
@@ -48,23 +49,6 @@ def system_lookup(value) -> System:
     if found is None:
         raise ValidationError(f"no such system: {value!r}", field="system")
     return found
-
-
-def _owner(value) -> User:
-    """An active account, given as a User, its id or its username."""
-    if isinstance(value, User):
-        user = User.objects.filter(pk=value.pk).first()
-    elif isinstance(value, int) and not isinstance(value, bool):
-        user = User.objects.filter(pk=value).first()
-    elif isinstance(value, str) and value.strip():
-        user = User.objects.filter(username=value.strip()).first()
-    else:
-        user = None
-    if user is None:
-        raise ValidationError(f"no such person: {value!r}", field="owner")
-    if not user.is_active:
-        raise ValidationError(f"{user.username} is deactivated", field="owner")
-    return user
 
 
 def _components(values) -> list[Component]:
@@ -114,7 +98,7 @@ def system_create(
     """A new system in the catalog: a unique name (case does not make another one), an active
     owner, objectives of 1 to 525,600 minutes, and the components it maps to."""
     require(actor, Perm.RECOVERY_MANAGE)
-    owner = _owner(owner)
+    owner = person_lookup(owner, field="owner")
     rto_minutes = _objective(rto_minutes, field="rto_minutes")
     rpo_minutes = _objective(rpo_minutes, field="rpo_minutes")
     description = check_text(description, field="description", max_length=DESCRIPTION_MAX)
@@ -151,7 +135,7 @@ def system_update(
         if name is not UNSET:
             system.name = _name(name, system=system)
         if owner is not UNSET:
-            system.owner = _owner(owner)
+            system.owner = person_lookup(owner, field="owner")
         if rto_minutes is not UNSET:
             system.rto_minutes = _objective(rto_minutes, field="rto_minutes")
         if rpo_minutes is not UNSET:
