@@ -1,0 +1,7 @@
+"""What the search domain registers with the domains below it, called from SearchConfig.ready().
+
+Each part adds its own line here: the full-text index, similar incidents."""
+
+
+def register() -> None:
+    pass

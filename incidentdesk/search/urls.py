@@ -1,0 +1,3 @@
+"""The search pages: /search and the similar incidents."""
+
+urlpatterns: list = []
