@@ -1,7 +1,7 @@
 """The domains import each other in one direction only.
 
     core < accounts < notifications < incidents < statuspage < postmortems < chat < oncall
-        < alerts < insights
+        < alerts < recovery < search < insights
 
 A lower domain never imports a higher one, not even inside a function: where it needs one, the
 higher domain registers with a registry in the lower one from its AppConfig.ready(). `config`
@@ -26,6 +26,7 @@ LAYERS = [
     "oncall",  # schedules; alerts will page through them
     "alerts",  # a door for monitoring: integrations, alert groups
     "recovery",  # disasters: systems, states, runbooks; uses the status page and postmortems
+    "search",  # full-text search and similar incidents, over everything below
     "insights",
 ]
 # The composition root, which may import anything ("": incidentdesk/__init__.py).

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "incidentdesk.oncall",
     "incidentdesk.alerts",
     "incidentdesk.recovery",
+    "incidentdesk.search",
     "incidentdesk.insights",
     "incidentdesk.config",  # the composition root: `serve`, `demo`
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("incidentdesk.alerts.urls")),
     path("", include("incidentdesk.oncall.urls")),
     path("", include("incidentdesk.recovery.urls")),
+    path("", include("incidentdesk.search.urls")),
     path("", include("incidentdesk.insights.urls")),
     path("", include("incidentdesk.accounts.urls")),
     path("", include("incidentdesk.incidents.urls")),
