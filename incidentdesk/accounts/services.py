@@ -53,13 +53,14 @@ def user_create(
     on_responders_desk: bool = False,
 ) -> User:
     """Create an account. Only admins may, except for the very first account (first run),
-    which anyone may create and which becomes an admin."""
+    which anyone may create and which becomes an admin on the responders desk (so the first
+    incident is announced to someone)."""
     username = (username or "").strip()
     email = (email or "").strip()
     with transaction.atomic():
         first_run = not User.objects.exists()
         if first_run:
-            role = Role.ADMIN
+            role, on_responders_desk = Role.ADMIN, True
         else:
             require(actor, Perm.USER_MANAGE)
         _clean_user_fields(username=username, email=email, role=role, password=password)

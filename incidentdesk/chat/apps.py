@@ -34,6 +34,7 @@ class ChatConfig(AppConfig):
 
         transcripts.register()
         transcript_page.register()
+        from incidentdesk.chat import setup_checks  # noqa: F401  (the checklist's chat item)
 
         if settings.SLACK_BOT_TOKEN:
             from incidentdesk.chat.platforms.slack import SlackPlatform

@@ -7,7 +7,8 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         # How the desk announcements are worded (the notification engine asks at fan-out).
-        from incidentdesk.incidents import notices
+        # The dashboard's set-up checklist registers its own items (mail, desk, components).
+        from incidentdesk.incidents import notices, setup_checks  # noqa: F401
 
         notices.register()
 

@@ -22,3 +22,4 @@ class OncallConfig(AppConfig):
         from incidentdesk.oncall import triggers
 
         triggers.register()
+        from incidentdesk.oncall import setup_checks  # noqa: F401  (the checklist's paging item)

@@ -4,7 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from incidentdesk.incidents import selectors
+from incidentdesk.accounts.permissions import Perm, has_perm
+from incidentdesk.incidents import selectors, setup_checks
 from incidentdesk.incidents.models import Component, IncidentKind, IncidentStatus, Severity
 
 FILTERS = ("q", "status", "severity", "component", "kind")
@@ -19,6 +20,11 @@ def dashboard(request):
         "my_roles": selectors.my_roles(request.user),
         "overdue": list(overdue[:50]),
     }
+    # A fresh install says what it still lacks, to admins, until every item is done.
+    if has_perm(request.user, Perm.USER_MANAGE):
+        items = setup_checks.checklist()
+        if not setup_checks.complete(items):
+            context["setup"] = items
     return render(request, "incidents/dashboard.html", context)
 
 
