@@ -207,8 +207,9 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
-# Email
-EMAIL_HOST = env("EMAIL_HOST", "localhost")
+# Email: unset EMAIL_HOST means no mail (notifications.channels.email.mail_configured); set
+# it to `localhost` for a mail server on this machine.
+EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
@@ -270,6 +271,11 @@ SECURITY_GROUP = env("INCIDENTDESK_SECURITY_GROUP", "security")
 
 # Bearer token that /metrics requires; when unset, /metrics answers 404.
 METRICS_TOKEN = env("INCIDENTDESK_METRICS_TOKEN")
+
+# Similar incidents also rank by meaning with the small embedding model shipped inside the
+# optional `wordllama` package (pip install 'incidentdesk[similar]'); off, or not installed:
+# by words, components, severity, causes and alert labels alone (docs/search.md).
+SIMILAR_EMBEDDINGS = env_bool("INCIDENTDESK_SIMILAR_EMBEDDINGS")
 
 # Hours a page's one-click acknowledge link works after it was sent (docs/oncall.md).
 PAGE_ACK_LINK_HOURS = int(env("PAGE_ACK_LINK_HOURS", "24"))

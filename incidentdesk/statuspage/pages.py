@@ -26,6 +26,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 
 from incidentdesk.incidents.models import Component, ComponentStatus
+from incidentdesk.notifications.channels.email import mail_configured
 from incidentdesk.statuspage import rules, uptime
 from incidentdesk.statuspage.forms import SubscribeForm, leaf_components
 from incidentdesk.statuspage.models import PageSettings, PublicIncident
@@ -92,10 +93,12 @@ def component_rows(now=None) -> list[ComponentRow]:
 
 
 def base_context(page: PageSettings) -> dict:
-    """What every public page's frame shows: the page name, the overall status, the banner."""
+    """What every public page's frame shows: the page name and logo, the overall status, the
+    banner; and whether email subscriptions can be offered (mail is configured)."""
     indicator, description = page_status()
     return {
         "page": page,
+        "email_subscriptions": mail_configured(),
         "indicator": indicator,
         "description": description,
         "css": static("statuspage/status.css"),

@@ -24,6 +24,7 @@ from incidentdesk.core.errors import (
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Component
 from incidentdesk.notifications.addresses import clean_email, clean_webhook_url
+from incidentdesk.notifications.channels.email import mail_configured
 from incidentdesk.notifications.outbox import emit
 from incidentdesk.notifications.registry import Recipient, Standing
 from incidentdesk.notifications.services import deliveries_forget
@@ -111,6 +112,10 @@ def _clean_ip(ip) -> str:
 
 
 CONFIRM_TOPIC = "subscriber.confirm"
+NO_MAIL = (
+    "email subscriptions are not available: this status page cannot send email yet; "
+    "subscribe a webhook or follow the feed instead"
+)
 
 
 def confirmation_email(data: dict) -> dict:
@@ -156,6 +161,9 @@ def subscriber_subscribe(
     the answer tells a stranger nothing; `already_subscribed` says which it was. A webhook
     already subscribed gets no secret. An unconfirmed address gets its confirmation again.
 
+    Email subscriptions are refused (naming `email`) while mail is not configured: the
+    confirmation could not be sent, and nothing after it either.
+
     At most SUBSCRIBE_RATE_LIMIT requests per IP per hour: every request counts, first, and
     stays counted when it is then refused (a refused URL costs a DNS lookup too)."""
     ip = _clean_ip(ip)
@@ -164,6 +172,8 @@ def subscriber_subscribe(
         _check_rate(ip, now)
     if (email is None or email == "") == (url is None or url == ""):
         raise ValidationError("give either an email address or a webhook URL", field="email")
+    if email and not mail_configured():
+        raise ValidationError(NO_MAIL, field="email")
     components = _components(component_ids, _component_index())
     if email:
         address, kind = clean_email(email), SubscriberKind.EMAIL

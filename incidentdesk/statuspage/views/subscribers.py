@@ -15,6 +15,7 @@ from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.web import describe, web_errors
 from incidentdesk.incidents.models import Component
+from incidentdesk.notifications.channels.email import mail_configured
 from incidentdesk.statuspage import subscribers as services
 from incidentdesk.statuspage.models import Subscriber
 
@@ -37,6 +38,7 @@ def _subscribers_page(request, *, rows_text: str = "", error: str = "", status: 
         "components": Component.objects.all(),
         "rows_text": rows_text,
         "import_error": error,
+        "mail_configured": mail_configured(),
     }
     return render(request, "statuspage/subscribers.html", context, status=status)
 
@@ -97,5 +99,12 @@ def subscriber_import(request):
         result = services.subscriber_import(actor=request.user, source=WEB, rows=parse_import(text))
     except ValidationError as exc:
         return _subscribers_page(request, rows_text=text, error=describe(exc), status=422)
-    messages.success(request, f"Import done: {result.summary}.")
+    if mail_configured():
+        messages.success(request, f"Import done: {result.summary}.")
+    else:
+        messages.warning(
+            request,
+            f"Import done: {result.summary}. Mail is not configured, so they will get no "
+            "email until it is.",
+        )
     return redirect("notification_subscribers")

@@ -32,6 +32,17 @@ _MESSAGE_ERRORS = (
 )
 
 
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+NOT_CONFIGURED = "mail is not configured (EMAIL_HOST is empty)"
+
+
+def mail_configured() -> bool:
+    """Whether this install can send email: EMAIL_HOST names an SMTP server, or a mail backend
+    other than SMTP was chosen (the console or file backend, the tests' in-memory one). A
+    fresh install has neither, and the pages that would promise an email say so instead."""
+    return settings.EMAIL_BACKEND != SMTP_BACKEND or bool(settings.EMAIL_HOST)
+
+
 # An HTML alternative keeps text, structure and links; nothing in it may load anything
 # (no images, frames, media, styles or scripts), whatever a renderer wrote.
 _HTML_TAGS = nh3.ALLOWED_TAGS - {"img"}
@@ -108,6 +119,11 @@ def _close(connection) -> None:
 
 class EmailChannel:
     def send(self, batch: list[Delivery]) -> Iterator[Outcome]:
+        if not mail_configured():
+            # Nothing can be sent, now or on a retry: said at once, as SMS does.
+            for delivery in batch:
+                yield Outcome(delivery, NOT_CONFIGURED, permanent=True)
+            return
         connection = get_connection()
         # Opened here, so send_messages keeps it open for the whole batch. `down` is set when
         # the server cannot be reached: the rest of the batch then waits for a later attempt.
