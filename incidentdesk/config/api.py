@@ -137,6 +137,7 @@ def _register_routers() -> None:
     from incidentdesk.oncall.paging_api import router as paging_router
     from incidentdesk.postmortems.api import router as postmortems_router
     from incidentdesk.recovery.api import router as recovery_router
+    from incidentdesk.search.api import router as search_router
     from incidentdesk.statuspage.api import router as statuspage_router
 
     api.add_router("/", incidents_router)
@@ -149,6 +150,7 @@ def _register_routers() -> None:
     api.add_router("/", oncall_router)
     api.add_router("/", paging_router)
     api.add_router("/", recovery_router)
+    api.add_router("/", search_router)
     if settings.BENCH_FLOOR:
         from incidentdesk.config.bench_floor import router as bench_router
 

@@ -4,4 +4,6 @@ Each part adds its own line here: the full-text index, similar incidents."""
 
 
 def register() -> None:
-    pass
+    from incidentdesk.search import index_upkeep
+
+    index_upkeep.register()

@@ -1,3 +1,9 @@
 """The search pages: /search and the similar incidents."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from incidentdesk.search import views
+
+urlpatterns: list = [
+    path("search", views.search_page, name="search"),
+]

@@ -1,0 +1,36 @@
+"""The full-text index and the triggers that keep it current (see search/index.py): an FTS5
+table on SQLite, a tsvector table with a GIN index on PostgreSQL; nothing on other databases."""
+
+from django.db import migrations
+
+from incidentdesk.search import index
+
+
+def create(apps, schema_editor):
+    if index.supported(schema_editor.connection):
+        index.install(schema_editor.connection)
+        index.rebuild(schema_editor.connection)
+
+
+def drop(apps, schema_editor):
+    connection = schema_editor.connection
+    if not index.supported(connection):
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in index.sqlite_triggers():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute("DROP TABLE IF EXISTS search_index")
+        else:
+            for source in index.SOURCES:
+                cursor.execute(f"DROP FUNCTION IF EXISTS search_index_{source.kind}() CASCADE")
+            cursor.execute("DROP FUNCTION IF EXISTS search_index_truncated() CASCADE")
+            cursor.execute("DROP TABLE IF EXISTS search_index")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("incidents", "0009_severity_opens_chat_channel"),
+        ("postmortems", "0004_structured_sections"),
+    ]
+    operations = [migrations.RunPython(create, drop)]

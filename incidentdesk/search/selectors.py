@@ -1,0 +1,320 @@
+"""Full-text search over incidents, timeline entries, action items and postmortem sections.
+
+The index is search/index.py's `search_index` table (kept by the database's triggers); this
+module asks it, ranked (bm25 on SQLite, ts_rank on PostgreSQL; a title match counts ten times
+a body mention), and keeps only rows of incidents the viewer may see
+(`Incident.objects.visible_to`), so neither the results nor their counts say anything about a
+restricted incident to someone outside it."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import unescape
+
+from django.db import connection
+from django.urls import reverse
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import SafeString, mark_safe
+
+from incidentdesk.core.errors import ValidationError
+from incidentdesk.incidents.models import (
+    OPEN_STATUSES,
+    ActionItem,
+    Incident,
+    IncidentStatus,
+    TimelineEntry,
+)
+from incidentdesk.postmortems.models import Postmortem
+from incidentdesk.search import index
+from incidentdesk.search.rules import (
+    Terms,
+    check_query,
+    fts5_match,
+    parse,
+    pg_prefixes,
+    pg_websearch,
+)
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+KIND_LABELS = {
+    "incident": "Incident",
+    "entry": "Timeline entry",
+    "action": "Action item",
+    "postmortem": "Postmortem",
+}
+STATUSES = ("open", *IncidentStatus.values)
+# Around each matched word in a title or snippet; stored text never holds control
+# characters (core/text.py refuses them), so these cannot clash with what people wrote.
+START, STOP = "\x02", "\x03"
+TITLE_WEIGHT = 10.0
+
+
+@dataclass
+class Hit:
+    kind: str
+    id: int
+    incident: Incident
+    url: str
+    title_html: SafeString
+    snippet_html: SafeString
+    section: str = ""
+    section_title: str = ""
+    when: datetime | None = None
+    score: float = 0.0
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def snippet(self) -> str:
+        return _plain(self.snippet_html)
+
+    @property
+    def title(self) -> str:
+        return _plain(self.title_html)
+
+
+@dataclass
+class Results:
+    query: str
+    terms: Terms
+    hits: list[Hit] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # by kind, before the kind filter
+    count: int = 0  # of the kinds asked for
+    page: int = 1
+    size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.size))
+
+
+def check_kinds(kinds) -> tuple[str, ...]:
+    """The kinds asked for (all when none), refusing an unknown one naming `kind`."""
+    chosen = tuple(dict.fromkeys(k.strip() for k in kinds if k and k.strip()))
+    unknown = [k for k in chosen if k not in KIND_LABELS]
+    if unknown:
+        raise ValidationError(
+            f"{unknown[0]!r} is not a kind of result; use {', '.join(KIND_LABELS)}", field="kind"
+        )
+    return chosen
+
+
+def check_status(status: str) -> str:
+    status = (status or "").strip()
+    if status and status not in STATUSES:
+        raise ValidationError(
+            f"{status!r} is not an incident status; use {', '.join(STATUSES)}", field="status"
+        )
+    return status
+
+
+def search(
+    *, viewer, query: str, kinds=(), status: str = "", page: int = 1, size: int = PAGE_SIZE
+) -> Results:
+    """The page `page` of what `viewer` may see matching `query`, best first. `kinds` narrows
+    to incidents, entries, actions or postmortems; `status` to incidents in that status
+    (`open`: any open one). Refuses an empty or too long query (`q`), an unknown kind or
+    status, and a page past the last (`page`). Query text never fails otherwise: it is read
+    by `rules.parse`, and text with no word left matches nothing."""
+    text = check_query(query)
+    kinds, status = check_kinds(kinds), check_status(status)
+    if page < 1:
+        raise ValidationError("must be 1 or more", field="page")
+    size = min(max(size, 1), MAX_PAGE_SIZE)
+    terms = parse(text)
+    results = Results(query=text, terms=terms, page=page, size=size)
+    if terms.is_empty or not index.supported():
+        return results
+    visible = Incident.objects.visible_to(viewer)
+    if status == "open":
+        visible = visible.filter(status__in=OPEN_STATUSES)
+    elif status:
+        visible = visible.filter(status=status)
+    backend = _Sqlite(terms) if connection.vendor == "sqlite" else _Postgres(terms)
+    visible_sql, visible_params = visible.order_by().values("pk").query.sql_with_params()
+    results.counts = backend.counts(visible_sql, visible_params)
+    results.count = sum(n for k, n in results.counts.items() if not kinds or k in kinds)
+    if page > results.pages and results.count:
+        raise ValidationError(
+            f"is past the last page ({results.pages}; {results.count} results, {size} a page)",
+            field="page",
+        )
+    rows = backend.page(visible_sql, visible_params, kinds, size, (page - 1) * size)
+    marked = backend.marked([row[0] for row in rows]) if rows else {}
+    results.hits = _hits(rows, marked)
+    return results
+
+
+# The one JSON shape of results (the API and `incidentdesk search --json`) -------
+
+
+def hit_data(hit: Hit) -> dict:
+    """One result as the API and `incidentdesk search --json` give it."""
+    return {
+        "kind": hit.kind,
+        "id": hit.id,
+        "incident": hit.incident.reference,
+        "incident_title": hit.incident.title,
+        "incident_status": hit.incident.status,
+        "title": hit.title,
+        "snippet": hit.snippet,
+        "snippet_html": str(hit.snippet_html),
+        "section": hit.section,
+        "url": hit.url,
+        "when": hit.when,
+        "score": round(hit.score, 6),
+    }
+
+
+def results_data(results: Results) -> dict:
+    return {
+        "query": results.query,
+        "terms": str(results.terms),
+        "count": results.count,
+        "counts": {kind: results.counts.get(kind, 0) for kind in KIND_LABELS},
+        "page": results.page,
+        "pages": results.pages,
+        "items": [hit_data(hit) for hit in results.hits],
+    }
+
+
+# The two backends: the same four questions in each database's words -------------------
+
+
+class _Sqlite:
+    def __init__(self, terms: Terms):
+        self.match = fts5_match(terms)
+
+    def _where(self, visible_sql: str, kinds=()) -> str:
+        where = f"search_index MATCH %s AND incident IN ({visible_sql})"
+        if kinds:
+            where += f" AND kind IN ({', '.join(['%s'] * len(kinds))})"
+        return where
+
+    def counts(self, visible_sql, visible_params) -> dict[str, int]:
+        where = self._where(visible_sql)
+        sql = f"SELECT kind, count(*) FROM search_index WHERE {where} GROUP BY kind"
+        return dict(_fetch(sql, [self.match, *visible_params]))
+
+    def page(self, visible_sql, visible_params, kinds, limit, offset) -> list[tuple]:
+        weights = ", ".join(["0"] * 3 + [str(TITLE_WEIGHT), "1"])
+        sql = (
+            "SELECT rowid, kind, incident, section, bm25(search_index, "
+            f"{weights}) AS score FROM search_index WHERE {self._where(visible_sql, kinds)} "
+            "ORDER BY score, rowid LIMIT %s OFFSET %s"
+        )
+        rows = _fetch(sql, [self.match, *visible_params, *kinds, limit, offset])
+        return [
+            (rowid, kind, incident, section, -score)
+            for rowid, kind, incident, section, score in rows
+        ]
+
+    def marked(self, rowids) -> dict[int, tuple[str, str]]:
+        sql = (
+            "SELECT rowid, highlight(search_index, 3, %s, %s), "
+            "snippet(search_index, 4, %s, %s, '…', 32) FROM search_index "
+            f"WHERE search_index MATCH %s AND rowid IN ({', '.join(['%s'] * len(rowids))})"
+        )
+        rows = _fetch(sql, [START, STOP, START, STOP, self.match, *rowids])
+        return {rowid: (title, body) for rowid, title, body in rows}
+
+
+class _Postgres:
+    QUERY = "(websearch_to_tsquery('english', %s) && to_tsquery('english', %s))"
+
+    def __init__(self, terms: Terms):
+        self.params = [pg_websearch(terms), pg_prefixes(terms)]
+
+    def _where(self, visible_sql: str, kinds=()) -> str:
+        where = f"vector @@ {self.QUERY} AND incident IN ({visible_sql})"
+        if kinds:
+            where += f" AND kind IN ({', '.join(['%s'] * len(kinds))})"
+        return where
+
+    def counts(self, visible_sql, visible_params) -> dict[str, int]:
+        where = self._where(visible_sql)
+        sql = f"SELECT kind, count(*) FROM search_index WHERE {where} GROUP BY kind"
+        return dict(_fetch(sql, [*self.params, *visible_params]))
+
+    def page(self, visible_sql, visible_params, kinds, limit, offset) -> list[tuple]:
+        # ts_rank's weights for D, C, B, A: a title (A) counts TITLE_WEIGHT times a body (D).
+        sql = (
+            "SELECT id, kind, incident, section, "
+            f"ts_rank('{{0.1, 0.2, 0.4, {TITLE_WEIGHT / 10}}}', vector, {self.QUERY}) AS score "
+            "FROM search_index "
+            f"WHERE {self._where(visible_sql, kinds)} ORDER BY score DESC, id LIMIT %s OFFSET %s"
+        )
+        return _fetch(sql, [*self.params, *self.params, *visible_params, *kinds, limit, offset])
+
+    def marked(self, ids) -> dict[int, tuple[str, str]]:
+        title_options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+        body_options = (
+            f"StartSel={START}, StopSel={STOP}, MaxWords=32, MinWords=12, "
+            'MaxFragments=2, FragmentDelimiter=" … "'
+        )
+        sql = (
+            f"SELECT id, ts_headline('english', title, {self.QUERY}, %s), "
+            f"ts_headline('english', body, {self.QUERY}, %s) FROM search_index "
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))})"
+        )
+        rows = _fetch(sql, [*self.params, title_options, *self.params, body_options, *ids])
+        return {row_id: (title, body) for row_id, title, body in rows}
+
+
+def _fetch(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# Turning index rows into what a page shows -------------------------------------------
+
+
+def _html(marked: str) -> SafeString:
+    return mark_safe(escape(marked).replace(START, "<mark>").replace(STOP, "</mark>"))
+
+
+def _plain(html: str) -> str:
+    return unescape(strip_tags(html))
+
+
+def _hits(rows, marked) -> list[Hit]:
+    ids: dict[str, list[int]] = {kind: [] for kind in KIND_LABELS}
+    for row_id, kind, _incident, _section, _score in rows:
+        ids[kind].append(row_id // index.SLOTS)
+    incidents = Incident.objects.select_related("severity").in_bulk({row[2] for row in rows})
+    entries = TimelineEntry.objects.in_bulk(ids["entry"])
+    actions = ActionItem.objects.in_bulk(ids["action"])
+    postmortems = Postmortem.objects.select_related("template").in_bulk(ids["postmortem"])
+    hits = []
+    for row_id, kind, incident_id, section, score in rows:
+        incident, pk = incidents.get(incident_id), row_id // index.SLOTS
+        title, body = marked.get(row_id, ("", ""))
+        if incident is None:
+            continue  # deleted between the two questions
+        page = reverse("incident_detail", args=[incident.reference])
+        hit = Hit(kind, pk, incident, page, _html(title), _html(body), score=float(score))
+        if kind == "incident":
+            hit.when = incident.declared_at
+        elif kind == "entry" and pk in entries:
+            hit.url, hit.when = f"{page}#entry-{pk}", entries[pk].occurred_at
+        elif kind == "action" and pk in actions:
+            hit.url, hit.when = f"{page}#action-{pk}", actions[pk].created_at
+        elif kind == "postmortem" and pk in postmortems:
+            postmortem = postmortems[pk]
+            hit.section, hit.section_title = section, _section_title(postmortem, section)
+            hit.url = reverse("postmortem_page", args=[incident.reference]) + f"#section-{section}"
+            hit.when = postmortem.updated_at
+        else:
+            continue
+        hits.append(hit)
+    return hits
+
+
+def _section_title(postmortem: Postmortem, key: str) -> str:
+    for spec in postmortem.template.sections or ():
+        if isinstance(spec, dict) and spec.get("key") == key:
+            return str(spec.get("title") or key)
+    return key.replace("_", " ").capitalize()

@@ -1,0 +1,176 @@
+"""Full-text search: ranking, freshness through every door, restricted incidents, odd input."""
+
+import pytest
+from django.db import connection
+
+from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents.models import Incident, TimelineEntry
+from incidentdesk.incidents.services import (
+    action_item_create,
+    command_run,
+    incident_update,
+    timeline_entry_add,
+    timeline_entry_edit,
+)
+from incidentdesk.search import index
+from incidentdesk.search.index_upkeep import _repair
+from incidentdesk.search.selectors import search
+
+WEB = ActionSource.WEB
+
+pytestmark = pytest.mark.django_db
+
+
+def found(viewer, query, **filters):
+    return [
+        (hit.kind, hit.incident.reference)
+        for hit in search(viewer=viewer, query=query, **filters).hits
+    ]
+
+
+def entry_ids(viewer, query):
+    return [hit.id for hit in search(viewer=viewer, query=query, kinds=["entry"]).hits]
+
+
+def test_a_title_match_ranks_above_a_body_mention(declare, responder):
+    mention = declare(title="Checkout errors", summary="Payments fail")
+    timeline_entry_add(
+        actor=responder,
+        source=WEB,
+        incident=mention,
+        kind="note",
+        body="The replica of the database lagged behind for a while, maybe unrelated",
+    )
+    titled = declare(title="Database failover stuck", summary="Primary gone")
+    hits = search(viewer=responder, query="database").hits
+    assert (hits[0].kind, hits[0].incident) == ("incident", titled)
+    note = next(h for h in hits if h.kind == "entry" and h.incident == mention)
+    assert hits[0].score > note.score
+    assert "<mark>Database</mark>" in hits[0].title_html
+    assert "<mark>database</mark>" in note.snippet_html
+
+
+def test_an_entry_written_through_the_api_is_found_right_after(incident, rita, responder):
+    response = rita.call(
+        "post",
+        f"/incidents/{incident.reference}/timeline",
+        {"kind": "note", "body": "Rolled back the frobnicator deploy"},
+    )
+    assert response.status_code == 201, response.json_body
+    assert entry_ids(responder, "frobnicator") == [response.json_body["id"]]
+
+
+def test_an_entry_written_through_the_cli_is_found_right_after(incident, cli, responder):
+    run = cli(
+        "say", incident.reference, "note", "quarantined", "zygomorphic", "hosts", "--as", "rita"
+    )
+    assert run.code == 0, run.err
+    entry = TimelineEntry.objects.filter(body__contains="zygomorphic").get()
+    assert entry_ids(responder, "zygomorphic") == [entry.pk]
+
+
+def test_an_entry_written_through_the_command_language_is_found_right_after(incident, responder):
+    command_run(
+        actor=responder, source=ActionSource.CHAT, incident=incident, text="decision drain eu-west"
+    )
+    hits = search(viewer=responder, query="drain eu-west").hits
+    assert [(h.kind, h.incident.reference) for h in hits] == [("entry", incident.reference)]
+    assert hits[0].url.endswith(f"#entry-{hits[0].id}")
+
+
+def test_an_edited_entry_is_found_by_its_new_text_not_the_old(incident, responder):
+    entry = timeline_entry_add(
+        actor=responder, source=WEB, incident=incident, kind="note", body="Suspect the quokka cache"
+    )
+    timeline_entry_edit(actor=responder, source=WEB, entry=entry, body="Suspect the wombat cache")
+    assert entry_ids(responder, "wombat") == [entry.pk]
+    assert entry_ids(responder, "quokka") == []
+
+
+def test_an_action_item_is_found_with_a_link_to_it(incident, responder):
+    item = action_item_create(
+        actor=responder, source=WEB, incident=incident, title="Add an alert on disk saturation"
+    )
+    hits = search(viewer=responder, query="saturation", kinds=["action"]).hits
+    assert [(h.kind, h.id) for h in hits] == [("action", item.pk)]
+    assert hits[0].url == f"/incidents/{incident.reference}#action-{item.pk}"
+
+
+def test_a_deleted_incident_takes_its_entries_out_of_the_results(incident, responder):
+    timeline_entry_add(
+        actor=responder, source=WEB, incident=incident, kind="note", body="Xylophone"
+    )
+    assert found(responder, "xylophone") == [("entry", incident.reference)]
+    Incident.objects.filter(pk=incident.pk).delete()
+    assert found(responder, "xylophone") == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM search_index WHERE incident = %s", [incident.pk])
+        assert cursor.fetchone()[0] == 0
+
+
+def test_restricting_an_incident_hides_it_and_its_entries(incident, responder, manager, viewer):
+    timeline_entry_add(actor=responder, source=WEB, incident=incident, kind="note", body="Gryphon")
+    assert found(viewer, "gryphon") == [("entry", incident.reference)]
+    incident_update(actor=manager, source=WEB, incident=incident, changes={"restricted": True})
+    assert found(viewer, "gryphon") == []
+    assert search(viewer=viewer, query="gryphon").counts == {}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '"unterminated phrase',
+        "*",
+        "-",
+        "--",
+        "AND",
+        "a AND OR NOT b",
+        "NEAR(a b)",
+        "title:foo",
+        "^start",
+        "(a OR b",
+        "'; DROP TABLE search_index; --",
+        "ünïcödé 数据库 😀",
+        "x" * 200,
+        "checkout*",
+        "-payments",
+        "payments -checkout",
+        "INC-2026-0001",
+        "\\",
+        "%_",
+    ],
+)
+def test_odd_queries_never_fail(incident, responder, query):
+    results = search(viewer=responder, query=query)
+    assert results.count >= 0
+
+
+def test_a_prefix_and_a_phrase_and_an_excluded_word(declare, responder):
+    first = declare(title="Checkout latency in Frankfurt")
+    second = declare(title="Checkout errors in Paris")
+    assert {r for _, r in found(responder, "checkout*", kinds=["incident"])} == {
+        first.reference,
+        second.reference,
+    }
+    assert found(responder, '"checkout latency"', kinds=["incident"]) == [
+        ("incident", first.reference)
+    ]
+    assert found(responder, "checkout -frankfurt", kinds=["incident"]) == [
+        ("incident", second.reference)
+    ]
+    assert found(responder, "frank*", kinds=["incident"]) == [("incident", first.reference)]
+
+
+def test_a_missing_trigger_is_put_back_after_migrate_and_the_index_rebuilt(incident, responder):
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER search_index_entry_insert")
+        else:
+            cursor.execute("DROP TRIGGER search_index_entry_write ON incidents_timelineentry")
+    timeline_entry_add(actor=responder, source=WEB, incident=incident, kind="note", body="Narwhal")
+    assert found(responder, "narwhal") == []  # the index no longer follows
+    assert index.missing_triggers()
+    _repair(sender=None, using="default")
+    assert index.missing_triggers() == []
+    assert found(responder, "narwhal") == [("entry", incident.reference)]
