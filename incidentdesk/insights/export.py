@@ -25,19 +25,27 @@ def _duration_cells(durations: dict) -> list:
     return cells
 
 
+# Users affected: the sum over the incidents that give a number, and how many give none.
+USERS_HEADERS = ["users_affected", "users_affected_known", "users_affected_unknown"]
+
+
+def _users_cells(users: dict) -> list:
+    return [users["count"], users["known"], users["unknown"]]
+
+
 def summary_csv(data: dict) -> str:
     """One row per period (current, previous)."""
     severities = list(data["current"]["by_severity"])
     actions = ("total", "done", "pending", "overdue", "wont_do")
     header = ["period", "since", "until", "incidents", "open"]
     header += [f"severity_{k}" for k in severities] + _duration_headers()
-    header += [f"actions_{a}" for a in actions]
+    header += [f"actions_{a}" for a in actions] + USERS_HEADERS
     rows = [header]
     for period in ("current", "previous"):
         p = data[period]
         row = [period, p["since"], p["until"], p["incidents"], p["open"]]
         row += [p["by_severity"][k] for k in severities] + _duration_cells(p["durations"])
-        row += [p["actions"][a] for a in actions]
+        row += [p["actions"][a] for a in actions] + _users_cells(p["users_affected"])
         rows.append(row)
     return csv_text(rows)
 
@@ -45,7 +53,8 @@ def summary_csv(data: dict) -> str:
 def timeseries_csv(data: dict) -> str:
     buckets = data["buckets"]
     severities = list(buckets[0]["by_severity"]) if buckets else []
-    rows = [["start", "incidents", *(f"severity_{k}" for k in severities), *_duration_headers()]]
+    severity_headers = [f"severity_{k}" for k in severities]
+    rows = [["start", "incidents", *severity_headers, *_duration_headers(), *USERS_HEADERS]]
     for b in buckets:
         rows.append(
             [
@@ -53,15 +62,17 @@ def timeseries_csv(data: dict) -> str:
                 b["incidents"],
                 *(b["by_severity"][k] for k in severities),
                 *_duration_cells(b["durations"]),
+                *_users_cells(b["users_affected"]),
             ]
         )
     return csv_text(rows)
 
 
 def breakdown_csv(data: dict) -> str:
-    rows = [[data["by"], "incidents", *_duration_headers()]]
+    rows = [[data["by"], "incidents", *_duration_headers(), *USERS_HEADERS]]
     for r in data["rows"]:
-        rows.append([r["key"], r["incidents"], *_duration_cells(r["durations"])])
+        cells = [*_duration_cells(r["durations"]), *_users_cells(r["users_affected"])]
+        rows.append([r["key"], r["incidents"], *cells])
     return csv_text(rows)
 
 

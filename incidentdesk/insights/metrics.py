@@ -56,6 +56,36 @@ def _histogram(metric: str) -> HistogramMetricFamily:
     return family
 
 
+def _users_affected():
+    """Users affected by severity, over every counted incident (as the Insights page counts
+    them): the sum of the numbers given, and the incidents that give none (never zero)."""
+    rows = {
+        key: (users or 0, unknown)
+        for key, users, unknown in counted_incidents()
+        .order_by()
+        .values_list("severity__key")
+        .annotate(
+            users=Sum("users_affected_count"),
+            unknown=Count("pk", filter=Q(users_affected_count__isnull=True)),
+        )
+        .values_list("severity__key", "users", "unknown")
+    }
+    users = GaugeMetricFamily(
+        "incidentdesk_users_affected",
+        "Users affected by incidents, by severity: the sum of the numbers incidents give.",
+        labels=["severity"],
+    )
+    unknown = GaugeMetricFamily(
+        "incidentdesk_incidents_users_affected_unknown",
+        "Incidents that give no number of users affected, by severity.",
+        labels=["severity"],
+    )
+    for key in Severity.objects.values_list("key", flat=True):
+        users.add_metric([key], rows.get(key, (0, 0))[0])
+        unknown.add_metric([key], rows.get(key, (0, 0))[1])
+    return users, unknown
+
+
 class DeskCollector:
     """Reads the database each time Prometheus scrapes."""
 
@@ -74,6 +104,7 @@ class DeskCollector:
         for key in Severity.objects.values_list("key", flat=True):
             gauge.add_metric([key], open_by_severity.get(key, 0))
         yield gauge
+        yield from _users_affected()
         for metric in METRICS:
             yield _histogram(metric)
         actions = ActionItem.objects.order_by().pending()

@@ -61,6 +61,13 @@ def _stats(raw: tuple | None, total: int) -> dict:
     }
 
 
+def _users(entry: dict | None, total: int) -> dict:
+    """Users affected: `count` summed over the incidents that give a number (`known`), and how
+    many incidents give none (`unknown`): those are not counted as zero."""
+    count, known = (entry or {}).get("users", (0, 0))
+    return {"count": count, "known": known, "unknown": total - known}
+
+
 def _durations(entry: dict | None, total: int, metrics=tuple(METRICS)) -> dict:
     entry = entry or {}
     return {metric: _stats(entry.get(metric), total) for metric in metrics}
@@ -110,6 +117,7 @@ def _scan(filters: Filters, groupings: list[Grouping], interval: str | None = No
         "severity": F("severity__key"),
         "open": _flag(Q(status__in=OPEN_STATUSES)),
         "detection": F("detection"),
+        "users": F("users_affected_count"),
     }
     if taxonomy_available():
         columns["taxonomy"] = F("postmortem__taxonomy_principal")
@@ -118,7 +126,7 @@ def _scan(filters: Filters, groupings: list[Grouping], interval: str | None = No
     used = {
         name: expr
         for name, expr in columns.items()
-        if name == "period" or any(f"k_{name}" in g.key for g in groupings)
+        if name in ("period", "users") or any(f"k_{name}" in g.key for g in groupings)
     }
     return grouped(filtered_incidents(scope), used, groupings)
 
@@ -184,6 +192,7 @@ def _period(figures: dict, suffix: str, filters: Filters, actions: dict, keys) -
         "by_severity": {
             k: figures.get((f"severity{suffix}", k), {}).get("incidents", 0) for k in keys
         },
+        "users_affected": _users(everything, total),
         "durations": _durations(everything, total),
         "actions": actions,
     }
@@ -245,6 +254,7 @@ def _timeseries(filters: Filters, interval: str, figures: dict, keys) -> dict:
                     k: figures.get(("bucket_severity", f"{day}|{k}"), {}).get("incidents", 0)
                     for k in keys
                 },
+                "users_affected": _users(entry, total),
                 "durations": _durations(entry, total),
             }
         )
@@ -281,6 +291,7 @@ def _breakdown(filters: Filters, by: str, figures: dict, metrics) -> dict:
                 "key": key,
                 "label": LABELS.get((by, key), key),
                 "incidents": n,
+                "users_affected": _users(entry, n),
                 "durations": _durations(entry, n, metrics),
             }
         )

@@ -116,9 +116,12 @@ def _select(index: int, grouping: Grouping, base: str, *columns: str, where: str
     )
 
 
-def _counts(groupings: list[Grouping], base: str) -> str:
+def _counts(groupings: list[Grouping], base: str, users: bool) -> str:
+    """Per group, the number of incidents and, with `users`, the users affected: their sum over
+    the incidents that have a number, and how many have one (the rest are unknown)."""
+    affected = ("SUM(base.k_users)", "COUNT(base.k_users)") if users else ("NULL", "NULL")
     return " UNION ALL ".join(
-        _select(i, g, base, "-1 AS m", "COUNT(*) AS n", "NULL", "NULL", "NULL") + " GROUP BY 2"
+        _select(i, g, base, "-1 AS m", "COUNT(*) AS n", *affected, "NULL") + " GROUP BY 2"
         for i, g in enumerate(groupings)
     )
 
@@ -136,16 +139,16 @@ def _measured(groupings: list[Grouping], base: str) -> str:
     return " UNION ALL ".join(_measured_parts(groupings, base))
 
 
-def _postgresql(cursor, inner, params, groupings) -> list:
+def _postgresql(cursor, inner, params, groupings, users) -> list:
     sql = f"WITH base AS MATERIALIZED ({inner})"
     dur = _measured(groupings, "base")
     if dur:
         sql += f", dur AS ({dur}) {POSTGRES_STATS} UNION ALL"
-    cursor.execute(f"{sql} {_counts(groupings, 'base')}", params)
+    cursor.execute(f"{sql} {_counts(groupings, 'base', users)}", params)
     return cursor.fetchall()
 
 
-def _sqlite(cursor, inner, params, groupings) -> list:
+def _sqlite(cursor, inner, params, groupings, users) -> list:
     """SQLite's window functions are slow over many rows, so the scanned rows go to a temporary
     table once, and the measured times to a second one numbered in sorted order, from which
     each percentile is a lookup by row number (temporary tables are private to the
@@ -155,7 +158,7 @@ def _sqlite(cursor, inner, params, groupings) -> list:
     cursor.execute("DROP TABLE IF EXISTS temp.insights_sorted")
     try:
         cursor.execute(f"CREATE TEMP TABLE insights_base AS {inner}", params)
-        sql = _counts(groupings, base)
+        sql = _counts(groupings, base, users)
         parts = _measured_parts(groupings, base)
         if parts:
             cursor.execute("CREATE TEMP TABLE insights_sorted (rn INTEGER PRIMARY KEY, d, g, m, s)")
@@ -178,14 +181,17 @@ def grouped(queryset, columns: dict, groupings: list[Grouping]) -> dict:
     """Scan `queryset` once (annotated with `columns`, a `period` column among them, and the
     measured times) and return `{(grouping, key): {"incidents": n, metric: (count, mean,
     median, p90)}}` in seconds. A negative measured time (a timestamp entered wrong) is left
-    out like a missing one, so both count as unknown; a key is None where the row has none."""
+    out like a missing one, so both count as unknown; a key is None where the row has none.
+    With a `users` column (the users affected), each entry also has `"users": (sum, known)`:
+    the users affected summed over its incidents with a number, and how many those are."""
     base = queryset.annotate(
         k_id=F("pk"), **{f"k_{name}": expr for name, expr in columns.items()}, **durations()
     ).values_list("k_id", *(f"k_{name}" for name in columns), *METRICS)
     inner, params = base.query.sql_with_params()
     run = _postgresql if connection.vendor == "postgresql" else _sqlite
+    users = "users" in columns
     with connection.cursor() as cursor:
-        rows = run(cursor, inner, params, groupings)
+        rows = run(cursor, inner, params, groupings, users)
     figures: dict = {}
     for d, g, m, n, mean, median, p90 in rows:
         entry = figures.setdefault((groupings[d].name, g), {})
@@ -193,4 +199,6 @@ def grouped(queryset, columns: dict, groupings: list[Grouping]) -> dict:
             entry[ORDER[m]] = (int(n), mean, median, p90)
         else:
             entry["incidents"] = int(n)
+            if users:  # in the mean and median columns of a count row
+                entry["users"] = (int(mean or 0), int(median or 0))
     return figures

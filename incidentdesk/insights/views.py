@@ -19,19 +19,44 @@ def _hours(stats: dict, figure: str):
     return None if seconds is None else round(seconds / 3600, 2)
 
 
+UNKNOWN_USERS = "{n} incident{s} gave no number of users affected: not counted (not as zero)."
+
+
+def unknown_note(unknown: int) -> str:
+    return UNKNOWN_USERS.format(n=unknown, s="" if unknown == 1 else "s") if unknown else ""
+
+
 def _charts(series: dict, interval: str) -> list[svg.Chart]:
-    labels = [b["start"] for b in series["buckets"]]
-    keys = list(series["buckets"][0]["by_severity"]) if labels else []
+    buckets = series["buckets"]
+    labels = [b["start"] for b in buckets]
+    keys = list(buckets[0]["by_severity"]) if labels else []
+    names = dict(Severity.objects.values_list("key", "name"))
+    users = [b["users_affected"] for b in buckets]
     charts = [
         svg.stacked_bars(
             "per-period",
             f"Incidents per {interval} by severity",
             labels,
-            {k: [b["by_severity"][k] for b in series["buckets"]] for k in keys},
-        )
+            {names.get(k, k): [b["by_severity"][k] for b in buckets] for k in keys},
+            interval=interval,
+        ),
+        svg.stacked_bars(
+            "users-per-period",
+            f"Users affected per {interval}",
+            labels,
+            {"users affected": [u["count"] for u in users]},
+            interval=interval,
+            unit="users affected",
+            colours=("c-a",),
+            extra={
+                "headers": ["Incidents with a number", "Incidents without one"],
+                "rows": [[u["known"], u["unknown"]] for u in users],
+            },
+            note=unknown_note(sum(u["unknown"] for u in users)),
+        ),
     ]
     for metric in METRICS:
-        per = [b["durations"][metric] for b in series["buckets"]]
+        per = [b["durations"][metric] for b in buckets]
         charts.append(
             svg.lines(
                 f"{metric}-trend",
@@ -39,9 +64,10 @@ def _charts(series: dict, interval: str) -> list[svg.Chart]:
                 labels,
                 # Counts belong to the per-period chart; on this axis they would read as hours.
                 {
-                    "median h": [_hours(s, "median") for s in per],
-                    "p90 h": [_hours(s, "p90") for s in per],
+                    "median": [_hours(s, "median") for s in per],
+                    "p90": [_hours(s, "p90") for s in per],
                 },
+                interval=interval,
             )
         )
     return charts
@@ -66,13 +92,35 @@ def _breakdowns(breakdowns: dict, raw: dict, interval: str) -> list[svg.Chart]:
             continue
         rows = breakdowns[by]["rows"]
         ttr = [r["durations"]["ttr"] for r in rows]
+        users = [r["users_affected"] for r in rows]
         extra = {
-            "headers": ["TTR median", "TTR p90", "TTR known"],
-            "rows": [[s["median"]["text"], s["p90"]["text"], s["count"]] for s in ttr],
+            "headers": ["TTR median", "TTR p90", "TTR known", "Users affected", "No number"],
+            "rows": [
+                [s["median"]["text"], s["p90"]["text"], s["count"], u["count"], u["unknown"]]
+                for s, u in zip(ttr, users, strict=True)
+            ],
         }
         items = [(r["label"], r["incidents"]) for r in rows]
         links = [_narrowed(kept, by, r["key"]) for r in rows]
         charts.append(svg.hbars(f"by-{by}", f"Incidents by {by}", items, extra, links))
+        if by == "severity":
+            charts.append(
+                svg.hbars(
+                    "users-by-severity",
+                    "Users affected by severity",
+                    [
+                        (r["label"], u["count"] if u["known"] else None)
+                        for r, u in zip(rows, users, strict=True)
+                    ],
+                    {
+                        "headers": ["Incidents with a number", "Incidents without one"],
+                        "rows": [[u["known"], u["unknown"]] for u in users],
+                    },
+                    links,
+                    unit="users affected",
+                    note=unknown_note(sum(u["unknown"] for u in users)),
+                )
+            )
     return charts
 
 
@@ -115,6 +163,7 @@ def insights(request):
             "actions",
             "Action follow-through",
             [(k.replace("_", " "), actions[k]) for k in ("done", "pending", "overdue", "wont_do")],
+            unit="action items",
         ),
     )
     return render(request, "insights/insights.html", context)
