@@ -6,6 +6,7 @@ a body mention), and keeps only rows of incidents the viewer may see
 (`Incident.objects.visible_to`), so neither the results nor their counts say anything about a
 restricted incident to someone outside it."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import unescape
@@ -42,11 +43,18 @@ KIND_LABELS = {
     "action": "Action item",
     "postmortem": "Postmortem",
 }
+KIND_PLURALS = {
+    "incident": "Incidents",
+    "entry": "Timeline entries",
+    "action": "Action items",
+    "postmortem": "Postmortem sections",
+}
 STATUSES = ("open", *IncidentStatus.values)
 # Around each matched word in a title or snippet; stored text never holds control
 # characters (core/text.py refuses them), so these cannot clash with what people wrote.
 START, STOP = "\x02", "\x03"
 TITLE_WEIGHT = 10.0
+SHORT_BODY = 240  # characters: about the 32 words FTS5's snippet shows at most
 
 
 @dataclass
@@ -254,12 +262,15 @@ class _Postgres:
             f"StartSel={START}, StopSel={STOP}, MaxWords=32, MinWords=12, "
             'MaxFragments=2, FragmentDelimiter=" … "'
         )
+        # A short body is shown whole (as FTS5's snippet does); a long one in fragments.
         sql = (
             f"SELECT id, ts_headline('english', title, {self.QUERY}, %s), "
-            f"ts_headline('english', body, {self.QUERY}, %s) FROM search_index "
+            f"ts_headline('english', body, {self.QUERY}, CASE WHEN length(body) <= %s "
+            "THEN %s ELSE %s END) FROM search_index "
             f"WHERE id IN ({', '.join(['%s'] * len(ids))})"
         )
-        rows = _fetch(sql, [*self.params, title_options, *self.params, body_options, *ids])
+        params = [*self.params, title_options, *self.params, SHORT_BODY, title_options]
+        rows = _fetch(sql, [*params, body_options, *ids])
         return {row_id: (title, body) for row_id, title, body in rows}
 
 
@@ -272,8 +283,15 @@ def _fetch(sql: str, params) -> list[tuple]:
 # Turning index rows into what a page shows -------------------------------------------
 
 
+_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\s]*\)")
+_EMPHASIS = re.compile(r"\*\*|__|~~|`+|^#{1,6} +|^> ?", re.MULTILINE)
+
+
 def _html(marked: str) -> SafeString:
-    return mark_safe(escape(marked).replace(START, "<mark>").replace(STOP, "</mark>"))
+    """Marked text as HTML: its markdown's links and emphasis marks left out (a snippet is a
+    glimpse, not the rendered entry), every matched word in <mark>."""
+    text = _EMPHASIS.sub("", _LINK.sub(r"\1", marked))
+    return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))
 
 
 def _plain(html: str) -> str:

@@ -28,7 +28,7 @@ def search_page(request):
         "q": q,
         "kind": kind if kind in selectors.KIND_LABELS else "",
         "status": status if status in selectors.STATUSES else "",
-        "kinds": selectors.KIND_LABELS,
+        "kinds": selectors.KIND_PLURALS,
         "statuses": [("open", "Open (any)"), *IncidentStatus.choices],
         "max_length": MAX_QUERY_LENGTH,
         "results": None,
@@ -53,7 +53,7 @@ def search_page(request):
             context["total"] = sum(results.counts.values())
             context["kind_counts"] = [
                 (value, text, results.counts.get(value, 0))
-                for value, text in selectors.KIND_LABELS.items()
+                for value, text in selectors.KIND_PLURALS.items()
             ]
             context["first_number"] = (results.page - 1) * results.size + 1
         except ValidationError as exc:

@@ -8,10 +8,12 @@ from incidentdesk.incidents.models import Incident, TimelineEntry
 from incidentdesk.incidents.services import (
     action_item_create,
     command_run,
+    incident_set_status,
     incident_update,
     timeline_entry_add,
     timeline_entry_edit,
 )
+from incidentdesk.postmortems.services import postmortem_edit, postmortem_start
 from incidentdesk.search import index
 from incidentdesk.search.index_upkeep import _repair
 from incidentdesk.search.selectors import search
@@ -174,3 +176,29 @@ def test_a_missing_trigger_is_put_back_after_migrate_and_the_index_rebuilt(incid
     _repair(sender=None, using="default")
     assert index.missing_triggers() == []
     assert found(responder, "narwhal") == [("entry", incident.reference)]
+
+
+def test_a_postmortem_section_is_found_with_a_link_to_that_section(declare, responder):
+    incident = incident_set_status(
+        actor=responder, source=WEB, incident=declare(title="Disk full"), status="resolved"
+    )
+    postmortem = postmortem_start(actor=responder, source=WEB, incident=incident)
+    postmortem_edit(
+        actor=responder,
+        source=WEB,
+        postmortem=postmortem,
+        sections={
+            "summary": "The **flux capacitor** overheated after the [upgrade](https://x.test)"
+        },
+    )
+    hits = search(viewer=responder, query="capacitor", kinds=["postmortem"]).hits
+    assert [(h.kind, h.section, h.section_title) for h in hits] == [
+        ("postmortem", "summary", "Summary")
+    ]
+    assert hits[0].url == f"/incidents/{incident.reference}/postmortem#section-summary"
+    # The snippet is a glimpse of the text, without the markdown's marks.
+    assert hits[0].snippet_html == ("The flux <mark>capacitor</mark> overheated after the upgrade")
+    postmortem_edit(
+        actor=responder, source=WEB, postmortem=postmortem, sections={"summary": "Rewritten"}
+    )
+    assert search(viewer=responder, query="capacitor").hits == []
