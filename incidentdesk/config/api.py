@@ -138,6 +138,7 @@ def _register_routers() -> None:
     from incidentdesk.postmortems.api import router as postmortems_router
     from incidentdesk.recovery.api import router as recovery_router
     from incidentdesk.search.api import router as search_router
+    from incidentdesk.search.similar_api import router as similar_router
     from incidentdesk.statuspage.api import router as statuspage_router
 
     api.add_router("/", incidents_router)
@@ -151,6 +152,7 @@ def _register_routers() -> None:
     api.add_router("/", paging_router)
     api.add_router("/", recovery_router)
     api.add_router("/", search_router)
+    api.add_router("/", similar_router)
     if settings.BENCH_FLOOR:
         from incidentdesk.config.bench_floor import router as bench_router
 

@@ -7,3 +7,6 @@ def register() -> None:
     from incidentdesk.search import index_upkeep
 
     index_upkeep.register()
+    from incidentdesk.search import similar_views
+
+    similar_views.register()

@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from incidentdesk.search import views
+from incidentdesk.search import similar_views, views
 
 urlpatterns: list = [
     path("search", views.search_page, name="search"),
+    path("incidents/similar", similar_views.similar_preview, name="incident_similar_preview"),
 ]
