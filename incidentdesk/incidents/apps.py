@@ -11,6 +11,10 @@ class IncidentsConfig(AppConfig):
         from incidentdesk.incidents import notices, setup_checks  # noqa: F401
 
         notices.register()
+        # Every write, from any door, moves its incident's version: open pages refresh.
+        from incidentdesk.incidents import live
+
+        live.register()
 
         # The incident page's own panels (facts, command box, timeline, times, roles, actions).
         from incidentdesk.incidents import page  # noqa: F401

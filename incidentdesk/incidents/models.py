@@ -513,3 +513,16 @@ class ActionItem(models.Model):
             and self.due_date is not None
             and self.due_date < timezone.localdate()
         )
+
+
+class LiveVersion(models.Model):
+    """How many times what an incident's pages show has changed: the number an open page polls
+    to know whether to refresh (incidents/live.py moves it with every write). Keyed by the
+    incident's id without a foreign key, so the last writes of an incident being deleted never
+    trip a constraint; a deleted incident's row is left behind, harmless."""
+
+    incident_id = models.BigIntegerField(primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"incident {self.incident_id}: version {self.version}"

@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from incidentdesk.incidents import live
 from incidentdesk.incidents.views import access, catalog, declare, detail, lists, writes
 
 
@@ -24,6 +25,8 @@ urlpatterns = [
     path("incidents/new", declare.incident_declare, name="incident_declare"),
     path("incidents/<ref:reference>", detail.incident_detail, name="incident_detail"),
     path("incidents/<ref:reference>/timeline", detail.incident_timeline, name="incident_timeline"),
+    path("incidents/<ref:reference>/live", live.incident_live, name="incident_live"),
+    path("live/<str:view>", live.listing_live, name="listing_live"),
     path("incidents/<ref:reference>/command", writes.command, name="incident_command"),
     path("incidents/<ref:reference>/status", writes.status_change, name="incident_status"),
     path(
