@@ -8,6 +8,8 @@ refuses to run when incidents exist.
 """
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,21 +105,26 @@ def _status_page(people: dict[str, User], reference: str, source: ActionSource) 
     from incidentdesk.statuspage import services as statuspage
 
     incident = Incident.objects.get(reference=reference)
-    publication = statuspage.publication_create(
-        actor=people["sam"],
-        source=source,
-        incident=incident,
-        name="Card payments failing for some customers",
-        message="Some card payments are being declined at checkout. We are investigating.",
-        components={"Payments": "partial_outage", "Checkout": "degraded_performance"},
-        workaround="Paying by bank transfer works.",
-    )
-    statuspage.publication_update(
-        actor=people["sam"],
-        source=source,
-        public_incident=publication,
-        message="We found the cause and are rolling back a recent change to payments.",
-    )
+    now = timezone.now()
+    # At the story's minutes (see _open_stories): published once the cause was identified,
+    # updated after the decision to roll back.
+    with _clock(now - timedelta(minutes=58)):
+        publication = statuspage.publication_create(
+            actor=people["sam"],
+            source=source,
+            incident=incident,
+            name="Card payments failing for some customers",
+            message="Some card payments are being declined at checkout. We are investigating.",
+            components={"Payments": "partial_outage", "Checkout": "degraded_performance"},
+            workaround="Paying by bank transfer works.",
+        )
+    with _clock(now - timedelta(minutes=40)):
+        statuspage.publication_update(
+            actor=people["sam"],
+            source=source,
+            public_incident=publication,
+            message="We found the cause and are rolling back a recent change to payments.",
+        )
     start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=1, hours=2)
     statuspage.maintenance_schedule(
         actor=people["admin"],
@@ -287,7 +294,11 @@ def _components(admin: User, source: ActionSource) -> int:
 
 @dataclass
 class Story:
-    """One incident's life, told in minutes before now."""
+    """One incident's life, told in minutes before now. It is replayed in the order of its
+    moments: the declaration; the roles when it was acknowledged (`times["acknowledged_at"]`,
+    else when declared); each entry and action at its minute (an action's `at`, else with the
+    roles); monitoring when it was mitigated (`times["mitigated_at"]`); the final `status` at
+    `status_at` (resolved: `times["resolved_at"]`); closing an hour after it was resolved."""
 
     by: str
     fields: dict[str, Any]
@@ -298,15 +309,33 @@ class Story:
     entries: tuple[tuple[int, str, str], ...] = ()
     actions: tuple[dict[str, Any], ...] = ()
     status: str = ""
+    status_at: int | None = None
     status_message: str = ""
     times: dict[str, int] = field(default_factory=dict)
     close_by: str = ""
     close_reason: str = ""
 
 
+@contextmanager
+def _clock(moment: datetime) -> Iterator[None]:
+    """Run what follows as if it were `moment`: every service stamps what it records with
+    `timezone.now()` (a timeline entry, a role's start, the acknowledged, mitigated and
+    resolved times), so a story replayed this way reads on its timeline in the order it is
+    told, each line at its time (what one step writes shares its moment, in the order it was
+    written). Only the demo does this, in its own transaction, before anything else runs in
+    the process; side effects run after commit, at the real time."""
+    real = timezone.now
+    timezone.now = lambda: moment
+    try:
+        yield
+    finally:
+        timezone.now = real
+
+
 @dataclass
 class _Replay:
-    """Replays one story through the services, `now` minus the story's minutes."""
+    """Replays one story through the services, each step at its moment (`now` minus the
+    story's minutes)."""
 
     people: dict[str, User]
     source: ActionSource
@@ -319,63 +348,90 @@ class _Replay:
         actor = self.people[story.by]
         fields = dict(story.fields, started_at=self.ago(story.started))
         fields.update(detected_at=self.ago(story.detected), declared_at=self.ago(story.declared))
-        times = dict(story.times)
-        if fields.get("kind") == "retrospective":
-            fields["resolved_at"] = self.ago(times.pop("resolved_at"))
-        incident = services.incident_declare(actor=actor, source=self.source, **fields)
-        self.respond(story, actor, incident)
-        self.conclude(story, actor, incident, times)
+        if fields.get("kind") == "retrospective":  # reported afterwards with all its times
+            fields.update({name: self.ago(minutes) for name, minutes in story.times.items()})
+        with _clock(self.ago(story.declared)):
+            incident = services.incident_declare(actor=actor, source=self.source, **fields)
+        for minutes, step in self.steps(story, actor, incident):
+            with _clock(self.ago(minutes)):
+                step()
         return incident.reference
 
-    def respond(self, story: Story, actor: User, incident: Incident) -> None:
-        """Roles, timeline entries (back-dated) and action items."""
-        source = self.source
-        for role, username in story.roles:
-            services.role_assign(
-                actor=actor,
-                source=source,
-                incident=incident,
-                role=role,
-                user=self.people[username],
+    def steps(self, story: Story, actor: User, incident: Incident) -> list:
+        """(minutes before now, what happens then), oldest first."""
+        source, times = self.source, story.times
+        retrospective = story.fields.get("kind") == "retrospective"
+        roles_at = times.get("acknowledged_at", story.declared)
+        if retrospective:
+            roles_at = story.declared
+        steps: list[tuple[int, int, Any]] = []
+
+        def add(minutes: int, step) -> None:
+            steps.append((minutes, len(steps), step))
+
+        def assign(role: str, username: str):
+            return lambda: services.role_assign(
+                actor=actor, source=source, incident=incident, role=role, user=self.people[username]
             )
+
+        for role, username in story.roles:
+            add(roles_at, assign(role, username))
         for minutes, kind, body in story.entries:
-            services.timeline_entry_add(
-                actor=actor,
-                source=source,
-                incident=incident,
-                kind=kind,
-                body=body,
-                occurred_at=self.ago(minutes),
-                pinned=kind == "decision",
+            add(
+                minutes,
+                lambda kind=kind, body=body: services.timeline_entry_add(
+                    actor=actor,
+                    source=source,
+                    incident=incident,
+                    kind=kind,
+                    body=body,
+                    pinned=kind == "decision",
+                ),
             )
         for action in story.actions:
-            action = dict(action)
-            if "due_in_days" in action:
-                days = timedelta(days=action.pop("due_in_days"))
-                action["due_date"] = timezone.localdate(self.now) + days
-            if "owner" in action:
-                action["owner"] = self.people[action["owner"]]
-            services.action_item_create(actor=actor, source=source, incident=incident, **action)
-
-    def conclude(self, story: Story, actor: User, incident: Incident, times: dict) -> None:
-        """The status it reached, its corrected times, and closing."""
-        source = self.source
-        if story.status:
-            services.incident_set_status(
-                actor=actor,
-                source=source,
-                incident=incident,
-                status=story.status,
-                message=story.status_message,
+            add(
+                action.get("at", roles_at),
+                lambda action=action: self.action(actor, incident, action),
             )
-        if times:
-            changes = {name: self.ago(minutes) for name, minutes in times.items()}
-            services.incident_update(actor=actor, source=source, incident=incident, changes=changes)
+        if not retrospective:
+            self.lifecycle(story, actor, incident, add)
         if story.close_by:
             closer = self.people[story.close_by]
-            services.incident_close(
-                actor=closer, source=source, incident=incident, reason=story.close_reason
+            resolved = times.get("resolved_at", story.declared)
+            add(
+                min(resolved, story.declared) - 60 if retrospective else resolved - 60,
+                lambda: services.incident_close(
+                    actor=closer, source=source, incident=incident, reason=story.close_reason
+                ),
             )
+        return [(minutes, step) for minutes, _, step in sorted(steps, key=lambda s: (-s[0], s[1]))]
+
+    def lifecycle(self, story: Story, actor: User, incident: Incident, add) -> None:
+        """Monitoring when the story says it was mitigated, then its final status."""
+
+        def status(name: str, message: str = ""):
+            return lambda: services.incident_set_status(
+                actor=actor, source=self.source, incident=incident, status=name, message=message
+            )
+
+        mitigated = story.times.get("mitigated_at")
+        if mitigated is not None:
+            add(
+                mitigated,
+                status("monitoring", story.status_message if story.status == "monitoring" else ""),
+            )
+        if story.status and story.status != "monitoring":
+            at = story.times["resolved_at"] if story.status == "resolved" else story.status_at
+            add(at, status(story.status, story.status_message))
+
+    def action(self, actor: User, incident: Incident, action: dict) -> None:
+        action = {k: v for k, v in action.items() if k != "at"}
+        if "due_in_days" in action:
+            days = timedelta(days=action.pop("due_in_days"))
+            action["due_date"] = timezone.localdate(self.now) + days
+        if "owner" in action:
+            action["owner"] = self.people[action["owner"]]
+        services.action_item_create(actor=actor, source=self.source, incident=incident, **action)
 
 
 HOUR, DAY = 60, 24 * 60
@@ -426,6 +482,7 @@ def _open_stories() -> list[Story]:
                     "owner": "sam",
                     "status": "in_progress",
                     "priority": "high",
+                    "at": 44,
                 },
                 {
                     "title": "Alert on card-decline rate per provider",
@@ -433,9 +490,11 @@ def _open_stories() -> list[Story]:
                     "phase": "follow_up",
                     "category": "detect",
                     "due_in_days": 14,
+                    "at": 15,
                 },
             ),
             status="identified",
+            status_at=60,
             times={"acknowledged_at": 74},
         ),  # fmt: skip
         Story(
@@ -462,7 +521,9 @@ def _open_stories() -> list[Story]:
                 ),
                 (90, "note", "The reindex job is still running; it usually finishes by 03:00."),
             ),
-            actions=({"title": "Pause the reindex job until traffic drops", "owner": "sam"},),
+            actions=(
+                {"title": "Pause the reindex job until traffic drops", "owner": "sam", "at": 88},
+            ),
             times={"acknowledged_at": 135},
         ),  # fmt: skip
         Story(
@@ -552,6 +613,7 @@ def _past_stories() -> list[Story]:
                     "phase": "follow_up",
                     "category": "prevent",
                     "due_in_days": 10,
+                    "at": 12 * DAY - 40,
                 },
             ),
             status="resolved",
