@@ -1,9 +1,14 @@
 """Web forms for incidents. They only parse input into Python values; every rule (order of
 times, criteria, lengths, URLs) is checked by the services, whose errors land on these forms."""
 
+from datetime import timedelta
+
 from django import forms
+from django.utils import timezone
 
 from incidentdesk.accounts.models import User
+from incidentdesk.core.errors import ValidationError
+from incidentdesk.incidents import rules
 from incidentdesk.incidents.models import (
     AUTHORED_KINDS,
     ActionCategory,
@@ -57,20 +62,55 @@ def person_choices(blank: str = "") -> list[tuple[str, str]]:
     return blank_choice(people, blank) if blank else people
 
 
+# When it started, as the declare form asks it: minutes before now, or a time typed in.
+STARTED_NOW, STARTED_AT = "now", "at"
+STARTED_CHOICES = [
+    (STARTED_NOW, "Now"),
+    ("15", "15 minutes ago"),
+    ("30", "30 minutes ago"),
+    ("60", "An hour ago"),
+    (STARTED_AT, "At this time:"),
+]
+
+
 class DeclareForm(forms.Form):
+    """Quick first (title, severity, what is happening, why, when it started, who leads);
+    `DETAILS` are the rest, shown under "More details". When it started is a choice the form
+    turns into `started_at` (and `declared_at`, the same moment it counts back from)."""
+
+    DETAILS = (
+        "kind",
+        "impact",
+        "components",
+        "users_affected_count",
+        "users_affected_description",
+        "detection",
+        "reported_by",
+        "report_medium",
+        "detected_at",
+        "resolved_at",
+        "tracker_url",
+        "call_url",
+        "chat_url",
+        "cause_change_url",
+        "security",
+        "restricted",
+    )
+
     title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autofocus": True}))
     severity = forms.ChoiceField()
-    kind = forms.ChoiceField(
-        choices=IncidentKind.choices,
-        initial=IncidentKind.LIVE,
-        widget=forms.RadioSelect,
-        help_text="Retrospective: it already happened and is reported afterwards, resolved.",
+    summary = forms.CharField(
+        required=False,
+        label="What is happening",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Markdown. What is going on, as far as you know.",
     )
     criteria = forms.MultipleChoiceField(
         choices=Criterion.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Why is this an incident?",
+        help_text="Tick at least one, or write another reason below.",
     )
     criteria_reason = forms.CharField(
         required=False,
@@ -78,13 +118,31 @@ class DeclareForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Needed when no criterion above applies.",
     )
-    summary = forms.CharField(
+    started = forms.ChoiceField(
+        choices=STARTED_CHOICES,
+        initial=STARTED_NOW,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Markdown. What is going on, as far as you know.",
+        widget=forms.RadioSelect,
+        label="When did it start?",
+    )
+    started_at = datetime_field("Started at")
+    lead = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="I'll lead this",
+        help_text="You become the incident's lead as it is declared.",
+    )
+    kind = forms.ChoiceField(
+        choices=IncidentKind.choices,
+        initial=IncidentKind.LIVE,
+        required=False,  # live unless told otherwise
+        widget=forms.RadioSelect,
+        help_text="Retrospective: it already happened and is reported afterwards, resolved.",
     )
     impact = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="What users see."
+        required=False,
+        label="What users see",
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     components = forms.MultipleChoiceField(
         required=False, widget=forms.SelectMultiple(attrs={"size": 5})
@@ -109,19 +167,62 @@ class DeclareForm(forms.Form):
     call_url = url_field("Conference call")
     chat_url = url_field("Chat channel")
     cause_change_url = url_field("Change that caused it")
-    started_at = datetime_field("Started", "When the failure reached production.")
     detected_at = datetime_field("Detected", "First reported through any channel. Empty: now.")
     resolved_at = datetime_field("Resolved", "Retrospective incidents only.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["severity"].choices = severity_choices()
+        # No level is chosen for the declarer: least of all the most severe one.
+        self.fields["severity"].choices = blank_choice(severity_choices(), "Choose…")
         self.fields["severity"].help_text = severity_help()
         self.fields["components"].choices = component_choices()
+        # Typing a time ticks "At this time" (parts/forms.js).
+        at = [value for value, _ in STARTED_CHOICES].index(STARTED_AT)
+        self.fields["started_at"].widget.attrs["data-checks"] = f"{self['started'].auto_id}_{at}"
+
+    def clean(self):
+        data = super().clean()
+        # The service's rule, asked here too so that a refused form names every missing part.
+        if "criteria" in data:
+            try:
+                rules.check_criteria(
+                    data["criteria"], data.get("criteria_reason", ""), Criterion.values
+                )
+            except ValidationError as exc:
+                self.add_error("criteria", exc.message)
+        choice = data.get("started") or (STARTED_AT if data.get("started_at") else STARTED_NOW)
+        typed = data.get("started_at")
+        if choice == STARTED_AT:
+            if typed is None and "started_at" not in self.errors:
+                self.add_error("started_at", "give the time it started, or choose how long ago")
+        elif typed is not None:
+            self.add_error(
+                "started_at", "choose “At this time” to use the time typed here, or clear it"
+            )
+        else:
+            now = timezone.now()
+            data["declared_at"] = now
+            data["started_at"] = now - timedelta(
+                minutes=0 if choice == STARTED_NOW else int(choice)
+            )
+        return data
+
+    @property
+    def details_open(self) -> bool:
+        """Whether "More details" starts open: one of its fields has an error or a value."""
+        if not self.is_bound:
+            return False
+        return any(name in self.errors or self._given(name) for name in self.DETAILS)
+
+    def _given(self, name: str) -> bool:
+        value = self[name].data
+        return value not in (None, "", [], False) and value != self.fields[name].initial
 
     def service_arguments(self) -> dict:
         """The cleaned values as incident_declare takes them; empty optional values left out."""
         data = dict(self.cleaned_data)
+        data.pop("started")
+        data["kind"] = data["kind"] or IncidentKind.LIVE
         data["components"] = [int(pk) for pk in data["components"]]
         for name in ("started_at", "detected_at", "resolved_at", "users_affected_count"):
             if data[name] is None:

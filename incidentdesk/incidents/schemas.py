@@ -57,6 +57,7 @@ class IncidentIn(IncidentFields):
     title: str
     severity: str | int
     kind: str = "live"
+    lead: bool = False  # the declarer becomes the lead too
 
 
 class IncidentPatch(IncidentFields):

@@ -36,12 +36,13 @@ def test_newcomer_creates_admin_declares_takes_lead_and_notes_through_the_comman
     page.get_by_label("Title").fill("Checkout returns 502 for EU customers")
     page.get_by_label("Severity").select_option("critical")
     page.get_by_label(re.compile("immediate response", re.I)).check()
+    # "I'll lead this" is ticked: declaring makes ada the lead.
+    expect(page.get_by_label("I'll lead this")).to_be_checked()
     screenshot("04-declare")
     page.get_by_role("button", name="Declare incident").click()
 
     expect(page).to_have_url(re.compile(r"/incidents/INC-\d{4}-0001$"))
     incident = Incident.objects.get()
-    page.get_by_role("button", name="Take lead").click()
     expect(page.locator("#roles")).to_contain_text("ada")
 
     command = page.get_by_role("textbox", name="Command")

@@ -29,6 +29,7 @@ from incidentdesk.incidents.notices import desk_announcement_payload, desk_annou
 from incidentdesk.incidents.services.access import restriction_rule
 from incidentdesk.incidents.services.catalog import component_lookup, severity_lookup
 from incidentdesk.incidents.services.desk import desk_tell_change
+from incidentdesk.incidents.services.roles import role_assign
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit
 
@@ -122,15 +123,21 @@ def incident_declare(
     kind: str = IncidentKind.LIVE,
     criteria: list[str] | None = None,
     criteria_reason: str = "",
+    lead: bool = False,
     **fields: Any,
 ) -> Incident:
     """Declare an incident and give it the next `INC-<year>-<nnnn>` reference.
 
     A live incident starts `investigating`, detected now unless told otherwise. A retrospective
     one is reported afterwards: it is created `resolved` and needs its start and resolution
-    times. The declarer becomes the reporter. After commit the responders desk is told.
+    times. The declarer becomes the reporter, and with `lead` the lead too, in the same
+    transaction (role_assign: its timeline entry follows the declaration's; the desk hears of
+    the lead in the announcement, not in a separate change notice). After commit the
+    responders desk is told.
     """
     require(actor, Perm.INCIDENT_DECLARE)
+    if not isinstance(lead, bool):
+        raise ValidationError("must be true or false", field="lead")
     if kind not in IncidentKind.values:
         raise ValidationError(f"unknown kind {kind!r}; use live or retrospective", field="kind")
     clean = _clean_changes({"title": title, "severity": severity, **fields})
@@ -196,6 +203,17 @@ def incident_declare(
             },
             occurred_at=incident.declared_at,
         )
+        if lead:
+            led = role_assign(
+                actor=actor,
+                source=source,
+                incident=incident,
+                role=IncidentRole.LEAD,
+                user=actor,
+                tell_desk=False,
+            )
+            incident.refresh_from_db(fields=["acknowledged_at", "updated_at"])
+            incident.current_roles = [reporter, led]
         # Retrospective incidents too: the desk learns from them (the words say so).
         emit(
             topic="incident.declared",

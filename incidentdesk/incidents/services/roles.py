@@ -43,11 +43,13 @@ def role_warnings(holders: dict[str, list]) -> list[str]:
 
 
 def role_assign(
-    *, actor, source: ActionSource, incident: Incident, role: str, user
+    *, actor, source: ActionSource, incident: Incident, role: str, user, tell_desk: bool = True
 ) -> RoleAssignment:
     """Give `role` to `user`. A single role (all but assignee) has one holder: giving it to
     someone else hands it over, ending the previous holder's span. The first lead acknowledges
-    the incident. An assignee joins the incident's desk. Each change goes on the timeline."""
+    an open incident. An assignee joins the incident's desk. Each change goes on the timeline.
+    A lead change is told to the desk, unless `tell_desk` is False (the declaration names its
+    lead in the desk's announcement)."""
     require(actor, Perm.ROLE_ASSIGN)
     role = _check_role(role)
     if incident.status == IncidentStatus.CLOSED:
@@ -86,14 +88,14 @@ def role_assign(
         assignment = RoleAssignment.objects.create(
             incident=incident, role=role, user=user, started_at=now, assigned_by=actor
         )
-        if role == IncidentRole.LEAD and incident.acknowledged_at is None:
+        if role == IncidentRole.LEAD and incident.acknowledged_at is None and incident.is_open:
             incident.acknowledged_at = now
             incident.save(update_fields=["acknowledged_at", "updated_at"])
         if role == IncidentRole.ASSIGNEE and incident.is_open:
             _, seated = DeskSeat.objects.get_or_create(incident=incident, user=user, left_at=None)
             if seated:
                 desk_welcome(incident=incident, user=user)
-        if role == IncidentRole.LEAD:
+        if role == IncidentRole.LEAD and tell_desk:
             desk_tell_change(
                 incident=incident,
                 actor=actor,

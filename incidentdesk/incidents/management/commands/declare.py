@@ -20,6 +20,9 @@ class Command(CliCommand):
             default=IncidentKind.LIVE,
             help="live (default), or retrospective for one reported after the fact",
         )
+        parser.add_argument(
+            "--lead", action="store_true", help="the declarer (--as) becomes the lead too"
+        )
         add_field_options(parser, for_update=False)
         parser.add_argument("--json", action="store_true", help="print the incident as JSON")
         self.add_actor_argument(parser)
@@ -32,6 +35,7 @@ class Command(CliCommand):
             title=options["title"],
             severity=options["severity"],
             kind=options["kind"],
+            lead=options["lead"],
             **given_fields(options),
         )
         if options["json"]:
