@@ -8,7 +8,13 @@ import pytest
 from django.utils import timezone
 
 from incidentdesk.alerts.models import AlertGroup, Integration
-from incidentdesk.incidents.models import ActionItem, ActionPhase, ActionStatus, IncidentStatus
+from incidentdesk.incidents.models import (
+    ActionItem,
+    ActionPhase,
+    ActionStatus,
+    IncidentStatus,
+    TimelineEntry,
+)
 from incidentdesk.postmortems.models import Postmortem, PostmortemTemplate
 from incidentdesk.search.similar import similar_to_draft, similar_to_incident
 from incidentdesk.search.similar_rank import Profile, rank, stem, words
@@ -126,6 +132,21 @@ def test_shared_alert_labels_rank_higher_and_labels_naming_one_machine_do_not(re
     assert refs(found)[0] == same_alert.reference
     assert "alert label alertname=kafkaconsumerlaghigh" in found[0].why
     assert found[1].match.shared_labels == []
+
+
+def test_pinned_entries_and_decisions_count_but_other_entries_do_not(responder):
+    pinned, decided, chatted = (past("Checkout errors", days=d) for d in (3, 4, 5))
+    TimelineEntry.objects.create(
+        incident=pinned, kind="note", source="web", body="pgbouncer pool saturated", pinned=True
+    )
+    TimelineEntry.objects.create(
+        incident=decided, kind="decision", source="web", body="restart pgbouncer"
+    )
+    TimelineEntry.objects.create(
+        incident=chatted, kind="discussion", source="web", body="is pgbouncer involved?"
+    )
+    found = similar_to_draft(viewer=responder, title="pgbouncer")
+    assert sorted(refs(found)) == sorted([pinned.reference, decided.reference])
 
 
 def test_the_same_severity_alone_never_makes_an_incident_similar(responder):
@@ -275,3 +296,35 @@ def test_the_preview_reads_a_bounded_number_of_queries_whatever_the_history(
             {"title": "Payments failing", "severity": "major", "components": "Payments"},
         )
     assert page.content.decode().count('class="similar-item"') == 5
+
+
+# The optional embedding ------------------------------------------------------------------------
+
+
+def test_with_the_setting_off_the_ranking_is_lexical(responder, settings):
+    settings.SIMILAR_EMBEDDINGS = False
+    past("Duplicate charges on one order")
+    (found,) = similar_to_draft(viewer=responder, title="Customers charged twice")
+    assert found.match.embedding is None
+
+
+def test_the_embedding_loads_from_the_package_with_downloads_disabled(
+    responder, settings, monkeypatch, tmp_path
+):
+    pytest.importorskip("wordllama", reason="the optional wordllama package is not installed")
+    from incidentdesk.search import similar_embed
+
+    # No cache to fall back on and the hub switched off: only the files inside the wheel.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    similar_embed.model.cache_clear()
+    settings.SIMILAR_EMBEDDINGS = True
+    assert similar_embed.enabled()
+    query = Profile(None, {"title": "customers were billed two times for one purchase"})
+    close = Profile(1, {"title": "duplicate charges on a single order"})
+    far = Profile(2, {"title": "website certificate expired"})
+    near, away = similar_embed.cosines(query, [close, far])
+    assert near > away
+    past("Duplicate charges on one order")
+    (found,) = similar_to_draft(viewer=responder, title="Customers charged twice")
+    assert found.match.embedding is not None and found.match.embedding > 0
