@@ -1,5 +1,7 @@
 """Web forms of the postmortem page for follow-ups, wins, the meeting and feedback: parse,
-call the service, redirect back. Errors map through `web_errors` like the rest of the page."""
+call the service, redirect back. A refused form comes back on the page with its error next to
+the field it names and what was sent kept (`refused_page`); who-may and not-found errors map
+through `web_errors` like the rest of the page."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,7 +10,7 @@ from django.shortcuts import redirect
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.errors import IncidentDeskError, NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.web import web_errors
 from incidentdesk.incidents.page import load_incident
@@ -17,6 +19,8 @@ from incidentdesk.postmortems.feedback import feedback_give
 from incidentdesk.postmortems.followups import followup_create
 from incidentdesk.postmortems.meetings import meeting_ics, meeting_of, meeting_schedule
 from incidentdesk.postmortems.review import went_well_add
+from incidentdesk.postmortems.views import refused_page
+from incidentdesk.postmortems.writing import handles
 
 WEB = ActionSource.WEB
 
@@ -48,17 +52,20 @@ def _back(request, postmortem, text: str):
 def followup_add(request, reference: str):
     postmortem = _postmortem(request, reference)
     post = request.POST
-    item = followup_create(
-        actor=request.user,
-        source=WEB,
-        postmortem=postmortem,
-        title=post.get("title", ""),
-        owner=post.get("owner", "").strip(),
-        category=post.get("category", ""),
-        priority=post.get("priority", "medium"),
-        due_date=_date(post.get("due_date", ""), "due_date"),
-        external_url=post.get("external_url", ""),
-    )
+    try:
+        item = followup_create(
+            actor=request.user,
+            source=WEB,
+            postmortem=postmortem,
+            title=post.get("title", ""),
+            owner=post.get("owner", "").strip(),
+            category=post.get("category", ""),
+            priority=post.get("priority", "medium"),
+            due_date=_date(post.get("due_date", ""), "due_date"),
+            external_url=post.get("external_url", ""),
+        )
+    except IncidentDeskError as exc:
+        return refused_page(request, postmortem.incident, exc, "followup")
     return _back(request, postmortem, f"Follow-up added, due {item.due_date:%Y-%m-%d}.")
 
 
@@ -67,13 +74,16 @@ def followup_add(request, reference: str):
 @web_errors
 def went_well(request, reference: str):
     postmortem = _postmortem(request, reference)
-    went_well_add(
-        actor=request.user,
-        source=WEB,
-        postmortem=postmortem,
-        text=request.POST.get("text", ""),
-        action_item=request.POST.get("action_item", ""),
-    )
+    try:
+        went_well_add(
+            actor=request.user,
+            source=WEB,
+            postmortem=postmortem,
+            text=request.POST.get("text", ""),
+            action_item=request.POST.get("action_item", ""),
+        )
+    except IncidentDeskError as exc:
+        return refused_page(request, postmortem.incident, exc, "went_well")
     return _back(request, postmortem, "Noted.")
 
 
@@ -82,15 +92,19 @@ def went_well(request, reference: str):
 @web_errors
 def meeting(request, reference: str):
     postmortem = _postmortem(request, reference)
-    meeting_schedule(
-        actor=request.user,
-        source=WEB,
-        postmortem=postmortem,
-        starts_at=request.POST.get("starts_at", ""),
-        duration_minutes=request.POST.get("duration_minutes", ""),
-        location=request.POST.get("location", ""),
-        attendees=request.POST.get("attendees", ""),
-    )
+    try:
+        meeting_schedule(
+            actor=request.user,
+            source=WEB,
+            postmortem=postmortem,
+            starts_at=request.POST.get("starts_at", ""),
+            duration_minutes=request.POST.get("duration_minutes", ""),
+            location=request.POST.get("location", ""),
+            # Picked from people, one value each; a typed list is still read.
+            attendees=handles(request.POST.getlist("attendees")),
+        )
+    except IncidentDeskError as exc:
+        return refused_page(request, postmortem.incident, exc, "meeting")
     return _back(request, postmortem, "Meeting scheduled; invites are on their way.")
 
 
@@ -111,12 +125,15 @@ def meeting_download(request, reference: str):
 @web_errors
 def feedback(request, reference: str):
     postmortem = _postmortem(request, reference)
-    feedback_give(
-        actor=request.user,
-        source=WEB,
-        postmortem=postmortem,
-        response_rating=request.POST.get("response_rating"),
-        postmortem_rating=request.POST.get("postmortem_rating"),
-        improve=request.POST.get("improve", ""),
-    )
+    try:
+        feedback_give(
+            actor=request.user,
+            source=WEB,
+            postmortem=postmortem,
+            response_rating=request.POST.get("response_rating"),
+            postmortem_rating=request.POST.get("postmortem_rating"),
+            improve=request.POST.get("improve", ""),
+        )
+    except IncidentDeskError as exc:
+        return refused_page(request, postmortem.incident, exc, "feedback")
     return _back(request, postmortem, "Thank you for the feedback.")

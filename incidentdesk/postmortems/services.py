@@ -3,7 +3,10 @@
 Every write checks permission, runs in one transaction and records an entry on the incident's
 timeline. Blameless-language findings come back as warnings and never block a save."""
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -14,7 +17,13 @@ from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.core.checks import check_text
 from incidentdesk.core.errors import InvalidTransition, NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.incidents.models import Component, EntryKind, Incident, IncidentStatus
+from incidentdesk.incidents.models import (
+    Component,
+    EntryKind,
+    Incident,
+    IncidentStatus,
+    TimelineEntry,
+)
 from incidentdesk.incidents.services.access import require_may_see
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.postmortems import rules, selectors
@@ -32,6 +41,9 @@ SECTION_MAX = 50_000
 PUBLIC_HEADINGS = dict(PUBLIC_LABELS)  # public field -> its heading on the status page
 PUBLIC_FIELDS = tuple(PUBLIC_HEADINGS)
 WHYS_MAX = 10
+# Saves of the same parts by the same person through the same door within this time make one
+# timeline entry, so a page that saves as its writer types does not flood the timeline.
+EDIT_ENTRY_WINDOW = timedelta(minutes=10)
 TIMELINE_SECTIONS = ("timeline", "what_happened")
 # Review moves: target → the states it may be reached from.
 REVIEW_MOVES: dict[str, tuple[str, ...]] = {
@@ -210,21 +222,100 @@ def _clean_edit(postmortem: Postmortem, changes: dict[str, Any]) -> dict[str, An
     return clean
 
 
+def part_value(postmortem: Postmortem, part: str) -> Any:
+    """What one editable part holds now: `sections.<key>`, `five_whys`, `taxonomy` or a public
+    field."""
+    if part.startswith("sections."):
+        return postmortem.sections.get(part.removeprefix("sections."), "")
+    if part == "taxonomy":
+        return postmortem.taxonomy_tree
+    if part == "five_whys" or part in PUBLIC_FIELDS:
+        return getattr(postmortem, part)
+    raise ValidationError("is not a postmortem part that can be changed", field=part)
+
+
+def fingerprint(value: Any) -> str:
+    """A short fingerprint of a part's value; a writer sends back the one they started from."""
+    encoded = json.dumps(value, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+def _parts(clean: dict[str, Any]) -> list[str]:
+    return [f"sections.{key}" for key in clean.get("sections", {})] + [
+        name for name in clean if name != "sections"
+    ]
+
+
+def _check_unchanged(postmortem: Postmortem, clean: dict[str, Any], base: dict[str, str]):
+    """Refuse a part someone else changed since the writer's copy was read (`base` maps a part
+    to the fingerprint of the value they started from), unless it already says what they
+    want it to say. Parts without a fingerprint are written as before."""
+    for part in _parts(clean):
+        expected = base.get(part)
+        if expected is None:
+            continue
+        now = part_value(postmortem, part)
+        wanted = (
+            rules.format_taxonomy_tree(clean["taxonomy"])
+            if part == "taxonomy"
+            else clean["sections"][part.removeprefix("sections.")]
+            if part.startswith("sections.")
+            else clean[part]
+        )
+        if fingerprint(now) != expected and now != wanted:
+            raise InvalidTransition(
+                "someone else saved a change to this part after you opened the page; copy your "
+                "text, reload the page and merge the two",
+                field=part,
+            )
+
+
+def _repeats_last_edit(postmortem: Postmortem, *, actor, source, changed: list[str]) -> bool:
+    """Whether the same person's last save through the same door, moments ago, already put an
+    entry naming these parts on the timeline."""
+    last = (
+        TimelineEntry.objects.filter(incident_id=postmortem.incident_id)
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
+    return bool(
+        last is not None
+        and getattr(actor, "pk", None) is not None
+        and last.author_id == actor.pk
+        and last.source == source
+        and last.occurred_at >= timezone.now() - EDIT_ENTRY_WINDOW
+        and set(changed) <= set(last.data.get("postmortem", {}).get("edited", []))
+    )
+
+
 def postmortem_edit(
-    *, actor, source: ActionSource, postmortem: Postmortem, **changes: Any
+    *,
+    actor,
+    source: ActionSource,
+    postmortem: Postmortem,
+    base: dict[str, str] | None = None,
+    **changes: Any,
 ) -> EditResult:
     """Change section text (`sections={key: markdown}`, merged), the five whys (replaced), the
     taxonomy tree (`taxonomy="A < B"`) or the public fields. Refused once published.
 
+    `base` maps a part (`sections.summary`, `five_whys`, `taxonomy`, `public_cause`…) to the
+    `fingerprint` of the value the writer started from: a part someone else changed since is
+    refused (409 naming it) instead of overwritten. Saving the same parts again within
+    EDIT_ENTRY_WINDOW adds no second timeline entry.
+
     Returns the blameless-language warnings on the text just written; they never block."""
     require(actor, Perm.POSTMORTEM_EDIT)
     clean = _clean_edit(postmortem, changes)
+    if base is not None and not isinstance(base, dict):
+        raise ValidationError("must map parts to fingerprints", field="base")
     with transaction.atomic():
         postmortem = Postmortem.objects.select_for_update().get(pk=postmortem.pk)
         if postmortem.is_published:
             raise InvalidTransition(
                 "a published postmortem can no longer be edited", field="status"
             )
+        _check_unchanged(postmortem, clean, base or {})
         if "sections" in clean:
             postmortem.sections = {**postmortem.sections, **clean["sections"]}
         if "five_whys" in clean:
@@ -238,7 +329,9 @@ def postmortem_edit(
                 setattr(postmortem, name, clean[name])
         postmortem.save()
         changed = sorted([*clean.get("sections", {})] + [k for k in clean if k != "sections"])
-        if changed:
+        if changed and not _repeats_last_edit(
+            postmortem, actor=actor, source=source, changed=changed
+        ):
             _record(
                 postmortem,
                 actor=actor,

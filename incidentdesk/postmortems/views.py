@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, has_perm
-from incidentdesk.core.errors import NotFound, ValidationError
+from incidentdesk.core.errors import IncidentDeskError, NotFound
 from incidentdesk.core.markdown import render_markdown
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.core.web import web_errors
+from incidentdesk.core.web import is_page_error, web_errors
 from incidentdesk.incidents.models import (
     ActionCategory,
     ActionPriority,
@@ -22,7 +22,7 @@ from incidentdesk.incidents.models import (
     IncidentStatus,
 )
 from incidentdesk.incidents.page import load_incident
-from incidentdesk.postmortems import present, selectors, services
+from incidentdesk.postmortems import present, selectors, services, writing
 from incidentdesk.postmortems.feedback import feedback_of, may_give_feedback
 from incidentdesk.postmortems.meetings import meeting_of
 from incidentdesk.postmortems.models import SectionKind
@@ -72,7 +72,17 @@ def _edit_anchor(post) -> str:
     return {"public": "public", "five_whys": "section-five_whys"}.get(part, "pm-status")
 
 
-def _page(request, incident, *, warnings=None, status=200):
+def _chosen(refused, form: str, name: str, people) -> list[str]:
+    """The usernames ticked in a people picker: as sent when the form was refused, else the
+    people it holds now."""
+    if refused and form in refused.kept:
+        return writing.handles(refused.kept[form].getlist(name))
+    return [p.username for p in people]
+
+
+def _page(request, incident, *, warnings=None, status=200, refused=None):
+    """The page; `refused` is a `Refused` (the error, the form it came from, what was sent) to
+    show next to its field, with the sent values kept in that form."""
     if warnings is None:
         warnings = request.session.pop(WARNINGS_KEY, None)
     postmortem = selectors.postmortem_for(incident)
@@ -81,6 +91,8 @@ def _page(request, incident, *, warnings=None, status=200):
         "incident": incident,
         "postmortem": postmortem,
         "warnings": warnings or [],
+        "errors": refused.errors if refused else {},
+        "kept": refused.kept if refused else {},
         "can_start": incident.status in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED),
         "can_edit": has_perm(user, Perm.POSTMORTEM_EDIT),
         "templates": selectors.templates(),
@@ -89,20 +101,41 @@ def _page(request, incident, *, warnings=None, status=200):
         return render(request, "postmortems/page.html", context, status=status)
     document = present.document(postmortem)
     kinds = {section.kind for section in document}
-    whys = list(postmortem.five_whys)
-    whys += [{"why": "", "because": ""}] * max(WHY_ROWS - len(whys), 1)
+    sent = refused.sent if refused else {}
+    errors = refused.errors if refused else {}
+    whys = sent.get("five_whys", list(postmortem.five_whys))
+    whys = whys + [{"why": "", "because": ""}] * max(WHY_ROWS - len(whys), 1)
+    for section in document:
+        part = writing.part_of(section)
+        if part:
+            value = sent.get(part, services.part_value(postmortem, part))
+            section.editor = writing.Editor(
+                part=part,
+                draft=value,
+                base=services.fingerprint(services.part_value(postmortem, part)),
+                error=errors.get(part, ""),
+            )
     public_fields = [
-        (name, label, getattr(postmortem, name)) for name, label in present.PUBLIC_LABELS
+        writing.Editor(
+            part=name,
+            label=label,
+            draft=sent.get(name, getattr(postmortem, name)),
+            base=services.fingerprint(getattr(postmortem, name)),
+            error=errors.get(name, ""),
+        )
+        for name, label in present.PUBLIC_LABELS
     ]
+    chosen = sent.get("taxonomy", postmortem.taxonomy_tree)
     context.update(
         document=document,
         written=sum(1 for section in document if section.written),
         whys=whys,
-        terms=selectors.taxonomy_terms(),
+        taxonomy=writing.taxonomy_picker(selectors.taxonomy_terms(), chosen),
         editable=not postmortem.is_published,
         can_publish=has_perm(user, Perm.POSTMORTEM_PUBLISH),
         can_add_actions=has_perm(user, Perm.ACTION_WRITE),
         reviewers=[r.display_name for r in postmortem.reviewers.all()],
+        chosen_reviewers=_chosen(refused, "review", "reviewers", postmortem.reviewers.all()),
         people=User.objects.filter(is_active=True).order_by("username"),
         measures=[
             f
@@ -114,11 +147,12 @@ def _page(request, incident, *, warnings=None, status=200):
         published_when=selectors.report_time(postmortem.published_at),
         zone=settings.REPORTING_TIME_ZONE,
         public_fields=public_fields,
-        public_written=any(value for _, _, value in public_fields),
+        public_written=any(getattr(postmortem, name) for name, _ in present.PUBLIC_LABELS),
         has_actions_section=SectionKind.ACTIONS in kinds,
         has_went_well_section=SectionKind.WENT_WELL in kinds,
         **_improvement(postmortem, user, document),
     )
+    context["chosen_attendees"] = _chosen(refused, "meeting", "attendees", context["attendees"])
     return render(request, "postmortems/page.html", context, status=status)
 
 
@@ -142,33 +176,40 @@ def postmortem_start(request, reference: str):
     return redirect("postmortem_page", incident.reference)
 
 
-def _edit_changes(post) -> dict:
-    """The one thing a form on the page changes: a section, the whys, the taxonomy or the
-    public version."""
-    part = post.get("part", "")
-    if part == "section":
-        return {"sections": {post.get("key", ""): post.get("text", "")}}
-    if part == "five_whys":
-        pairs = zip(post.getlist("why"), post.getlist("because"), strict=False)
-        return {"five_whys": [{"why": w, "because": b} for w, b in pairs if w.strip() or b.strip()]}
-    if part == "taxonomy":
-        return {"taxonomy": post.get("taxonomy", "")}
-    if part == "public":
-        return {name: post.get(name, "") for name, _ in present.PUBLIC_LABELS}
-    raise ValidationError("unknown part of the postmortem", field="part")
-
-
 @login_required
 @require_POST
 @web_errors
 def postmortem_edit(request, reference: str):
+    """Save one part of the writing. The page's script sends each part by itself as its writer
+    types (htmx: the answer is the part's save status, its new fingerprint and its error, if
+    any, next to the field); without the script each part's form posts and the page comes back,
+    with a refusal shown at its field and the text sent kept in it."""
     incident = load_incident(request, reference)
-    result = services.postmortem_edit(
-        actor=request.user,
-        source=WEB,
-        postmortem=services.postmortem_by_reference(incident),
-        **_edit_changes(request.POST),
-    )
+    postmortem = services.postmortem_by_reference(incident)
+    changes = writing.changes(request.POST)
+    try:
+        result = services.postmortem_edit(
+            actor=request.user,
+            source=WEB,
+            postmortem=postmortem,
+            base=writing.bases(request.POST),
+            **changes,
+        )
+    except IncidentDeskError as exc:
+        if is_page_error(exc):
+            raise
+        refused = writing.refusal(exc, request.POST, changes)
+        if request.htmx:
+            return writing.status_answer(request, incident, refused=refused, status=exc.status_code)
+        return _page(request, incident, refused=refused, status=exc.status_code)
+    if request.htmx:
+        return writing.status_answer(
+            request,
+            incident,
+            postmortem=result.postmortem,
+            post=request.POST,
+            warnings=result.warnings,
+        )
     messages.success(request, "Saved.")
     # Shown once by the page the browser is sent to, so a reload never posts the form again.
     request.session[WARNINGS_KEY] = result.warnings
@@ -181,17 +222,31 @@ def postmortem_edit(request, reference: str):
 @web_errors
 def postmortem_review(request, reference: str):
     incident = load_incident(request, reference)
-    reviewers = [h for h in request.POST.get("reviewers", "").replace(",", " ").split() if h]
-    postmortem = services.postmortem_review(
-        actor=request.user,
-        source=WEB,
-        postmortem=services.postmortem_by_reference(incident),
-        status=request.POST.get("status", ""),
-        reviewers=reviewers,
-        reason=request.POST.get("reason", ""),
-    )
+    reviewers = writing.handles(request.POST.getlist("reviewers"))
+    try:
+        postmortem = services.postmortem_review(
+            actor=request.user,
+            source=WEB,
+            postmortem=services.postmortem_by_reference(incident),
+            status=request.POST.get("status", ""),
+            reviewers=reviewers,
+            reason=request.POST.get("reason", ""),
+        )
+    except IncidentDeskError as exc:
+        return refused_page(request, incident, exc, "review")
     messages.success(request, f"Postmortem is now {postmortem.get_status_display().lower()}.")
     return redirect("postmortem_page", incident.reference)
+
+
+def refused_page(request, incident, exc: IncidentDeskError, form: str):
+    """The page again with a refused form's error next to its field and its values kept; an
+    error about who may do what, or about what exists, is answered by `web_errors`."""
+    if is_page_error(exc) and not writing.about_input(exc, form):
+        raise exc
+    refused = writing.form_refusal(exc, form, request.POST)
+    if exc.field == "taxonomy":  # publishing without the conclusion: said at the picker too
+        refused.errors["taxonomy"] = writing.sentence(exc.message)
+    return _page(request, incident, refused=refused, status=exc.status_code)
 
 
 @login_required

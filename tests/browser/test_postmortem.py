@@ -65,10 +65,10 @@ def test_a_responder_writes_the_postmortem_and_a_manager_publishes_it(
     expect(preview.get_by_role("status")).to_contain_text("forgot to restart the cache")
     screenshot("postmortem-01-summary-preview")
     summary.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator(".messages")).to_contain_text("Saved.")
-    # The warning never blocks the save; it stays on the page afterwards.
+    expect(summary.get_by_role("status").last).to_have_text(re.compile(r"^Saved \d\d:\d\d$"))
+    # The warning never blocks the save; it stays beside the text afterwards.
     expect(page.locator(".pm-warnings").first).to_contain_text("forgot to restart the cache")
-    written = summary.locator(".md").filter(visible=True)
+    written = summary.locator("#saved-summary")
     expect(written.locator("strong")).to_have_text("Checkout")
     expect(written).to_contain_text("Bob forgot to restart the cache.")
     expect(summary.get_by_text("Not written yet")).to_have_count(0)
@@ -77,7 +77,7 @@ def test_a_responder_writes_the_postmortem_and_a_manager_publishes_it(
     # An improvement action with no due date gets one from the severity policy.
     actions = page.get_by_role("region", name="Improvement actions")
     actions.get_by_label("Action", exact=True).fill("Alert when the cache is cold")
-    actions.get_by_label("Owner (username)").fill(responder.username)
+    actions.get_by_label("Owner").select_option(responder.username)
     actions.get_by_role("button", name="Add the action").click()
     due = timezone.localdate() + timedelta(days=incident.severity.action_due_days)
     expect(page.locator(".messages")).to_contain_text(f"due {due.isoformat()}")
@@ -96,7 +96,7 @@ def test_a_responder_writes_the_postmortem_and_a_manager_publishes_it(
 
     # Send it for review; a responder cannot publish it.
     review = page.get_by_role("region", name="Review")
-    review.get_by_label("Reviewers (usernames)").fill(manager.username)
+    review.get_by_role("checkbox", name=re.compile(manager.username)).check()
     review.get_by_role("button", name="Send for review").click()
     expect(page.locator("#pm-status")).to_have_text("In review")
     expect(review).to_contain_text(f"In review by {manager.display_name}")
@@ -113,14 +113,18 @@ def test_a_responder_writes_the_postmortem_and_a_manager_publishes_it(
         editors = main.get_by_role("group").filter(has_text=re.compile("^(Write|Edit) “"))
         expect(editors.first).to_be_visible()  # in review, the sections can still be changed
 
-        # Publishing needs the conclusion's taxonomy.
+        # Publishing needs the conclusion's taxonomy: said at the button and at the picker.
         review.get_by_role("button", name="Publish").click()
-        expect(desk.locator(".messages")).to_contain_text("set the conclusion's taxonomy")
-        expect(desk.locator("#pm-status")).to_have_text("In review")
+        expect(review.locator("#err-review_form")).to_contain_text("Set the conclusion's taxonomy")
         conclusion = desk.get_by_role("region", name="Conclusion")
-        conclusion.get_by_label(re.compile("Term or tree")).fill("data_quality < failed_migration")
+        expect(conclusion.locator("#err-taxonomy")).to_contain_text("Set the conclusion's taxonomy")
+        expect(desk.locator("#pm-status")).to_have_text("In review")
+        conclusion.get_by_label("Principal term").select_option("DATA_QUALITY")
+        conclusion.get_by_label(re.compile("which was caused by")).first.select_option(
+            "FAILED_MIGRATION"
+        )
         conclusion.get_by_role("button", name="Save the conclusion").click()
-        expect(conclusion).to_contain_text("DATA_QUALITY < FAILED_MIGRATION")
+        expect(conclusion.locator("#tree-now")).to_have_text("DATA_QUALITY < FAILED_MIGRATION")
 
         review.get_by_role("button", name="Publish").click()
         expect(desk.locator("#pm-status")).to_have_text("Published")

@@ -161,7 +161,7 @@ def test_a_bad_due_date_on_the_page_names_the_field(started, responder, client, 
         follow=True,
     )
     assert response.status_code < 500
-    assert "must be a date" in response.content.decode()
+    assert "Must be a date" in response.content.decode()  # as a sentence, at the field
     assert not ActionItem.objects.filter(phase=ActionPhase.FOLLOW_UP).exists()
 
 

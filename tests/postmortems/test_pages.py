@@ -49,7 +49,7 @@ def test_start_edit_and_see_warnings_and_facts_on_the_page(resolved, signed_in):
     assert postmortem.five_whys == [{"why": "Why did it fail?", "because": "A lock."}]
 
 
-def test_a_bad_taxonomy_on_the_page_is_a_message_not_a_500(resolved, signed_in):
+def test_a_bad_taxonomy_on_the_page_is_an_error_at_the_field_not_a_500(resolved, signed_in):
     ref = resolved().reference
     signed_in.post(f"/incidents/{ref}/postmortem/start")
     response = signed_in.post(
@@ -57,8 +57,8 @@ def test_a_bad_taxonomy_on_the_page_is_a_message_not_a_500(resolved, signed_in):
         {"part": "taxonomy", "taxonomy": "COSMIC_RAYS"},
         follow=True,
     )
-    assert response.status_code == 200
-    assert "unknown term" in response.content.decode()
+    assert response.status_code == 422
+    assert 'id="err-taxonomy">Unknown term' in response.content.decode()
 
 
 def test_the_preview_renders_markdown_and_flags_blame(resolved, signed_in):
