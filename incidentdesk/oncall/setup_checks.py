@@ -15,7 +15,7 @@ def paging() -> Result:
             False,
             "Nobody can be paged: there is no escalation policy"
             + ("." if schedules else " and no on-call schedule."),
-            todo="Add an on-call schedule, then an escalation policy that pages it"
+            todo="Add an on-call schedule, then an escalation policy that pages it."
             if not schedules
             else "Add an escalation policy that pages your on-call schedule.",
             url=reverse("oncall_policies" if schedules else "oncall_schedules"),
