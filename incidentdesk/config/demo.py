@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidentdesk.accounts.models import Role, User
-from incidentdesk.accounts.services import user_create
+from incidentdesk.accounts.services import user_create, user_update
 from incidentdesk.core.errors import IncidentDeskError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import services
@@ -278,6 +278,9 @@ def _people(password: str, source: ActionSource) -> tuple[dict[str, User], list[
                 full_name=name,
             )
             created.append(username)
+            if user.on_responders_desk:  # the first account joins the desk; no demo account
+                # does, so the sample emails nobody
+                user = user_update(actor=user, source=source, user=user, on_responders_desk=False)
         people[username] = user
     return people, created
 

@@ -84,3 +84,14 @@ def test_the_demo_leaves_the_clock_as_it_found_it(db):
     load_demo()
     assert abs(timezone.now() - timezone.localtime()).total_seconds() < 1
     assert timezone.now.__module__ == "django.utils.timezone"
+
+
+def test_no_demo_account_is_on_the_desk_so_the_sample_emails_nobody(db):
+    from incidentdesk.accounts.models import User
+    from incidentdesk.notifications.models import OutboxEvent
+
+    load_demo()
+    assert not User.objects.filter(on_responders_desk=True).exists()
+    assert (
+        not OutboxEvent.objects.filter(topic="incident.declared").exclude(staff_emails=[]).exists()
+    )
