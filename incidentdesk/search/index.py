@@ -41,9 +41,10 @@ NL = {"sqlite": "char(10)", "postgresql": "E'\\n'"}
 def _simple(kind: str, table: str, slot: int, incident: str, title: str, body: str, columns):
     select = {
         vendor: (
-            f"SELECT {{r}}.id * {SLOTS} + {slot}, '{kind}', {incident}, '', {title}, "
+            f"SELECT {{r}}.id * {SLOTS} + {slot} AS n, '{kind}' AS kind, {incident} AS incident, "
+            f"'' AS section, {title} AS title, "
             + body.replace("{nl}", nl)
-            + " {from_table}"
+            + " AS body {from_table}"
         )
         for vendor, nl in NL.items()
     }
@@ -93,7 +94,7 @@ _POSTMORTEM = Source(
     ("sections",),
     {
         vendor: (
-            "SELECT n, 'postmortem', incident, key, '', body FROM ("
+            "SELECT n, 'postmortem' AS kind, incident, key AS section, '' AS title, body FROM ("
             f"SELECT {{r}}.id * {SLOTS} + {POSTMORTEM_FIRST_SLOT - 1} + row_number() OVER "
             f"(PARTITION BY {{r}}.id ORDER BY s.key) AS n, {{r}}.id AS pm, "
             f"{{r}}.incident_id AS incident, s.key AS key, {value} AS body "
@@ -110,25 +111,35 @@ SOURCES = (_INCIDENT, _ENTRY, _ACTION, _POSTMORTEM)
 KINDS = tuple(s.kind for s in SOURCES)
 
 
+def scope_token(kind: str) -> str:
+    """The word every SQLite index row of `kind` carries in its `scope` column."""
+    return f"k{KINDS.index(kind)}"
+
+
 def _select(source: Source, vendor: str, row: str, from_table: bool) -> str:
-    """The source's SELECT for one row (`row` = new) or, with `from_table`, for every row."""
-    sql = source.select[vendor]
-    return sql.format(
+    """The source's SELECT for one row (`row` = new) or, with `from_table`, for every row.
+    On SQLite each row also gets its scope: its kind's word and its incident's (`k1 i42`), so
+    a search narrows by kind and leaves out incidents inside FTS5 itself."""
+    sql = source.select[vendor].format(
         r=row,
         from_table=f"FROM {source.table} AS {row}" if from_table else "",
         from_table_comma=f"{source.table} AS {row}," if from_table else "",
     )
+    if vendor != "sqlite":
+        return sql
+    scope = f"'{scope_token(source.kind)} i' || incident"
+    return f"SELECT n, kind, incident, section, title, body, {scope} FROM ({sql}) AS source"
 
 
 # SQLite --------------------------------------------------------------------------------
 
 SQLITE_TABLE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5("
-    "kind UNINDEXED, incident UNINDEXED, section UNINDEXED, title, body, "
+    "kind UNINDEXED, incident UNINDEXED, section UNINDEXED, title, body, scope, "
     "tokenize = 'porter unicode61 remove_diacritics 2')"
 )
 INSERT_COLUMNS = {
-    "sqlite": "search_index(rowid, kind, incident, section, title, body)",
+    "sqlite": "search_index(rowid, kind, incident, section, title, body, scope)",
     "postgresql": "search_index(id, kind, incident, section, title, body)",
 }
 
@@ -252,6 +263,22 @@ def install(connection=None) -> bool:
             for sql in pg_statements():
                 cursor.execute(sql)
     return bool(missing)
+
+
+def uninstall(connection=None) -> None:
+    """Drop the index and its triggers (a migration's way back, or before a new layout)."""
+    connection = connection or default_connection
+    if not supported(connection):
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in sqlite_triggers():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        else:
+            for source in SOURCES:
+                cursor.execute(f"DROP FUNCTION IF EXISTS search_index_{source.kind}() CASCADE")
+            cursor.execute("DROP FUNCTION IF EXISTS search_index_truncated() CASCADE")
+        cursor.execute("DROP TABLE IF EXISTS search_index")
 
 
 def rebuild(connection=None) -> int:

@@ -140,18 +140,17 @@ def search(
         visible = visible.filter(status__in=OPEN_STATUSES)
     elif status:
         visible = visible.filter(status=status)
-    backend = _Sqlite(terms) if connection.vendor == "sqlite" else _Postgres(terms)
-    visible_sql, visible_params = visible.order_by().values("pk").query.sql_with_params()
-    results.counts = backend.counts(visible_sql, visible_params)
+    backend = (_Sqlite if connection.vendor == "sqlite" else _Postgres)(terms, visible, status)
+    results.counts = {kind: n for kind, n in backend.counts().items() if n}
     results.count = sum(n for k, n in results.counts.items() if not kinds or k in kinds)
     if page > results.pages and results.count:
         raise ValidationError(
             f"is past the last page ({results.pages}; {results.count} results, {size} a page)",
             field="page",
         )
-    rows = backend.page(visible_sql, visible_params, kinds, size, (page - 1) * size)
-    marked = backend.marked([row[0] for row in rows]) if rows else {}
-    results.hits = _hits(rows, marked)
+    ranked = backend.page(kinds, size, (page - 1) * size) if results.count else []
+    details = backend.details([row_id for row_id, _ in ranked]) if ranked else {}
+    results.hits = _hits(ranked, details)
     return results
 
 
@@ -188,75 +187,102 @@ def results_data(results: Results) -> dict:
     }
 
 
-# The two backends: the same four questions in each database's words -------------------
+# The two backends: the same three questions in each database's words -----------------
+
+# Up to this many incidents are named inside SQLite's FTS5 query (to leave out or to keep);
+# past it the index rows' incident column is compared instead, which reads every match's row.
+MAX_NAMED_INCIDENTS = 500
 
 
 class _Sqlite:
-    def __init__(self, terms: Terms):
-        self.match = fts5_match(terms)
+    """FTS5: the words are looked for in the title and body columns only; the `scope` column
+    (`k1 i42`: the kind's word, the incident's) narrows by kind and leaves out the incidents
+    the viewer may not see (or, with a status, keeps those in it) within the same MATCH, so
+    counting and ranking never read a row's stored columns."""
 
-    def _where(self, visible_sql: str, kinds=()) -> str:
-        where = f"search_index MATCH %s AND incident IN ({visible_sql})"
+    WEIGHTS = f"0, 0, 0, {TITLE_WEIGHT}, 1, 0"
+
+    def __init__(self, terms: Terms, visible, status: str):
+        self.words = "{title body} : (" + fts5_match(terms) + ")"
+        self.scope, self.where, self.params = "", "", []
+        if status:
+            named = list(visible.values_list("pk", flat=True)[: MAX_NAMED_INCIDENTS + 1])
+            if len(named) <= MAX_NAMED_INCIDENTS:
+                self.scope = " AND scope : (" + _tokens(f"i{pk}" for pk in named or [0]) + ")"
+                return
+        else:
+            hidden = Incident.objects.exclude(pk__in=visible.order_by().values("pk"))
+            named = list(hidden.values_list("pk", flat=True)[: MAX_NAMED_INCIDENTS + 1])
+            if len(named) <= MAX_NAMED_INCIDENTS:
+                self.scope = (
+                    " NOT scope : (" + _tokens(f"i{pk}" for pk in named) + ")" if named else ""
+                )
+                return
+        sql, self.params = visible.order_by().values("pk").query.sql_with_params()
+        self.where = f" AND incident IN ({sql})"
+
+    def _match(self, kinds=()) -> str:
+        match = self.words
         if kinds:
-            where += f" AND kind IN ({', '.join(['%s'] * len(kinds))})"
-        return where
+            match += " AND scope : (" + _tokens(index.scope_token(k) for k in kinds) + ")"
+        return match + self.scope
 
-    def counts(self, visible_sql, visible_params) -> dict[str, int]:
-        where = self._where(visible_sql)
-        sql = f"SELECT kind, count(*) FROM search_index WHERE {where} GROUP BY kind"
-        return dict(_fetch(sql, [self.match, *visible_params]))
+    def counts(self) -> dict[str, int]:
+        sql = f"SELECT count(*) FROM search_index WHERE search_index MATCH %s{self.where}"
+        return {
+            kind: _fetch(sql, [self._match([kind]), *self.params])[0][0] for kind in KIND_LABELS
+        }
 
-    def page(self, visible_sql, visible_params, kinds, limit, offset) -> list[tuple]:
-        weights = ", ".join(["0"] * 3 + [str(TITLE_WEIGHT), "1"])
+    def page(self, kinds, limit, offset) -> list[tuple[int, float]]:
         sql = (
-            "SELECT rowid, kind, incident, section, bm25(search_index, "
-            f"{weights}) AS score FROM search_index WHERE {self._where(visible_sql, kinds)} "
-            "ORDER BY score, rowid LIMIT %s OFFSET %s"
+            f"SELECT rowid, bm25(search_index, {self.WEIGHTS}) AS score FROM search_index "
+            f"WHERE search_index MATCH %s{self.where} ORDER BY score, rowid LIMIT %s OFFSET %s"
         )
-        rows = _fetch(sql, [self.match, *visible_params, *kinds, limit, offset])
-        return [
-            (rowid, kind, incident, section, -score)
-            for rowid, kind, incident, section, score in rows
-        ]
+        rows = _fetch(sql, [self._match(kinds), *self.params, limit, offset])
+        return [(rowid, -score) for rowid, score in rows]
 
-    def marked(self, rowids) -> dict[int, tuple[str, str]]:
+    def details(self, rowids) -> dict[int, tuple]:
         sql = (
-            "SELECT rowid, highlight(search_index, 3, %s, %s), "
+            "SELECT rowid, kind, incident, section, highlight(search_index, 3, %s, %s), "
             "snippet(search_index, 4, %s, %s, '…', 32) FROM search_index "
             f"WHERE search_index MATCH %s AND rowid IN ({', '.join(['%s'] * len(rowids))})"
         )
-        rows = _fetch(sql, [START, STOP, START, STOP, self.match, *rowids])
-        return {rowid: (title, body) for rowid, title, body in rows}
+        rows = _fetch(sql, [START, STOP, START, STOP, self.words, *rowids])
+        return {row[0]: row[1:] for row in rows}
+
+
+def _tokens(words) -> str:
+    return " OR ".join(f'"{word}"' for word in words)
 
 
 class _Postgres:
+    """A GIN index over the stored tsvector finds the matches; ts_rank orders them."""
+
     QUERY = "(websearch_to_tsquery('english', %s) && to_tsquery('english', %s))"
 
-    def __init__(self, terms: Terms):
-        self.params = [pg_websearch(terms), pg_prefixes(terms)]
+    def __init__(self, terms: Terms, visible, status: str):
+        self.query_params = [pg_websearch(terms), pg_prefixes(terms)]
+        sql, params = visible.order_by().values("pk").query.sql_with_params()
+        self.where = f"vector @@ {self.QUERY} AND incident IN ({sql})"
+        self.params = [*self.query_params, *params]
 
-    def _where(self, visible_sql: str, kinds=()) -> str:
-        where = f"vector @@ {self.QUERY} AND incident IN ({visible_sql})"
+    def counts(self) -> dict[str, int]:
+        sql = f"SELECT kind, count(*) FROM search_index WHERE {self.where} GROUP BY kind"
+        return dict(_fetch(sql, self.params))
+
+    def page(self, kinds, limit, offset) -> list[tuple[int, float]]:
+        # ts_rank's weights for D, C, B, A: a title (A) counts TITLE_WEIGHT times a body (D).
+        where = self.where
         if kinds:
             where += f" AND kind IN ({', '.join(['%s'] * len(kinds))})"
-        return where
-
-    def counts(self, visible_sql, visible_params) -> dict[str, int]:
-        where = self._where(visible_sql)
-        sql = f"SELECT kind, count(*) FROM search_index WHERE {where} GROUP BY kind"
-        return dict(_fetch(sql, [*self.params, *visible_params]))
-
-    def page(self, visible_sql, visible_params, kinds, limit, offset) -> list[tuple]:
-        # ts_rank's weights for D, C, B, A: a title (A) counts TITLE_WEIGHT times a body (D).
         sql = (
-            "SELECT id, kind, incident, section, "
-            f"ts_rank('{{0.1, 0.2, 0.4, {TITLE_WEIGHT / 10}}}', vector, {self.QUERY}) AS score "
-            "FROM search_index "
-            f"WHERE {self._where(visible_sql, kinds)} ORDER BY score DESC, id LIMIT %s OFFSET %s"
+            f"SELECT id, ts_rank('{{0.1, 0.2, 0.4, {TITLE_WEIGHT / 10}}}', vector, "
+            f"{self.QUERY}) AS score FROM search_index "
+            f"WHERE {where} ORDER BY score DESC, id LIMIT %s OFFSET %s"
         )
-        return _fetch(sql, [*self.params, *self.params, *visible_params, *kinds, limit, offset])
+        return _fetch(sql, [*self.query_params, *self.params, *kinds, limit, offset])
 
-    def marked(self, ids) -> dict[int, tuple[str, str]]:
+    def details(self, ids) -> dict[int, tuple]:
         title_options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
         body_options = (
             f"StartSel={START}, StopSel={STOP}, MaxWords=32, MinWords=12, "
@@ -264,14 +290,15 @@ class _Postgres:
         )
         # A short body is shown whole (as FTS5's snippet does); a long one in fragments.
         sql = (
-            f"SELECT id, ts_headline('english', title, {self.QUERY}, %s), "
+            f"SELECT id, kind, incident, section, "
+            f"ts_headline('english', title, {self.QUERY}, %s), "
             f"ts_headline('english', body, {self.QUERY}, CASE WHEN length(body) <= %s "
             "THEN %s ELSE %s END) FROM search_index "
             f"WHERE id IN ({', '.join(['%s'] * len(ids))})"
         )
-        params = [*self.params, title_options, *self.params, SHORT_BODY, title_options]
-        rows = _fetch(sql, [*params, body_options, *ids])
-        return {row_id: (title, body) for row_id, title, body in rows}
+        q = self.query_params
+        params = [*q, title_options, *q, SHORT_BODY, title_options, body_options, *ids]
+        return {row[0]: row[1:] for row in _fetch(sql, params)}
 
 
 def _fetch(sql: str, params) -> list[tuple]:
@@ -298,18 +325,18 @@ def _plain(html: str) -> str:
     return unescape(strip_tags(html))
 
 
-def _hits(rows, marked) -> list[Hit]:
+def _hits(ranked, details) -> list[Hit]:
+    rows = [(row_id, score, *details[row_id]) for row_id, score in ranked if row_id in details]
     ids: dict[str, list[int]] = {kind: [] for kind in KIND_LABELS}
-    for row_id, kind, _incident, _section, _score in rows:
+    for row_id, _score, kind, *_ in rows:
         ids[kind].append(row_id // index.SLOTS)
-    incidents = Incident.objects.select_related("severity").in_bulk({row[2] for row in rows})
+    incidents = Incident.objects.select_related("severity").in_bulk({row[3] for row in rows})
     entries = TimelineEntry.objects.in_bulk(ids["entry"])
     actions = ActionItem.objects.in_bulk(ids["action"])
     postmortems = Postmortem.objects.select_related("template").in_bulk(ids["postmortem"])
     hits = []
-    for row_id, kind, incident_id, section, score in rows:
+    for row_id, score, kind, incident_id, section, title, body in rows:
         incident, pk = incidents.get(incident_id), row_id // index.SLOTS
-        title, body = marked.get(row_id, ("", ""))
         if incident is None:
             continue  # deleted between the two questions
         page = reverse("incident_detail", args=[incident.reference])

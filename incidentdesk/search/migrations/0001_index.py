@@ -13,19 +13,7 @@ def create(apps, schema_editor):
 
 
 def drop(apps, schema_editor):
-    connection = schema_editor.connection
-    if not index.supported(connection):
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for name in index.sqlite_triggers():
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            cursor.execute("DROP TABLE IF EXISTS search_index")
-        else:
-            for source in index.SOURCES:
-                cursor.execute(f"DROP FUNCTION IF EXISTS search_index_{source.kind}() CASCADE")
-            cursor.execute("DROP FUNCTION IF EXISTS search_index_truncated() CASCADE")
-            cursor.execute("DROP TABLE IF EXISTS search_index")
+    index.uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
