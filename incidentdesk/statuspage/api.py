@@ -1,11 +1,13 @@
 """Publishing endpoints of the JSON API (/api/v1): parse, call the service, render."""
 
-from ninja import Router, Status
+from ninja import File, Router, Status
+from ninja.files import UploadedFile
 
 from incidentdesk.core.errors import NotFound
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.api import _incident
 from incidentdesk.statuspage import services
+from incidentdesk.statuspage.appearance import LOGO_MAX_BYTES, page_settings_set
 from incidentdesk.statuspage.models import PageSettings, PublicIncident
 from incidentdesk.statuspage.schemas import (
     BannerIn,
@@ -13,6 +15,8 @@ from incidentdesk.statuspage.schemas import (
     ComponentStatusIn,
     MaintenanceIn,
     MaintenanceUpdateIn,
+    PageSettingsIn,
+    PageSettingsOut,
     PublicationIn,
     PublicationOut,
     PublicUpdateIn,
@@ -115,3 +119,38 @@ def get_banner(request):
 def set_banner(request, payload: BannerIn):
     page = services.banner_set(actor=request.auth, source=API, **payload.dict())
     return {"active": page.banner_active, "message": page.banner_message, "kind": page.banner_kind}
+
+
+def _page_settings(page: PageSettings) -> dict:
+    logo = bool(page.logo_format)
+    return {
+        "name": page.name,
+        "logo_url": page.logo_url or None,
+        "logo_width": page.logo_width if logo else None,
+        "logo_height": page.logo_height if logo else None,
+    }
+
+
+@router.get("/statuspage/settings", response=PageSettingsOut)
+def get_page_settings(request):
+    return _page_settings(PageSettings.load())
+
+
+@router.put("/statuspage/settings", response=PageSettingsOut)
+def set_page_settings(request, payload: PageSettingsIn):
+    page = page_settings_set(actor=request.auth, source=API, name=payload.name)
+    return _page_settings(page)
+
+
+@router.post("/statuspage/logo", response=PageSettingsOut)
+def upload_logo(request, logo: File[UploadedFile]):
+    """A multipart upload whose `logo` part is a PNG, JPEG or WebP image of at most 1 MB."""
+    data = logo.read(LOGO_MAX_BYTES + 1)
+    page = page_settings_set(actor=request.auth, source=API, logo=data)
+    return _page_settings(page)
+
+
+@router.delete("/statuspage/logo", response=PageSettingsOut)
+def remove_logo(request):
+    page = page_settings_set(actor=request.auth, source=API, remove_logo=True)
+    return _page_settings(page)

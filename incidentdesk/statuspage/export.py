@@ -15,6 +15,7 @@ Paths map to files so that nginx's `try_files $uri $uri/index.html =404;` finds 
     /index.json             index.json                   (the summary again, store.ALIASES)
     /history.atom, .rss     history.atom, history.rss
     /404                    404.html                     (when the pages provide one)
+    /logo.png (.jpg, .webp) logo.png …                   (when the page has a logo)
     static assets           static/...                   (the pages link /static/...)
 """
 
@@ -31,10 +32,12 @@ from django.contrib.staticfiles import finders
 from incidentdesk.statuspage.models import PublicDocument
 from incidentdesk.statuspage.store import ALIASES
 
-_FILE_SUFFIXES = (".json", ".atom", ".rss", ".html", ".xml", ".txt")
+_FILE_SUFFIXES = (".json", ".atom", ".rss", ".html", ".xml", ".txt", ".png", ".jpg", ".webp")
 _STATIC_REF = re.compile(rb"""(?:href|src)=["']/static/([^"'?#]+)""")
 # Only files an export writes are ever removed from the directory.
-_OURS = re.compile(r"^(index\.html|index\.json|404\.html|history.*|incidents/.*|api/v2/.*)$")
+_OURS = re.compile(
+    r"^(index\.html|index\.json|404\.html|logo\.(png|jpg|webp)|history.*|incidents/.*|api/v2/.*)$"
+)
 
 
 def file_for(path: str) -> str:

@@ -6,6 +6,7 @@ from django import forms
 
 from incidentdesk.incidents.forms import blank_choice, datetime_field, url_field
 from incidentdesk.incidents.models import Component, ComponentStatus
+from incidentdesk.statuspage.affected import FIRST_STATUS, first_statuses
 from incidentdesk.statuspage.models import BannerKind, PublicStatus
 from incidentdesk.statuspage.rules import IMPACT_ORDER
 
@@ -87,14 +88,45 @@ class PublishForm(ComponentStatusesForm):
         help_text="Empty: the incident's severity's reminder interval.",
     )
 
-    def __init__(self, *args, **kwargs):
+    new_component = forms.CharField(
+        required=False,
+        max_length=100,
+        label="New component",
+        help_text="Not in the list? Name it: it is added to the catalog and to this publication.",
+    )
+    new_component_group = forms.ChoiceField(required=False, label="In group", choices=())
+    new_component_status = forms.ChoiceField(
+        required=False,
+        label="Its public status",
+        choices=ComponentStatus.choices,
+        initial=FIRST_STATUS,
+    )
+
+    def __init__(self, *args, incident=None, **kwargs):
         kwargs.setdefault("auto_id", "pub_%s")
         super().__init__(*args, **kwargs)
         self.add_component_fields()
+        self.fields["new_component_group"].choices = blank_choice(
+            [(str(c.pk), c.name) for c in Component.objects.filter(group__isnull=True)],
+            "No group",
+        )
+        if incident is not None and not self.is_bound:
+            # The form starts from the incident's components (affected.py).
+            for key, status in first_statuses(incident.components.all()).items():
+                if f"component_{key}" in self.fields:
+                    self.initial[f"component_{key}"] = status
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
+        new = None
+        if data["new_component"].strip():
+            new = {
+                "name": data["new_component"],
+                "group": data["new_component_group"] or None,
+                "status": data["new_component_status"] or FIRST_STATUS,
+            }
         return {
+            "new_component": new,
             "name": data["name"],
             "message": data["message"],
             "status": data["status"],
@@ -178,6 +210,26 @@ class BannerForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "banner_%s")
+        super().__init__(*args, **kwargs)
+
+
+class PageSettingsForm(forms.Form):
+    """The public page's name and logo (statuspage/appearance.py checks and stores them)."""
+
+    name = forms.CharField(
+        label="Page name", max_length=100, help_text="The title of every public page."
+    )
+    logo = forms.FileField(
+        required=False,
+        label="Logo",
+        help_text="A PNG, JPEG or WebP image of at most 1 MB (no SVG); shown at the top of "
+        "every public page, with the page name as its text.",
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    remove_logo = forms.BooleanField(required=False, label="Remove the logo")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "page_%s")
         super().__init__(*args, **kwargs)
 
 

@@ -21,13 +21,28 @@ def public_resolve(publication: PublicIncident | None) -> dict | None:
     }
 
 
+def _differences(incident: Incident, publication: PublicIncident | None):
+    """The incident's components its publication does not name (internal until published),
+    and the published components no longer on the incident (affected.py states the rule)."""
+    mine = list(incident.components.all())
+    if publication is None:
+        return mine, []
+    published = {a.component_id for a in publication.affected.all()}
+    ours = {c.pk for c in mine}
+    return (
+        [c for c in mine if c.pk not in published],
+        [a.component for a in publication.affected.all() if a.component_id not in ours],
+    )
+
+
 def publication_panel(request, incident: Incident) -> dict:
     """What the "Status page" panel shows: the incident's publication (if any) and the forms to
     publish, update and resolve it; and, for the header, `public_resolve`."""
     publication = PublicIncident.objects.filter(incident=incident).with_details().first()
     panel: dict = {"publication": publication, "public_resolve": public_resolve(publication)}
+    panel["sp_internal_only"], panel["sp_not_on_incident"] = _differences(incident, publication)
     if publication is None:
-        panel["publish_form"] = PublishForm()
+        panel["publish_form"] = PublishForm(incident=incident)
     elif not publication.is_resolved:
         panel["public_update_form"] = PublicUpdateForm(initial={"status": publication.status})
         panel["resolve_form"] = ResolveForm()

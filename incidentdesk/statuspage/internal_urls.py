@@ -18,6 +18,7 @@ urlpatterns = [
         name="statuspage_maintenance_update",
     ),
     path("banner", views.banner, name="statuspage_banner"),
+    path("page", views.page_settings, name="statuspage_page_settings"),
     # The incident page's "Status page" panel. (Plain str: the INC reference converter is
     # registered by incidents/urls.py, which is included after this file.)
     path("incidents/<str:reference>/publish", views.publish, name="statuspage_publish"),

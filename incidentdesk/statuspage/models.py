@@ -242,6 +242,12 @@ class PageSettings(models.Model):
     banner_set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The logo's bytes live in PageLogo (read only when rendering); here what the pages need to
+    # show it: its format (empty: no logo), its size and a short hash that changes with it.
+    logo_format = models.CharField(max_length=8, blank=True)
+    logo_width = models.PositiveIntegerField(default=0)
+    logo_height = models.PositiveIntegerField(default=0)
+    logo_version = models.CharField(max_length=16, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -250,6 +256,35 @@ class PageSettings(models.Model):
     @classmethod
     def load(cls) -> "PageSettings":
         return cls.objects.get_or_create(pk=1)[0]
+
+    @property
+    def logo_path(self) -> str:
+        """Where the public site serves the logo (`/logo.png`, …), or '' without one."""
+        return f"/logo.{LOGO_SUFFIXES[self.logo_format]}" if self.logo_format else ""
+
+    @property
+    def logo_url(self) -> str:
+        """The logo's address with its version, so a new logo is never read from a cache."""
+        return f"{self.logo_path}?v={self.logo_version}" if self.logo_format else ""
+
+
+# A logo's format: its file suffix and the content type it is served with.
+LOGO_SUFFIXES = {"png": "png", "jpeg": "jpg", "webp": "webp"}
+LOGO_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+
+
+class PageLogo(models.Model):
+    """The status page's logo (a single row, pk=1), as re-encoded when it was uploaded: never
+    the uploaded bytes themselves, never fetched from anywhere."""
+
+    image = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"logo of {len(self.image)} bytes"
 
 
 class PublicDocument(models.Model):

@@ -22,7 +22,13 @@ from incidentdesk.core.text import safe_text
 from incidentdesk.incidents.models import Component
 from incidentdesk.statuspage import pages, rules
 from incidentdesk.statuspage.feeds import atom_feed, rss_feed
-from incidentdesk.statuspage.models import UNRESOLVED_STATUSES, PublicIncident
+from incidentdesk.statuspage.models import (
+    LOGO_TYPES,
+    UNRESOLVED_STATUSES,
+    PageLogo,
+    PageSettings,
+    PublicIncident,
+)
 from incidentdesk.statuspage.selectors import (
     ACTIVE_MAINTENANCE,
     RECENT_LIMIT,
@@ -188,7 +194,22 @@ def _renderers(snap: Snapshot) -> dict[str, tuple[str, Callable[[], bytes]]]:
     items = history_feed_items(snap)
     renderers["/history.atom"] = (ATOM_TYPE, lambda: atom_feed(snap.page, items))
     renderers["/history.rss"] = (RSS_TYPE, lambda: rss_feed(snap.page, items))
+    logo = logo_document(snap.page)
+    if logo is not None:
+        path, kind, body = logo
+        renderers[path] = (kind, lambda: body)
     return renderers
+
+
+def logo_document(page: PageSettings) -> tuple[str, str, bytes] | None:
+    """(path, content type, bytes) of the page's logo (appearance.py stores it re-encoded),
+    or None without one. Served like every other public document."""
+    if not page.logo_format:
+        return None
+    stored = PageLogo.objects.filter(pk=1).values_list("image", flat=True).first()
+    if stored is None:
+        return None
+    return page.logo_path, LOGO_TYPES[page.logo_format], bytes(stored)
 
 
 def _render_each(renderers: dict, rendered: Rendered) -> None:

@@ -7,6 +7,12 @@ from ninja import Schema
 from incidentdesk.core.schemas import Moment, Strict
 
 
+class NewComponentIn(Strict):
+    name: str
+    group: str | None = None  # a top-level component's name or id
+    status: str = "degraded_performance"
+
+
 class PublicationIn(Strict):
     name: str
     message: str
@@ -18,6 +24,8 @@ class PublicationIn(Strict):
     notify_subscribers: bool = True
     remind: bool = True
     remind_interval_minutes: int | None = None  # None: the severity's reminder interval
+    # A missing component, added to the catalog and to this publication (managers).
+    new_component: NewComponentIn | None = None
 
 
 class PublicUpdateIn(Strict):
@@ -67,6 +75,17 @@ class BannerOut(Schema):
     active: bool
     message: str
     kind: str
+
+
+class PageSettingsIn(Strict):
+    name: str
+
+
+class PageSettingsOut(Schema):
+    name: str
+    logo_url: str | None  # root-relative, on the public site; None without a logo
+    logo_width: int | None
+    logo_height: int | None
 
 
 class PublicUpdateOut(Schema):

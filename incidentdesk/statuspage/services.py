@@ -18,6 +18,11 @@ from incidentdesk.incidents.models import Component, EntryKind, Incident, Visibi
 from incidentdesk.incidents.services.timeline import record_entry
 from incidentdesk.notifications.outbox import emit
 from incidentdesk.statuspage import rules, uptime
+from incidentdesk.statuspage.affected import (
+    incident_takes_components,
+    new_component_check,
+    new_component_create,
+)
 from incidentdesk.statuspage.messages import component_payload, incident_payload
 from incidentdesk.statuspage.models import (
     INCIDENT_STATUSES,
@@ -206,13 +211,19 @@ def publication_create(
     remind: bool = True,
     remind_interval_minutes: int | None = None,
     notify: bool | None = None,
+    new_component: Mapping | None = None,
 ) -> PublicIncident:
     """Publish an internal incident on the status page. Only what is passed here becomes
     public: the name, the message, the workaround and the component statuses. The first
     status defaults to `identified`; the impact is derived from the components unless given;
     the reminder interval is the incident's severity's unless given. Subscribers are told of
     this first update when `notify` (default: `notify_subscribers`, whether they hear of the
-    publication at all), so a publication can start quietly and tell them later."""
+    publication at all), so a publication can start quietly and tell them later.
+
+    `new_component` ({name, group, status}) adds a missing component to the catalog and to
+    this publication, for publishers who may manage components (403 naming `new_component`
+    otherwise). The components given a status other than operational join the incident's
+    components (affected.py states the rule)."""
     require(actor, Perm.STATUSPAGE_PUBLISH)
     if PublicIncident.objects.filter(incident=incident).exists():
         raise InvalidTransition(
@@ -233,8 +244,11 @@ def publication_create(
         or not 5 <= remind_interval_minutes <= 1440
     ):
         raise ValidationError("give 5 to 1440 minutes", field="remind_interval_minutes")
+    new = new_component_check(actor, new_component)
     now = timezone.now()
     with transaction.atomic():
+        if new is not None:
+            wanted[new_component_create(actor=actor, source=source, new=new)] = new.status
         publication = PublicIncident.objects.create(
             incident=incident,
             name=name,
@@ -252,6 +266,7 @@ def publication_create(
         )
         _set_status_times(publication, status, now)
         changes = _apply_components(publication, wanted, now)
+        incident_takes_components(actor=actor, source=source, incident=incident, statuses=wanted)
         _post_update(
             actor=actor,
             source=source,
@@ -279,7 +294,8 @@ def publication_update(
     notify: bool = True,
 ) -> PublicUpdate:
     """Post an update to a published incident: a message, optionally a new public status,
-    component statuses, impact or workaround. Resolving goes through `publication_resolve`."""
+    component statuses, impact or workaround. Resolving goes through `publication_resolve`.
+    Components given a status other than operational join the incident's components."""
     require(actor, Perm.STATUSPAGE_PUBLISH)
     publication = public_incident
     if publication.is_maintenance:
@@ -293,6 +309,10 @@ def publication_update(
     impact = _check_impact(impact) if impact is not None else None
     now = timezone.now()
     with transaction.atomic():
+        # The incident first (it is locked before its publication, as resolving does).
+        incident_takes_components(
+            actor=actor, source=source, incident=publication.incident, statuses=wanted
+        )
         # Decide on the row as it is now, not as the caller last saw it.
         publication = PublicIncident.objects.select_for_update().get(pk=publication.pk)
         status = status or publication.status

@@ -22,6 +22,8 @@ urlpatterns = [
     re_path(rf"^api/v2/(?P<file>{V2_FILES})\.json$", public_document, name="status_api_v2"),
     # The summary again, where Statuspage consumers look: the page's base URL + index.json.
     path("index.json", public_document, name="status_index_json"),
+    # The page's logo, when it has one (statuspage/appearance.py).
+    re_path(r"^logo\.(?:png|jpg|webp)$", public_document, name="status_logo"),
     # Anything else under /api/v2/ gets a JSON 404, not the desk's page.
     re_path(r"^api/v2/", public_document),
 ]

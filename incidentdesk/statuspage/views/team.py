@@ -17,11 +17,13 @@ from incidentdesk.core.web import form_failed, parsed, web_errors
 from incidentdesk.incidents.models import Component, Incident
 from incidentdesk.incidents.page import load_incident, render_incident_page
 from incidentdesk.statuspage import services
+from incidentdesk.statuspage.appearance import LOGO_MAX_BYTES, page_settings_set
 from incidentdesk.statuspage.forms import (
     BannerForm,
     ComponentStatusForm,
     MaintenanceForm,
     MaintenanceUpdateForm,
+    PageSettingsForm,
     PublicUpdateForm,
     PublishForm,
     ResolveForm,
@@ -149,6 +151,7 @@ def _overview(request, status: int = 200, **forms):
         "maintenance_form": forms.get("maintenance_form") or MaintenanceForm(),
         "maintenance_update_form": MaintenanceUpdateForm(),
         "banner_form": forms.get("banner_form") or _banner_form(page),
+        "page_form": forms.get("page_form") or PageSettingsForm(initial={"name": page.name}),
         "component_statuses": cast(ChoiceField, ComponentStatusForm.base_fields["status"]).choices,
         "render_failures": failing_documents(),
     }
@@ -248,3 +251,22 @@ def banner(request):
     return _back_to_overview(
         request, "Banner shown." if data["active"] else "Banner hidden.", "banner"
     )
+
+
+@overview_write
+def page_settings(request):
+    form = PageSettingsForm(request.POST, request.FILES)
+    try:
+        data = parsed(form)
+        upload = data["logo"]
+        page = page_settings_set(
+            actor=request.user,
+            source=WEB,
+            name=data["name"],
+            # One byte past the limit is enough for the service to refuse a large file.
+            logo=upload.read(LOGO_MAX_BYTES + 1) if upload else None,
+            remove_logo=data["remove_logo"],
+        )
+    except IncidentDeskError as exc:
+        return form_failed(request, exc, form, lambda: _overview(request, 422, page_form=form))
+    return _back_to_overview(request, f"The public page is now “{page.name}”.", "page")

@@ -7,7 +7,8 @@ from incidentdesk.core.cli import EXIT_FAILURE, SOURCE
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.incidents.management.render import incident_or_error
 from incidentdesk.statuspage import services
-from incidentdesk.statuspage.models import PublicIncident
+from incidentdesk.statuspage.appearance import LOGO_MAX_BYTES, page_settings_set
+from incidentdesk.statuspage.models import PageSettings, PublicIncident
 
 
 def _components(pairs: list[str]) -> dict[str, str]:
@@ -21,8 +22,19 @@ def _components(pairs: list[str]) -> dict[str, str]:
     return result
 
 
+def _new_component(options) -> dict | None:
+    """`--new-component NAME[=STATUS]` and `--new-component-group GROUP` as the service's
+    `new_component`."""
+    if not options["new_component"]:
+        return None
+    name, eq, status = options["new_component"].rpartition("=")
+    if not eq:
+        name, status = status, ""
+    return {"name": name, "group": options["new_component_group"], "status": status}
+
+
 class Command(CliCommand):
-    help = "The public status page: publish | update | resolve | show | banner | export."
+    help = "The public status page: publish | update | resolve | show | banner | page | export."
 
     def add_arguments(self, parser):
         actions = self.add_actions(parser)
@@ -46,6 +58,12 @@ class Command(CliCommand):
             metavar="MINUTES",
             help="reminder interval (default: the incident's severity's)",
         )
+        publish.add_argument(
+            "--new-component",
+            metavar="NAME[=STATUS]",
+            help="add a component to the catalog and to this publication (managers)",
+        )
+        publish.add_argument("--new-component-group", metavar="GROUP", help="its group")
         self.add_actor_argument(publish)
 
         update = actions.add_parser("update", help="post an update to a published incident")
@@ -73,6 +91,12 @@ class Command(CliCommand):
         banner.add_argument("--kind", default="info", help="info, maintenance or read_only")
         banner.add_argument("--off", action="store_true", help="hide it")
         self.add_actor_argument(banner)
+
+        page = actions.add_parser("page", help="show or set the public page's name and logo")
+        page.add_argument("--name", help="the page name shown on every public page")
+        page.add_argument("--logo", metavar="FILE", help="a PNG, JPEG or WebP image (max 1 MB)")
+        page.add_argument("--no-logo", action="store_true", help="remove the logo")
+        self.add_actor_argument(page)
 
         export = actions.add_parser("export", help="write the public site as static files")
         export.add_argument("directory", metavar="DIR")
@@ -105,6 +129,7 @@ class Command(CliCommand):
             notify_subscribers=not options["no_notify"],
             remind=not options["no_remind"],
             remind_interval_minutes=options["remind_every"],
+            new_component=_new_component(options),
         )
         self.stdout.write(f"published: /incidents/{publication.public_id} ({publication.status})")
 
@@ -148,6 +173,31 @@ class Command(CliCommand):
             kind=options["kind"],
         )
         self.stdout.write(f"banner {'shown' if page.banner_active else 'hidden'}")
+
+    def _page(self, options):
+        logo = None
+        if options["logo"]:
+            try:
+                with open(options["logo"], "rb") as handle:
+                    logo = handle.read(LOGO_MAX_BYTES + 1)
+            except OSError as exc:
+                raise ValidationError(
+                    f"cannot read {options['logo']}: {exc.strerror}", field="logo"
+                ) from None
+        if options["name"] is not None or logo is not None or options["no_logo"]:
+            page_settings_set(
+                actor=self.actor(options),
+                source=SOURCE,
+                name=options["name"],
+                logo=logo,
+                remove_logo=options["no_logo"],
+            )
+        page = PageSettings.load()
+        self.stdout.write(f"name: {page.name}")
+        if page.logo_format:
+            self.stdout.write(f"logo: {page.logo_path} ({page.logo_width}×{page.logo_height})")
+        else:
+            self.stdout.write("logo: none")
 
     def _export(self, options):
         from incidentdesk.statuspage.public_site import export_site
