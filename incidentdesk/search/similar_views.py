@@ -1,14 +1,22 @@
 """The doors of similar incidents on the web: the declare page's preview (GET
 /incidents/similar, an HTML fragment the declare form asks for with htmx as the title is
-typed) and the incident page's "Seen before" panel, registered with incidents/panels.py."""
+typed) and the incident page's "Seen before" panel, registered with incidents/panels.py.
+
+The panel costs the incident page nothing: it asks for its list (GET
+/incidents/<ref>/similar) once the page has loaded, and the live refresh leaves it alone
+(its template draws nothing out of band), so a busy incident watched by many people ranks
+its similar incidents once per page view, not once per change. Without JavaScript the panel
+is a link to the same list as a page of its own."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from incidentdesk.core.errors import IncidentDeskError
+from incidentdesk.core.web import web_errors
 from incidentdesk.incidents import panels
 from incidentdesk.incidents.models import Component, Incident
+from incidentdesk.incidents.page import load_incident
 from incidentdesk.incidents.services.catalog import severity_lookup
 from incidentdesk.search.similar import similar_to_draft, similar_to_incident
 
@@ -58,8 +66,20 @@ def _components(values: list[str]) -> list[Component]:
 
 
 def similar_panel(request, incident: Incident) -> dict:
-    """The incident page's panel: the incidents most like this one that the reader may see."""
-    return {"similar": similar_to_incident(incident, viewer=request.user, limit=PANEL_LIMIT)}
+    """The panel's context: nothing to read, the panel asks for its list after the page."""
+    return {}
+
+
+@login_required
+@require_GET
+@web_errors
+def incident_similar(request, reference: str):
+    """The incidents most like this one that the reader may see: the panel's list for htmx,
+    else a page of its own. 404 for an incident the reader may not see, as for a missing one."""
+    incident = load_incident(request, reference)
+    found = similar_to_incident(incident, viewer=request.user, limit=PANEL_LIMIT)
+    template = "similar_results.html" if request.htmx else "similar_page.html"
+    return render(request, f"search/{template}", {"incident": incident, "similar": found})
 
 
 def register() -> None:

@@ -212,10 +212,31 @@ def test_the_incident_page_panel_of_an_outsider_leaves_a_restricted_incident_out
     shown = past("Export showed customer emails to the wrong account", days=200)
     client.force_login(make_user(username="olga"))
     page = client.get(f"/incidents/{incident.reference}").content.decode()
-    assert 'id="similar"' in page
-    assert shown.reference in page and hidden.reference not in page and hidden.title not in page
+    assert 'id="similar"' in page and f'hx-get="/incidents/{incident.reference}/similar"' in page
+    for htmx in ({"HTTP_HX_REQUEST": "true"}, {}):  # the panel's list, and its page without JS
+        listed = client.get(f"/incidents/{incident.reference}/similar", **htmx).content.decode()
+        assert shown.reference in listed
+        assert hidden.reference not in listed and hidden.title not in listed
+    assert client.get(f"/incidents/{hidden.reference}/similar").status_code == 404
     client.force_login(admin)
-    assert hidden.reference in client.get(f"/incidents/{incident.reference}").content.decode()
+    listed = client.get(f"/incidents/{incident.reference}/similar", HTTP_HX_REQUEST="true")
+    assert hidden.reference in listed.content.decode()
+
+
+def test_the_panel_costs_the_incident_page_no_query_and_the_live_refresh_leaves_it_alone(
+    client, responder, incident, django_assert_num_queries
+):
+    from django.template.loader import render_to_string
+
+    from incidentdesk.incidents import panels
+
+    past("Payments fail", days=10)
+    panel = panels.panel("similar")
+    with django_assert_num_queries(0):
+        assert panel.context(None, incident) == {}
+    drawn = render_to_string(panel.template, {"incident": incident})
+    assert 'id="similar"' in drawn and 'hx-trigger="load"' in drawn
+    assert render_to_string(panel.template, {"incident": incident, "oob": True}).strip() == ""
 
 
 def test_the_api_lists_similar_incidents_and_hides_restricted_ones(api_client, responder, admin):
