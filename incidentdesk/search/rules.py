@@ -27,6 +27,7 @@ OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
 
 _CHUNK = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"[^\W_]+")
+_SYMBOLS = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def parse(text: str) -> Terms:
     phrases: list[tuple[str, ...]] = []
     excluded: list[str] = []
     for minus, quoted, bare in _CHUNK.findall(text[: MAX_QUERY_LENGTH * 2]):
-        if bare in OPERATORS:
+        if _SYMBOLS.sub("", bare) in OPERATORS:  # AND, (OR, NOT:
             continue
         negative = bool(minus) or bare.startswith("-")
         found = _words(bare or quoted)

@@ -195,50 +195,56 @@ MAX_NAMED_INCIDENTS = 500
 
 
 class _Sqlite:
-    """FTS5: the words are looked for in the title and body columns only; the `scope` column
-    (`k1 i42`: the kind's word, the incident's) narrows by kind and leaves out the incidents
-    the viewer may not see (or, with a status, keeps those in it) within the same MATCH, so
-    counting and ranking never read a row's stored columns."""
+    """FTS5: the words are looked for in the title and body columns only. The rows of the
+    incidents the viewer may not see (or, with a status, of those in it) are found by their
+    incident's word in the `scope` column (`i42`), inside FTS5 too, and set aside by rowid:
+    counting and ranking read no row's stored columns, and bm25 scores the words alone."""
 
     WEIGHTS = f"0, 0, 0, {TITLE_WEIGHT}, 1, 0"
+    SCOPED = "rowid {} (SELECT rowid FROM search_index WHERE search_index MATCH %s)"
 
     def __init__(self, terms: Terms, visible, status: str):
         self.words = "{title body} : (" + fts5_match(terms) + ")"
-        self.scope, self.where, self.params = "", "", []
+        self.where, self.params = "", []
         if status:
             named = list(visible.values_list("pk", flat=True)[: MAX_NAMED_INCIDENTS + 1])
-            if len(named) <= MAX_NAMED_INCIDENTS:
-                self.scope = " AND scope : (" + _tokens(f"i{pk}" for pk in named or [0]) + ")"
-                return
+            keep = "IN"
         else:
-            hidden = Incident.objects.exclude(pk__in=visible.order_by().values("pk"))
+            restricted = Incident.objects.filter(restricted=True)
+            hidden = restricted.exclude(pk__in=visible.order_by().values("pk"))
             named = list(hidden.values_list("pk", flat=True)[: MAX_NAMED_INCIDENTS + 1])
-            if len(named) <= MAX_NAMED_INCIDENTS:
-                self.scope = (
-                    " NOT scope : (" + _tokens(f"i{pk}" for pk in named) + ")" if named else ""
-                )
-                return
-        sql, self.params = visible.order_by().values("pk").query.sql_with_params()
-        self.where = f" AND incident IN ({sql})"
+            keep = "NOT IN"
+        if len(named) <= MAX_NAMED_INCIDENTS:
+            if named or keep == "IN":
+                self.where = " AND " + self.SCOPED.format(keep)
+                self.params = ["scope : (" + _tokens(f"i{pk}" for pk in named or [0]) + ")"]
+            return
+        sql, params = visible.order_by().values("pk").query.sql_with_params()
+        self.where, self.params = f" AND incident IN ({sql})", list(params)
 
-    def _match(self, kinds=()) -> str:
-        match = self.words
-        if kinds:
-            match += " AND scope : (" + _tokens(index.scope_token(k) for k in kinds) + ")"
-        return match + self.scope
+    def _kinds(self, kinds) -> str:
+        # A row's kind is in its rowid (index.SLOTS): no stored column is read for it.
+        slots = {"incident": "= 0", "entry": "= 1", "action": "= 2", "postmortem": ">= 3"}
+        if not kinds:
+            return ""
+        return " AND (" + " OR ".join(f"rowid %% {index.SLOTS} {slots[k]}" for k in kinds) + ")"
 
     def counts(self) -> dict[str, int]:
-        sql = f"SELECT count(*) FROM search_index WHERE search_index MATCH %s{self.where}"
-        return {
-            kind: _fetch(sql, [self._match([kind]), *self.params])[0][0] for kind in KIND_LABELS
-        }
+        slot = f"min(rowid %% {index.SLOTS}, {index.POSTMORTEM_FIRST_SLOT})"
+        sql = (
+            f"SELECT {slot} AS slot, count(*) FROM search_index "
+            f"WHERE search_index MATCH %s{self.where} GROUP BY slot"
+        )
+        by_slot = dict(_fetch(sql, [self.words, *self.params]))
+        return {kind: by_slot.get(n, 0) for n, kind in enumerate(KIND_LABELS)}
 
     def page(self, kinds, limit, offset) -> list[tuple[int, float]]:
         sql = (
             f"SELECT rowid, bm25(search_index, {self.WEIGHTS}) AS score FROM search_index "
-            f"WHERE search_index MATCH %s{self.where} ORDER BY score, rowid LIMIT %s OFFSET %s"
+            f"WHERE search_index MATCH %s{self.where}{self._kinds(kinds)} "
+            "ORDER BY score, rowid LIMIT %s OFFSET %s"
         )
-        rows = _fetch(sql, [self._match(kinds), *self.params, limit, offset])
+        rows = _fetch(sql, [self.words, *self.params, limit, offset])
         return [(rowid, -score) for rowid, score in rows]
 
     def details(self, rowids) -> dict[int, tuple]:
