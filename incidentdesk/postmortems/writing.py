@@ -14,6 +14,7 @@ from incidentdesk.postmortems import present, rules, services
 from incidentdesk.postmortems.models import TEXT_KINDS, SectionKind
 
 SAVED_TEMPLATE = "postmortems/_saved.html"
+ANSWER_HEADER = "X-Postmortem-Answer"
 TAXONOMY_LEVELS_MIN = 3
 # The fields each of the page's other forms sends; an error naming none of them is shown at
 # the top of that form.
@@ -219,7 +220,11 @@ def status_answer(
         if refused is None and postmortem is not None and post.get("part") == "taxonomy"
         else None,
     }
-    return render(request, SAVED_TEMPLATE, context, status=status)
+    response = render(request, SAVED_TEMPLATE, context, status=status)
+    # The page's script counts a part saved only on this answer, never on a sign-in page or
+    # an error page reached some other way.
+    response[ANSWER_HEADER] = "refused" if refused else "saved"
+    return response
 
 
 @dataclass

@@ -146,12 +146,25 @@ def test_leaving_with_unsaved_text_asks_first_and_not_after_saving(
     assert asked == ["beforeunload", "beforeunload"]
     expect(page).to_have_url(url)
 
-    # Once saved, nothing asks.
+    # Signed out meanwhile (another tab): the sign-in page is no save.
+    page.context.clear_cookies(name="sessionid")
+    summary.fill("Checkout failed for everyone.")
+    expect(page.locator("#save-sections-summary")).to_have_text(
+        re.compile("^Not saved: you are signed out")
+    )
+    with page.expect_event("dialog"):
+        leave.click()
+    assert asked == ["beforeunload"] * 3
+    expect(page).to_have_url(url)
+    sign_in(page.context.new_page(), live_server.url, responder.username)
+
+    # Signed in again in another tab, the next save goes through without reloading; once
+    # saved, nothing asks.
     summary.fill("Checkout failed.")
     saved(page.locator("#save-sections-summary"))
     leave.click()
     expect(page).to_have_url(f"{live_server.url}/incidents")
-    assert asked == ["beforeunload", "beforeunload"]
+    assert asked == ["beforeunload"] * 3
 
 
 def test_the_taxonomy_is_picked_from_terms_with_their_definitions(

@@ -69,12 +69,48 @@
     }
   });
 
+  // Signing in again (in another tab) gives the browser a new CSRF token: send the current
+  // one, so the text typed before can still be saved without reloading the page.
+  function csrfCookie() {
+    var found = document.cookie.split("; ").filter(function (c) { return c.indexOf("csrftoken=") === 0; })[0];
+    return found ? decodeURIComponent(found.slice("csrftoken=".length)) : "";
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    var token = csrfCookie();
+    if (!token || !form.matches || !form.matches(AUTOSAVE)) { return; }
+    event.detail.headers["X-CSRFToken"] = token;
+    event.detail.parameters.set("csrfmiddlewaretoken", token);
+  });
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt;
     if (!form.matches || !form.matches(AUTOSAVE)) { return; }
     form._pmSending = true;
+    form._pmFailed = false;
     form._pmSent = values(form);
     if (statusOf(form)) { statusOf(form).textContent = "Saving…"; }
+  });
+
+  // Only the writing's own answer counts: a sign-in page (the session ended) or another page
+  // is not swapped in, and the part stays unsaved.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt; // not the target
+    if (!form || !form.matches || !form.matches(AUTOSAVE)) { return; }
+    var xhr = event.detail.xhr;
+    if (xhr.getResponseHeader("X-Postmortem-Answer")) { return; }
+    form._pmFailed = true;
+    if (xhr.getResponseHeader("HX-Retarget")) { // a toast says why (not allowed, not found)
+      if (statusOf(form)) { statusOf(form).textContent = "Not saved: see the message."; }
+      return;
+    }
+    event.detail.shouldSwap = false;
+    if (statusOf(form)) {
+      statusOf(form).textContent = /\/login/.test(xhr.responseURL || "")
+        ? "Not saved: you are signed out. Sign in again in another tab, then press Save; your text is still here."
+        : "Not saved: the server gave an unexpected answer (" + xhr.status + "). Your text is still here; press Save to try again.";
+    }
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {
@@ -82,7 +118,7 @@
     if (!form.matches || !form.matches(AUTOSAVE)) { return; }
     form._pmSending = false;
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    var ok = status >= 200 && status < 300;
+    var ok = status >= 200 && status < 300 && !form._pmFailed;
     if (ok) {
       form._pmClean = form._pmSent;
     } else if (status === 0 && statusOf(form)) {
