@@ -10,9 +10,11 @@ declared it, the alert's labels. tests/search/test_similar_recall.py and bench/s
 it with `load_history` and ask for each `new` the three most similar incidents.
 """
 
+import os
 import zlib
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 
@@ -1144,3 +1146,15 @@ def figures(ranks: list) -> dict:
         "recall@3": sum(1 for r in ranks if r is not None and r <= 3) / n,
         "mrr": sum(1 / r for r in ranks if r) / n,
     }
+
+
+def require_wordllama() -> None:
+    """Skip a test of the optional embedding when wordllama is not installed; fail instead
+    when INCIDENTDESK_REQUIRE_SIMILAR_EMBEDDINGS=1 (CI installs the `similar` extra)."""
+    try:
+        import wordllama  # noqa: F401
+    except ImportError:
+        reason = "the optional wordllama package is not installed (pip install '.[similar]')"
+        if os.environ.get("INCIDENTDESK_REQUIRE_SIMILAR_EMBEDDINGS") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)

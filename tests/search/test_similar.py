@@ -19,6 +19,7 @@ from incidentdesk.postmortems.models import Postmortem, PostmortemTemplate
 from incidentdesk.search.similar import similar_to_draft, similar_to_incident
 from incidentdesk.search.similar_rank import Profile, rank, stem, words
 from tests.factories import ComponentFactory, IncidentFactory, severity
+from tests.search.similar_cases import require_wordllama
 
 pytestmark = pytest.mark.django_db
 
@@ -332,7 +333,7 @@ def test_with_the_setting_off_the_ranking_is_lexical(responder, settings):
 def test_the_embedding_loads_from_the_package_with_downloads_disabled(
     responder, settings, monkeypatch, tmp_path
 ):
-    pytest.importorskip("wordllama", reason="the optional wordllama package is not installed")
+    require_wordllama()
     from incidentdesk.search import similar_embed
 
     # No cache to fall back on and the hub switched off: only the files inside the wheel.

@@ -4,11 +4,14 @@ it): the true match must stay in the top three. The floors are the figures measu
 ranking was written (bench/similar.py prints them) less a small margin, so a change that makes
 the ranking worse fails here."""
 
-import os
-
 import pytest
 
-from tests.search.similar_cases import figures, load_history, rank_of_true_match
+from tests.search.similar_cases import (
+    figures,
+    load_history,
+    rank_of_true_match,
+    require_wordllama,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,18 +32,8 @@ def test_lexical_ranking_keeps_the_true_earlier_incident_in_the_top_three(respon
     assert measured["declare"]["recall@1"] >= 0.8, measured["declare"]
 
 
-def _require_wordllama() -> None:
-    try:
-        import wordllama  # noqa: F401
-    except ImportError:
-        reason = "the optional wordllama package is not installed (pip install '.[similar]')"
-        if os.environ.get("INCIDENTDESK_REQUIRE_SIMILAR_EMBEDDINGS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
 def test_the_embedding_option_keeps_the_true_earlier_incident_in_the_top_three(responder, settings):
-    _require_wordllama()
+    require_wordllama()
     settings.SIMILAR_EMBEDDINGS = True
     history = load_history()
     for mode, floor in HYBRID_FLOORS.items():
