@@ -26,12 +26,13 @@ from django.db.models import Model, OuterRef, Subquery, Sum
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template import TemplateDoesNotExist
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from incidentdesk.accounts.permissions import sees_every_incident
 from incidentdesk.incidents import hooks, panels
-from incidentdesk.incidents.models import Incident, LiveVersion
+from incidentdesk.incidents.models import Incident, LiveVersion, TimelineEntry
 
 POLL_SECONDS = 1.5  # a change shows within 2 s: one interval plus the answer
 VERSION_HEADER = "X-Live-Version"
@@ -41,18 +42,32 @@ LISTINGS = ("dashboard", "incidents")
 # Moving the version --------------------------------------------------------------------------
 
 
-def changed(incident_id: int | None) -> None:
-    """Move the version of incident `incident_id`: its open pages refresh. Inside the caller's
-    transaction (rolled back with it), once a transaction: one statement, creating the row
-    the first time."""
-    if incident_id is None or _moved_already(incident_id):
+def changed(incident_id: int | None, *, entry=None) -> None:
+    """Move the version of incident `incident_id`: its open pages refresh. `entry`: the change
+    is only this timeline entry, just written (pages may then fetch only the new entries).
+    Inside the caller's transaction (rolled back with it); one statement a transaction, one
+    more when a transaction that wrote an entry then changes something else."""
+    if incident_id is None:
+        return
+    whole = entry is None
+    earlier = _moved_in_transaction(incident_id, whole)
+    if earlier == "whole" or (earlier == "entries" and not whole):
         return
     table = connection.ops.quote_name(LiveVersion._meta.db_table)
     with connection.cursor() as cursor:
+        if earlier == "entries":  # this transaction already moved it for its entries
+            cursor.execute(
+                f"UPDATE {table} SET whole_version = version WHERE incident_id = %s",
+                [incident_id],
+            )
+            return
+        move = f"version = {table}.version + 1"
+        if whole:
+            move += f", whole_version = {table}.version + 1"
         cursor.execute(
-            f"INSERT INTO {table} (incident_id, version) VALUES (%s, 1) "
-            f"ON CONFLICT (incident_id) DO UPDATE SET version = {table}.version + 1",
-            [incident_id],
+            f"INSERT INTO {table} (incident_id, version, whole_version) VALUES (%s, 1, %s) "
+            f"ON CONFLICT (incident_id) DO UPDATE SET {move}",
+            [incident_id, 1 if whole else 0],
         )
 
 
@@ -61,12 +76,12 @@ def _transaction_mark() -> None:
     the transaction commits or rolls back (or the savepoint it was registered in does)."""
 
 
-def _moved_already(incident_id: int) -> bool:
-    """Whether this transaction already moved the incident's version, in a savepoint still
-    open around us (one move is enough; a move inside a savepoint rolled back since does
-    not count). Outside a transaction every write moves it."""
+def _moved_in_transaction(incident_id: int, whole: bool) -> str:
+    """How this transaction already moved the incident's version, in a savepoint still open
+    around us: "" (not yet, or only in a savepoint rolled back since), "entries" or "whole";
+    and note this move. Outside a transaction every write moves it."""
     if not connection.in_atomic_block:
-        return False
+        return ""
     moved = getattr(connection, "live_moved", None)
     marks = [func for _, func, _ in connection.run_on_commit]
     if moved is None or moved["mark"] not in marks:
@@ -74,16 +89,27 @@ def _moved_already(incident_id: int) -> bool:
         transaction.on_commit(mark)
         moved = connection.live_moved = {"mark": mark, "incidents": {}}
     where = tuple(connection.savepoint_ids)
-    earlier = moved["incidents"].get(incident_id)
-    if earlier is not None and where[: len(earlier)] == earlier:
-        return True
-    moved["incidents"][incident_id] = where
-    return False
+    earlier_where, earlier = moved["incidents"].get(incident_id, (None, ""))
+    if earlier_where is None or where[: len(earlier_where)] != earlier_where:
+        earlier, earlier_where = "", where
+    moved["incidents"][incident_id] = (earlier_where, "whole" if whole else earlier or "entries")
+    return earlier
 
 
 def entry_written(entry) -> None:
     """The `after_entry` hook: a timeline entry changes its incident's page."""
-    changed(entry.incident_id)
+    changed(entry.incident_id, entry=entry)
+
+
+def _written_in_this_transaction(instance) -> bool:
+    """Whether `instance` is a timeline entry this transaction wrote (a note saved again for
+    its visibility is still only a new entry)."""
+    created = getattr(connection, "live_created", None)
+    if not connection.in_atomic_block or not created or instance.pk not in created[1]:
+        return False
+    where, written = tuple(connection.savepoint_ids), created[1][instance.pk]
+    same_block = where[: len(written)] == written  # the atomic block that wrote it is open
+    return same_block and any(func is created[0] for _, func, _ in connection.run_on_commit)
 
 
 # How a row leads to its incident, per model: None (it does not), ("self",), ("field", attname),
@@ -145,9 +171,19 @@ def incident_of(instance: Model) -> int | None:
     return rows.values_list(through, flat=True).first()
 
 
-def _saved(sender, instance, raw=False, **kwargs) -> None:
-    if not raw:
-        changed(incident_of(instance))
+def _saved(sender, instance, created=False, raw=False, **kwargs) -> None:
+    if raw:
+        return
+    if isinstance(instance, TimelineEntry) and (created or _written_in_this_transaction(instance)):
+        changed(instance.incident_id, entry=instance)
+        moved = getattr(connection, "live_moved", None)
+        if created and moved is not None:
+            known = getattr(connection, "live_created", None)
+            if known is None or known[0] is not moved["mark"]:
+                known = connection.live_created = (moved["mark"], {})
+            known[1][instance.pk] = tuple(connection.savepoint_ids)
+        return
+    changed(incident_of(instance))
 
 
 def _deleted(sender, instance, **kwargs) -> None:
@@ -177,18 +213,25 @@ def incident_version(incident_id: int) -> int:
     return row.first() or 0
 
 
-def watched_version(user, reference: str) -> int | None:
-    """The version of incident `reference` when `user` may see it, else None (missing and
+def watched_version(user, reference: str) -> tuple[int, int, int] | None:
+    """(the incident's id, its version, the version of its last change that was more than
+    new timeline entries) when `user` may see incident `reference`, else None (missing and
     restricted answer alike): one query."""
-    versions = LiveVersion.objects.filter(incident_id=OuterRef("pk")).values("version")
+    versions = LiveVersion.objects.filter(incident_id=OuterRef("pk"))
     row = (
         Incident.objects.visible_to(user)
         .filter(reference=reference)
-        .annotate(live_version=Subquery(versions[:1]))
-        .values_list("live_version", flat=True)
+        .annotate(
+            live_version=Subquery(versions.values("version")[:1]),
+            live_whole=Subquery(versions.values("whole_version")[:1]),
+        )
+        .values_list("pk", "live_version", "live_whole")
     )
     found = list(row[:1])
-    return (found[0] or 0) if found else None
+    if not found:
+        return None
+    pk, version, whole = found[0]
+    return pk, version or 0, whole or 0
 
 
 def listing_version(user) -> int:
@@ -221,22 +264,65 @@ def _with_version(response: HttpResponse, version: int) -> HttpResponse:
 
 @require_GET
 def incident_live(request, reference: str):
-    """`GET /incidents/<reference>/live?v=<version>`: 204 while the incident is at `v`, else
-    its header and panels (out of band) and its version in the X-Live-Version header. 404 for
-    an incident the reader may not see (or no longer), 401 once signed out."""
+    """`GET /incidents/<reference>/live?v=<version>&after=<newest entry shown>`: 204 while the
+    incident is at `v`; when only timeline entries were written since, those entries, to put
+    at the top of the timeline; else its header, clock and panels (out of band). The version
+    in the X-Live-Version header. 404 for an incident the reader may not see (or no longer),
+    401 once signed out."""
     from incidentdesk.incidents.page import incident_context, load_incident
 
     if not request.user.is_authenticated:
         return _gone(request, 401)
-    version = watched_version(request.user, reference)
-    if version is None:
+    watched = watched_version(request.user, reference)
+    if watched is None:
         return _gone(request, 404)
+    pk, version, whole = watched
     if _unchanged(request, version):
         return HttpResponse(status=204)
     request.live_version = version
+    newest = _new_entries(request, pk, whole)
+    if newest is not None:
+        return _with_version(newest, version)
     incident = load_incident(request, reference)
     context = incident_context(request, incident)
     return _with_version(render(request, "incidents/_refresh.html", context), version)
+
+
+_NUMBER = re.compile(r"[0-9]{1,18}")
+_TIMELINE_LIST = re.compile(r"<ol class=\"timeline\"[^>]*>(.*)</ol>\s*</div>\s*$", re.S)
+
+
+def _new_entries(request, incident_id: int, whole: int):
+    """The cheap answer of a busy page: the entries written since the page's newest one, when
+    nothing else changed since the version it shows (`whole` at most `v`), its timeline is
+    neither searched nor filtered, and they all come after that entry in time. Else None."""
+    from incidentdesk.incidents.page import TEMPLATE
+
+    seen, after = request.GET.get("v", ""), request.GET.get("after", "")
+    if not (_NUMBER.fullmatch(seen) and _NUMBER.fullmatch(after)) or int(seen) < whole:
+        return None
+    if any(request.GET.get(name) for name in ("q", "kind", "pinned", "author", "source")):
+        return None
+    rows = list(
+        TimelineEntry.objects.filter(incident_id=incident_id, pk__gte=int(after))
+        .select_related("author")
+        .order_by("-occurred_at", "-id")
+    )
+    last = next((entry for entry in rows if entry.pk == int(after)), None)
+    fresh = [entry for entry in rows if entry.pk != int(after)]
+    if last is None or any(entry.occurred_at < last.occurred_at for entry in fresh):
+        return None  # an entry back-dated before the newest shown: the whole timeline
+    incident = Incident.objects.get(pk=incident_id)
+    html = render(
+        request, f"{TEMPLATE}#timeline", {"incident": incident, "entries": fresh}
+    ).content.decode()
+    items = _TIMELINE_LIST.search(html)
+    if items is None:
+        return None
+    entries = items.group(1) if fresh else ""
+    return HttpResponse(
+        f'<ol class="timeline" hx-swap-oob="afterbegin:#timeline ol.timeline">{entries}</ol>'
+    )
 
 
 @require_GET
@@ -276,6 +362,16 @@ def out_of_band(html: str) -> str:
     return f'{name} hx-swap-oob="true"{rest}{html[match.end() :]}'
 
 
+# The part of a panel a change refreshes, where it is not the whole panel: of the timeline,
+# its entries, not its search nor the command box above them (incidents/detail.html); None:
+# nothing (a command box of its own, when it is a panel).
+PANEL_PART = {"timeline": "incidents/detail.html#timeline", "command": None}
+
+
+def name_of(part: str) -> str:
+    return next(name for name, each in PANEL_PART.items() if each == part)
+
+
 def panels_out_of_band(context) -> str:
     """The incident page's header, clock and every registered panel (any domain's), drawn from
     the page's template `context`, each to be swapped out of band: the answer of a poll, and
@@ -283,11 +379,14 @@ def panels_out_of_band(context) -> str:
     being typed, and what is open, when a panel holding it is swapped (parts/live.js)."""
     engine = context.template.engine
     parts = ["incidents/detail.html#header", "incidents/_live.html#clock"]
-    parts += [panel.template for panel in panels.panels()]
+    parts += [PANEL_PART.get(panel.name, panel.template) for panel in panels.panels()]
     html = []
     with context.push(oob=True):
-        for name in parts:
-            template = engine.get_template(name)
+        for name in filter(None, parts):
+            try:
+                template = engine.get_template(name)
+            except TemplateDoesNotExist:  # a page whose panel has no such part: all of it
+                template = engine.get_template(panels.panel(name_of(name)).template)
             with context.render_context.push_state(template):
                 html.append(out_of_band(template.render(context).strip()))
     return "\n".join(each for each in html if each)

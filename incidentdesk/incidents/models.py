@@ -523,6 +523,9 @@ class LiveVersion(models.Model):
 
     incident_id = models.BigIntegerField(primary_key=True)
     version = models.PositiveBigIntegerField(default=0)
+    # The version of the last change that was more than new timeline entries: a page at this
+    # version or later only needs the entries written since (the cheap answer of a busy page).
+    whole_version = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"incident {self.incident_id}: version {self.version}"

@@ -163,6 +163,72 @@ def test_after_a_note_the_poll_answers_every_panel_out_of_band(client, responder
     assert "toast" not in body  # a poll says nothing, it only refreshes
 
 
+def newest_id(incident) -> str:
+    return str(
+        TimelineEntry.objects.filter(incident=incident).order_by("-occurred_at", "-id")[0].pk
+    )
+
+
+def test_when_only_notes_were_written_the_poll_answers_only_them(
+    client, responder, incident, django_assert_max_num_queries
+):
+    client.force_login(responder)
+    seen, after = version(incident), newest_id(incident)
+    for body in ("Rolled back", "Cache flushed"):
+        services.timeline_entry_add(
+            actor=responder, source=ActionSource.API, incident=incident, kind="note", body=body
+        )
+    poll(client, incident, seen, after=after)  # the first request of the process asks more
+    with django_assert_max_num_queries(8):
+        response = poll(client, incident, seen, after=after)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.startswith('<ol class="timeline" hx-swap-oob="afterbegin:#timeline ol.timeline">')
+    assert body.index("Cache flushed") < body.index("Rolled back")  # newest first
+    assert 'id="incident-header"' not in body and f'id="entry-{after}"' not in body
+    assert int(response[live.VERSION_HEADER]) == version(incident)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["status", "command", "back-dated", "filtered", "pin"],
+)
+def test_any_other_change_answers_every_panel(client, responder, incident, change):
+    client.force_login(responder)
+    seen, after = version(incident), newest_id(incident)
+    params = {}
+    if change == "status":
+        services.incident_set_status(
+            actor=responder, source=ActionSource.API, incident=incident, status="identified"
+        )
+    elif change == "command":  # an entry and a change of the incident, in one transaction
+        services.command_run(
+            actor=responder, source=ActionSource.CHAT, incident=incident, text="sev critical"
+        )
+    elif change == "back-dated":
+        services.timeline_entry_add(
+            actor=responder,
+            source=ActionSource.WEB,
+            incident=incident,
+            kind="event",
+            body="Started earlier",
+            occurred_at=timezone.now() - timedelta(hours=1),
+        )
+    elif change == "filtered":
+        params["kind"] = "note"
+        services.timeline_entry_add(
+            actor=responder, source=ActionSource.WEB, incident=incident, kind="note", body="x"
+        )
+    else:
+        entry = TimelineEntry.objects.get(pk=after)
+        services.timeline_entry_pin(
+            actor=responder, source=ActionSource.WEB, entry=entry, pinned=True
+        )
+    response = poll(client, incident, seen, after=after, **params)
+    assert response.status_code == 200
+    assert 'id="incident-header"' in response.content.decode()
+
+
 def test_the_page_first_poll_answers_in_full(client, responder, incident):
     """The page drew its data before it could read the version: its first poll refreshes it,
     so a change made while it was drawn is not missed."""

@@ -18,6 +18,9 @@
       });
     }
     params.v = elt.dataset.liveVersion;
+    // The newest entry shown: when only entries were written since, only those come back.
+    const newest = document.querySelector('#timeline ol.timeline > li[id^="entry-"]');
+    if (newest) params.after = newest.id.slice("entry-".length);
   });
 
   document.addEventListener("htmx:beforeRequest", function (event) {
@@ -112,6 +115,8 @@
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     const target = event.detail.target;
     const fragment = event.detail.fragment;
+    const fresh = fragment.firstElementChild;
+    if (!fresh || fresh.id !== target.id) return; // added to (new entries on top), not replaced
     const busy = busyElements(target);
     pending.delete(target.id);
     if (!busy.length) return;
@@ -119,8 +124,7 @@
     if (kept.indexOf(null) >= 0) {
       // Not now: the newest version of this part waits for the reader (tryPending).
       event.detail.shouldSwap = false;
-      const fresh = fragment.firstElementChild;
-      if (fresh && target.id) pending.set(target.id, fresh.cloneNode(true));
+      if (target.id) pending.set(target.id, fresh.cloneNode(true));
       return;
     }
     const active = document.activeElement;
@@ -159,6 +163,9 @@
         if (busyElements(target).length) return;
         pending.delete(id);
         target.replaceWith(fresh);
+        // What it shows may be older than what was added meanwhile: ask for all of it again.
+        const elt = poller();
+        if (elt && elt.hasAttribute("data-live-version")) elt.dataset.liveVersion = "";
         if (window.htmx) htmx.process(fresh);
         tick(fresh);
       });
