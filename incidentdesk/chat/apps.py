@@ -33,6 +33,8 @@ class ChatConfig(AppConfig):
         from incidentdesk.chat import transcript_page, transcript_tasks, transcripts  # noqa: F401
 
         transcripts.register()
+        from incidentdesk.chat import next_steps  # noqa: F401  (open a chat channel)
+
         transcript_page.register()
         from incidentdesk.chat import setup_checks  # noqa: F401  (the checklist's chat item)
 

@@ -16,8 +16,9 @@ class IncidentsConfig(AppConfig):
 
         live.register()
 
-        # The incident page's own panels (facts, command box, timeline, times, roles, actions).
-        from incidentdesk.incidents import page  # noqa: F401
+        # The incident page's own panels (facts, command box, timeline, times, roles, actions)
+        # and its next steps (the panel, and taking the lead).
+        from incidentdesk.incidents import next_steps, page  # noqa: F401
 
         # The incidents' own commands of the command language register as it is imported.
         from incidentdesk.incidents.services import commands  # noqa: F401

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from incidentdesk.incidents import live
-from incidentdesk.incidents.views import access, catalog, declare, detail, lists, writes
+from incidentdesk.incidents.views import access, catalog, declare, detail, lists, next_steps, writes
 
 
 class ReferenceConverter:
@@ -34,6 +34,11 @@ urlpatterns = [
     ),
     path("incidents/<ref:reference>/roles/assign", writes.role_assign, name="role_assign"),
     path("incidents/<ref:reference>/roles/release", writes.role_release, name="role_release"),
+    path(
+        "incidents/<ref:reference>/next-steps/<slug:name>/dismiss",
+        next_steps.dismiss,
+        name="incident_next_step_dismiss",
+    ),
     path("incidents/<ref:reference>/invite", access.invitation, name="incident_invite"),
     path(
         "incidents/<ref:reference>/uninvite",

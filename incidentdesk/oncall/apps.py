@@ -12,7 +12,7 @@ class OncallConfig(AppConfig):
         stops a resolved incident's pages, and the escalation tasks (imported so the queue
         knows them)."""
         from incidentdesk.incidents import hooks
-        from incidentdesk.oncall import ack, commands, notices, paging, tasks  # noqa: F401
+        from incidentdesk.oncall import ack, commands, next_steps, notices, paging, tasks  # noqa: F401
 
         notices.register()
         ack.register()

@@ -12,5 +12,5 @@ class PostmortemsConfig(AppConfig):
         notices.register()
 
         # Closing an incident needs its postmortem published, or a waiver; the "Postmortem"
-        # panel joins the incident page.
-        from incidentdesk.postmortems import incident_hooks, incident_panel  # noqa: F401
+        # panel and its next steps (start it, schedule the meeting) join the incident page.
+        from incidentdesk.postmortems import incident_hooks, incident_panel, next_steps  # noqa: F401

@@ -13,5 +13,10 @@ class StatuspageConfig(AppConfig):
 
         # Resolving an incident resolves its open publication and a component change re-renders
         # the public documents; `statuspage <message>` joins the command language; the "Status
-        # page" panel joins the incident page.
-        from incidentdesk.statuspage import commands, incident_hooks, incident_panel  # noqa: F401
+        # page" panel and its next steps (publish, post an update) join the incident page.
+        from incidentdesk.statuspage import (  # noqa: F401
+            commands,
+            incident_hooks,
+            incident_panel,
+            next_steps,
+        )

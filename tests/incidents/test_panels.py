@@ -19,6 +19,7 @@ def own_registry(monkeypatch):
 
 def test_the_page_has_each_domains_panel_in_page_order():
     assert [p.name for p in panels.panels(panels.MAIN)] == [
+        "next_steps",
         "facts",
         "statuspage",
         "postmortem",

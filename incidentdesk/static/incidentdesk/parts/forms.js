@@ -67,5 +67,8 @@
   });
 
   if (document.querySelector('[aria-invalid="true"]')) focusFirstError(document);
-  else openAsked();
+  // After the browser went to the address's #fragment (which moves the focus to it, or to the
+  // page when it cannot take focus).
+  else if (document.readyState === "complete") openAsked();
+  else window.addEventListener("load", function () { window.setTimeout(openAsked, 0); });
 })();
