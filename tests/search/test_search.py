@@ -226,3 +226,15 @@ def test_restricted_stays_restricted_whether_named_in_the_query_or_compared_row_
 
 def test_the_words_an_index_row_is_filed_under_are_not_searched(incident, responder):
     assert search(viewer=responder, query=f"i{incident.pk} k0 k1").count == 0
+
+
+def test_a_write_that_bypasses_every_service_is_indexed_too(incident, responder):
+    # The database keeps the index: a bulk update, a data migration or the admin need no hook.
+    entry = timeline_entry_add(
+        actor=responder, source=WEB, incident=incident, kind="note", body="Looking at the ocelot"
+    )
+    TimelineEntry.objects.filter(pk=entry.pk).update(body="Looking at the pangolin")
+    Incident.objects.filter(pk=incident.pk).update(title="Pangolin outage")
+    assert entry_ids(responder, "pangolin") == [entry.pk]
+    assert entry_ids(responder, "ocelot") == []
+    assert found(responder, "pangolin", kinds=["incident"]) == [("incident", incident.reference)]
