@@ -200,7 +200,15 @@ def postmortem_edit(request, reference: str):
             raise
         refused = writing.refusal(exc, request.POST, changes)
         if request.htmx:
-            return writing.status_answer(request, incident, refused=refused, status=exc.status_code)
+            # The section as it stands now (someone else's version, after a conflict) shows
+            # above the writer's own text, which stays in the box.
+            return writing.status_answer(
+                request,
+                incident,
+                postmortem=services.postmortem_by_reference(incident),
+                refused=refused,
+                status=exc.status_code,
+            )
         return _page(request, incident, refused=refused, status=exc.status_code)
     if request.htmx:
         return writing.status_answer(

@@ -185,7 +185,8 @@ def status_answer(
 ):
     """The answer to a part saved from the page by its script: the status line ("Saved 12:03"
     or "Not saved: …"), and out of band the parts' new fingerprints, their errors cleared or
-    set, and a section's text as saved."""
+    set, and a section's text as it is stored now (the writer's own, or after a conflict the
+    other person's, shown above the writer's text)."""
     post = post if post is not None else request.POST
     parts = []
     section = None
@@ -193,17 +194,17 @@ def status_answer(
         for part in _sent(changes(post)):
             value = services.part_value(postmortem, part)
             parts.append({"part": part, "dom": dom_id(part), "base": services.fingerprint(value)})
-        if post.get("part") == "section":
-            key = post.get("key", "")
-            text = postmortem.sections.get(key, "")
-            titles = {s["key"]: s.get("title", key) for s in postmortem.template.sections}
-            section = {
-                "key": key,
-                "title": titles.get(key, key),
-                "text": text,
-                "written": bool(text),
-                "html": render_markdown(text),
-            }
+    if postmortem is not None and post.get("part") == "section":
+        key = post.get("key", "")
+        text = postmortem.sections.get(key, "")
+        titles = {s["key"]: s.get("title", key) for s in postmortem.template.sections}
+        section = {
+            "key": key,
+            "title": titles.get(key, key),
+            "text": text,
+            "written": bool(text),
+            "html": render_markdown(text),
+        }
     context = {
         "incident": incident,
         "form": form_dom(post),

@@ -273,6 +273,11 @@ def test_a_refused_value_is_said_at_its_field(
     summary.fill("Checkout failed for some.")
     expect(error).to_contain_text("Someone else saved a change to this part after you opened")
     expect(summary).to_have_value("Checkout failed for some.")  # the writer's text stays
+    # and theirs shows above it, to merge.
+    expect(section(page, "Summary").locator("#saved-summary")).to_have_text(
+        "Checkout failed for everyone in Europe."
+    )
+    section(page, "Summary").screenshot(path=str(ARTIFACTS / "postmortem-conflict.png"))
     postmortem.refresh_from_db()
     assert postmortem.sections["summary"] == "Checkout failed for everyone in Europe."
 
@@ -289,6 +294,7 @@ def test_a_refused_value_is_said_at_its_field(
     expect(actions.get_by_label("Due")).to_have_attribute("aria-invalid", "true")
     expect(actions.get_by_label("Action", exact=True)).to_have_value("Alert when the cache is cold")
     expect(actions.get_by_label("Owner")).to_have_value(responder.username)
+    actions.screenshot(path=str(ARTIFACTS / "postmortem-followup-refused.png"))
     assert not ActionItem.objects.filter(title="Alert when the cache is cold").exists()
 
 
