@@ -258,6 +258,16 @@ def test_a_refused_value_is_said_at_its_field(
     expect(error).to_have_text("")
     expect(summary).not_to_have_attribute("aria-invalid", "true")
 
+    # No longer allowed to edit (made a viewer meanwhile): why is said where the part is.
+    responder.role = "viewer"
+    responder.save(update_fields=["role"])
+    summary.fill("Checkout failed, viewed.")
+    expect(page.locator("#save-sections-summary")).to_have_text(
+        re.compile(r"^Not saved: (?!see the message).+\.$")
+    )
+    responder.role = "responder"
+    responder.save(update_fields=["role"])
+
     # Someone else saved the same section meanwhile: it is not overwritten.
     other = chromium.new_context(viewport=SIZES["desktop"])
     try:

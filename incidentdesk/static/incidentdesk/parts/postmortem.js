@@ -102,7 +102,10 @@
     if (xhr.getResponseHeader("X-Postmortem-Answer")) { return; }
     form._pmFailed = true;
     if (xhr.getResponseHeader("HX-Retarget")) { // a toast says why (not allowed, not found)
-      if (statusOf(form)) { statusOf(form).textContent = "Not saved: see the message."; }
+      var told = new DOMParser().parseFromString(xhr.responseText, "text/html").querySelector(".toast span");
+      if (statusOf(form)) {
+        statusOf(form).textContent = "Not saved: " + (told ? told.textContent.trim() : "see the message") + ".";
+      }
       return;
     }
     event.detail.shouldSwap = false;
