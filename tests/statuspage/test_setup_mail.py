@@ -45,6 +45,7 @@ def test_the_subscribe_page_offers_no_email_and_never_says_check_your_inbox_with
     form = client.get("/subscribe").content.decode()
     assert 'id="sub-email"' not in form
     assert "Email updates are not available" in form
+    assert "Get a webhook call whenever" in form and "an email" not in form
     answer = client.post("/subscribe", {"email": "ann@example.com"})
     page = answer.content.decode()
     assert answer.status_code == 422
@@ -58,6 +59,7 @@ def test_the_public_home_page_offers_no_email_subscription_without_mail(no_mail)
     assert 'id="sub-email"' not in home
     assert "Email updates are not available" in home
     assert "We email a confirmation link first" not in home
+    assert "by webhook." in home and "by email" not in home
 
 
 def test_a_webhook_subscription_still_works_without_mail(no_mail, receiver, client):
