@@ -189,7 +189,7 @@ def label_pairs(labels: Iterable[dict]) -> frozenset[str]:
         for key, value in (one or {}).items():
             if str(key).lower() in VOLATILE_LABELS or value in (None, ""):
                 continue
-            pairs.add(f"{str(key).lower()}={str(value).lower()}")
+            pairs.add(f"{key}={value}")  # as written: Prometheus labels are case-sensitive
     return frozenset(pairs)
 
 

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from incidentdesk.core.errors import IncidentDeskError
+from incidentdesk.core.text import unsafe_character
 from incidentdesk.core.web import web_errors
 from incidentdesk.incidents import panels
 from incidentdesk.incidents.models import Component, Incident
@@ -57,7 +58,7 @@ def _severity(text: str):
 
 
 def _components(values: list[str]) -> list[Component]:
-    values = [v.strip() for v in values[:MAX_COMPONENTS] if v.strip()]
+    values = [v.strip() for v in values[:MAX_COMPONENTS] if v.strip() and not unsafe_character(v)]
     ids = [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 9]
     names = [v[:100] for v in values if not v.isdigit()]
     if not (ids or names):
