@@ -95,8 +95,8 @@ def mail() -> Result:
             link=fix,
             doc="docs/configuration.md, Links and email",
         )
-    last = Delivery.objects.filter(channel="email").exclude(last_error=NOT_CONFIGURED)
-    last = last.exclude(status=DeliveryStatus.PENDING, attempts=0).order_by("-pk").first()
+    tried = Delivery.objects.filter(channel="email").exclude(last_error=NOT_CONFIGURED)
+    last = tried.exclude(status=DeliveryStatus.PENDING, attempts=0).order_by("-pk").first()
     if last is not None and last.status != DeliveryStatus.SENT and last.last_error:
         return Result(
             False,
