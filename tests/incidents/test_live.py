@@ -11,7 +11,7 @@ from django.utils import timezone
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import live, services
-from incidentdesk.incidents.models import ActionItem, TimelineEntry, TimelineRevision
+from incidentdesk.incidents.models import ActionItem, LiveVersion, TimelineEntry, TimelineRevision
 from incidentdesk.incidents.services.access import incident_invite
 
 pytestmark = pytest.mark.django_db
@@ -39,13 +39,14 @@ def test_declaring_gives_the_incident_a_version(incident):
     assert version(incident) > 0
 
 
-def test_a_note_through_the_api_moves_the_version(rita, incident):
+def test_a_note_through_the_api_moves_the_version_as_a_new_entry_only(rita, incident):
     before = version(incident)
     response = rita.call(
         "POST", f"/incidents/{incident.reference}/timeline", {"kind": "note", "body": "hi"}
     )
     assert response.status_code == 201
     assert version(incident) > before
+    assert LiveVersion.objects.get(incident_id=incident.pk).whole_version <= before
 
 
 def test_a_command_through_the_cli_moves_the_version(cli, responder, incident):
