@@ -121,5 +121,12 @@ def test_the_preview_and_the_panel_pass_axe(
         page.locator("#similar").screenshot(
             path=str(ARTIFACTS / f"similar-panel-{scheme}-{size}.png")
         )
+        page.screenshot(
+            path=str(ARTIFACTS / f"similar-incident-page-{scheme}-{size}.png"), full_page=True
+        )
+        # Without JavaScript the panel links to its list as a page of its own.
+        page.goto(f"{base}/incidents/{incident.reference}/similar")
+        expect(page.get_by_role("heading", name="Seen before", level=1)).to_be_visible()
+        assert violations(page, "#main") == [], "the list as a page"
     finally:
         context.close()
