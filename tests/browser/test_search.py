@@ -3,12 +3,12 @@ search page (results, nothing found, nothing typed) passing axe-core in light an
 desktop and phone width."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.services import action_item_create, timeline_entry_add
 from tests.browser.conftest import ARTIFACTS, sign_in
+from tests.browser.test_accessibility import violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,11 +40,6 @@ def story(declare, responder):
     )
     declare(title="Pgbouncer restarts during deploys", summary="Connections drop for a minute")
     return incident, entry
-
-
-def violations(page) -> list[tuple[str, list]]:
-    found = Axe().run(page).response["violations"]
-    return [(v["id"], [node["target"] for node in v["nodes"]][:3]) for v in found]
 
 
 def test_searching_from_the_top_bar_reaches_the_timeline_entry(live_server, page, responder, story):
