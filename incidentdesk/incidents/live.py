@@ -17,8 +17,12 @@ A write made with `QuerySet.update()` or `bulk_create()` sends no signal: a serv
 changes what an incident page shows that way calls `changed(incident_id)` itself.
 """
 
+import dataclasses
 import functools
 import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -76,23 +80,51 @@ def _transaction_mark() -> None:
     the transaction commits or rolls back (or the savepoint it was registered in does)."""
 
 
+@dataclass
+class _Moves:
+    """What the current transaction moved: by incident, where (its open savepoints) and how
+    ("entries" or "whole"); and the timeline entries it wrote, with where."""
+
+    mark: Callable[[], None]
+    incidents: dict[int, tuple[tuple[str, ...], str]] = dataclasses.field(default_factory=dict)
+    entries: dict[int, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+
+_local = threading.local()  # Django's connections are per thread too
+
+
+def _moves(*, start: bool) -> _Moves | None:
+    """The current transaction's moves; None outside a transaction (or, unless `start`,
+    before its first move)."""
+    if not connection.in_atomic_block:
+        return None
+    moves: _Moves | None = getattr(_local, "moves", None)
+    if moves is not None and any(entry[1] is moves.mark for entry in connection.run_on_commit):
+        return moves
+    if not start:
+        return None
+    mark = functools.partial(_transaction_mark)
+    transaction.on_commit(mark)
+    _local.moves = moves = _Moves(mark)
+    return moves
+
+
+def _still_open(where: tuple[str, ...]) -> bool:
+    """Whether the savepoints `where` are all still open around us."""
+    return tuple(connection.savepoint_ids)[: len(where)] == where
+
+
 def _moved_in_transaction(incident_id: int, whole: bool) -> str:
     """How this transaction already moved the incident's version, in a savepoint still open
     around us: "" (not yet, or only in a savepoint rolled back since), "entries" or "whole";
     and note this move. Outside a transaction every write moves it."""
-    if not connection.in_atomic_block:
+    moves = _moves(start=True)
+    if moves is None:
         return ""
-    moved = getattr(connection, "live_moved", None)
-    marks = [func for _, func, _ in connection.run_on_commit]
-    if moved is None or moved["mark"] not in marks:
-        mark = functools.partial(_transaction_mark)
-        transaction.on_commit(mark)
-        moved = connection.live_moved = {"mark": mark, "incidents": {}}
-    where = tuple(connection.savepoint_ids)
-    earlier_where, earlier = moved["incidents"].get(incident_id, (None, ""))
-    if earlier_where is None or where[: len(earlier_where)] != earlier_where:
-        earlier, earlier_where = "", where
-    moved["incidents"][incident_id] = (earlier_where, "whole" if whole else earlier or "entries")
+    where, earlier = moves.incidents.get(incident_id, ((), ""))
+    if not earlier or not _still_open(where):
+        earlier, where = "", tuple(connection.savepoint_ids)
+    moves.incidents[incident_id] = (where, "whole" if whole else earlier or "entries")
     return earlier
 
 
@@ -102,22 +134,19 @@ def entry_written(entry) -> None:
 
 
 def _written_in_this_transaction(instance) -> bool:
-    """Whether `instance` is a timeline entry this transaction wrote (a note saved again for
-    its visibility is still only a new entry)."""
-    created = getattr(connection, "live_created", None)
-    if not connection.in_atomic_block or not created or instance.pk not in created[1]:
-        return False
-    where, written = tuple(connection.savepoint_ids), created[1][instance.pk]
-    same_block = where[: len(written)] == written  # the atomic block that wrote it is open
-    return same_block and any(func is created[0] for _, func, _ in connection.run_on_commit)
+    """Whether `instance` is a timeline entry this transaction wrote, in an atomic block still
+    open (a note saved again for its visibility is still only a new entry)."""
+    moves = _moves(start=False)
+    where = moves.entries.get(instance.pk) if moves else None
+    return where is not None and _still_open(where)
 
 
 # How a row leads to its incident, per model: None (it does not), ("self",), ("field", attname),
 # or ("via", foreign key, the related model's attname of its incident).
-_paths: dict[type, tuple | None] = {}
+_paths: dict[type[Model], tuple | None] = {}
 
 
-def _incident_field(model: type) -> str | None:
+def _incident_field(model: type[Model]) -> str | None:
     """The attname of `model`'s foreign key (or one-to-one) to Incident, if it has one."""
     for field in model._meta.concrete_fields:
         related = field.is_relation and (field.many_to_one or field.one_to_one)
@@ -126,7 +155,7 @@ def _incident_field(model: type) -> str | None:
     return None
 
 
-def _path(model: type) -> tuple | None:
+def _path(model: type[Model]) -> tuple | None:
     if model in _paths:
         return _paths[model]
     path: tuple | None = None
@@ -176,12 +205,9 @@ def _saved(sender, instance, created=False, raw=False, **kwargs) -> None:
         return
     if isinstance(instance, TimelineEntry) and (created or _written_in_this_transaction(instance)):
         changed(instance.incident_id, entry=instance)
-        moved = getattr(connection, "live_moved", None)
-        if created and moved is not None:
-            known = getattr(connection, "live_created", None)
-            if known is None or known[0] is not moved["mark"]:
-                known = connection.live_created = (moved["mark"], {})
-            known[1][instance.pk] = tuple(connection.savepoint_ids)
+        moves = _moves(start=False)
+        if created and moves is not None:
+            moves.entries[instance.pk] = tuple(connection.savepoint_ids)
         return
     changed(incident_of(instance))
 
@@ -378,7 +404,7 @@ def panels_out_of_band(context) -> str:
     of a write made from the page (incidents/_refresh.html). The page's script keeps what is
     being typed, and what is open, when a panel holding it is swapped (parts/live.js)."""
     engine = context.template.engine
-    parts = ["incidents/detail.html#header", "incidents/_live.html#clock"]
+    parts: list[str | None] = ["incidents/detail.html#header", "incidents/_live.html#clock"]
     parts += [PANEL_PART.get(panel.name, panel.template) for panel in panels.panels()]
     html = []
     with context.push(oob=True):
