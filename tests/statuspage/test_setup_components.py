@@ -185,6 +185,31 @@ def test_a_refused_update_adds_nothing_to_the_incident(catalog, incident, respon
     assert names(incident) == set()
 
 
+def test_a_disaster_s_public_change_adds_its_components_to_the_incident(
+    incident, responder, manager, admin
+):
+    """The disaster door: a decision-maker's public change publishes through the same
+    services, so the incident takes the components it puts on the page."""
+    from incidentdesk.recovery.public import public_apply, public_preview
+    from incidentdesk.recovery.services import disaster_declare
+    from incidentdesk.recovery.systems import system_create
+
+    system_create(
+        actor=admin,
+        source=WEB,
+        name="Billing",
+        owner=manager,
+        rto_minutes=60,
+        rpo_minutes=15,
+        components=[ComponentFactory(name="Invoices"), ComponentFactory(name="Payments API")],
+    )
+    disaster = disaster_declare(actor=responder, source=WEB, incident=incident, systems=["Billing"])
+    affected = disaster.systems.get()
+    change = public_preview(affected, "read_only")
+    public_apply(actor=manager, source=WEB, affected=affected, change=change)
+    assert names(incident) == {"Invoices", "Payments API"}
+
+
 # The publish form starts from the incident and shows the agreement -----------------------------
 
 
