@@ -16,6 +16,8 @@ Prints the machine's load first (the figures move with whatever else runs), then
 the server's CPU time per second (its processes' user + system time, from /proc), the probe's
 p50/p95/p99/max for each page, the polls by answer, and how long a note took to reach the
 watching pages (from its POST to the poll that brought it); then the ratios watched ÷ quiet.
+Before the phases, in one process with no server and no other client (the figures a busy
+machine moves least): the CPU time, queries and size of each kind of poll answer.
 
     python bench/live.py                        # SQLite (a fresh temp data dir)
     python bench/live.py --postgres URL         # also on PostgreSQL (its tables are used)
@@ -78,6 +80,60 @@ for n in range({sessions}):
     sessions.append(session.session_key)
 print(busy.reference, other.reference, token, ",".join(sessions))
 """
+
+
+# The CPU time of each kind of poll answer, in one process through the whole Django stack (no
+# HTTP server, no other client): the figure a busy machine moves least.
+PROFILE = """
+import time
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from incidentdesk.accounts.models import User
+from incidentdesk.core.sources import ActionSource as S
+from incidentdesk.incidents import live
+from incidentdesk.incidents.models import Incident
+from incidentdesk.incidents.services import timeline_entry_add
+user = User.objects.get(username="bench")
+busy = Incident.objects.get(reference="{reference}")
+client = Client(HTTP_HOST="127.0.0.1", HTTP_HX_REQUEST="true")
+client.force_login(user)
+url = "/incidents/{reference}/live"
+def cpu(label, params, before=None, rounds=40):
+    if before:
+        before()
+    client.get(url, params())
+    spent, queries = 0.0, 0
+    for _ in range(rounds):
+        if before:
+            before()
+        query = params()
+        started = time.process_time()
+        with CaptureQueriesContext(connection) as seen:
+            response = client.get(url, query)
+        spent += time.process_time() - started
+        queries = len(seen)
+    size, status = len(response.content), response.status_code
+    print(label, round(spent / rounds * 1000, 1), queries, size, status)
+def newest():
+    return str(busy.timeline.order_by("-occurred_at", "-id").values_list("pk", flat=True)[0])
+state = dict()
+def noted():
+    state["v"], state["after"] = live.incident_version(busy.pk), newest()
+    timeline_entry_add(actor=user, source=S.API, incident=busy, kind="note", body="one more")
+cpu("unchanged", lambda: dict(v=live.incident_version(busy.pk)))
+cpu("new-entry", lambda: dict(v=state["v"], after=state["after"]), before=noted)
+cpu("every-panel", lambda: dict(v=""), rounds=20)
+"""
+
+
+def profile(env: dict, reference: str) -> None:
+    """Print the CPU time, queries and size of each kind of poll answer."""
+    out = manage(env, "shell", "-c", PROFILE.replace("{reference}", reference))
+    print("  in one process, per poll (the busy incident's page):")
+    for line in out.strip().splitlines()[-3:]:
+        label, ms, queries, size, status = line.split()
+        print(f"    {label}: {ms} ms of CPU, {queries} queries, {size} bytes (HTTP {status})")
 
 
 class Phase:
@@ -264,6 +320,9 @@ def main() -> None:
     )
     parser.add_argument("--writes", type=float, default=3.0, help="notes a second")
     parser.add_argument("--probe-rate", type=float, default=4.0, help="other requests a second")
+    parser.add_argument(
+        "--profile-only", action="store_true", help="only the in-process CPU of each answer"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
@@ -277,6 +336,9 @@ def main() -> None:
         print(
             f"{database}: {args.workers} web processes × {args.threads} threads, busy {reference}"
         )
+        profile(env, reference)
+        if args.profile_only:
+            continue
         with served(env, workers=args.workers, threads=args.threads, floor=False) as (server, port):
             args.server_pid = server.pid
             quiet = report("quiet", *run_phase(port, setup, 0, args, counter))
