@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
 from incidentdesk.core.errors import (
+    FIELD_WORDS,
     IncidentDeskError,
     NotAuthenticated,
     NotFound,
@@ -27,7 +28,7 @@ from incidentdesk.core.errors import (
 )
 
 TOAST_TEMPLATE = "incidents/_toast.html"
-FIELD_WORDS = {"wont_do_reason": "reason", "text": "command", "fix_change_urls": "fixing changes"}
+__all__ = ["FIELD_WORDS", "add_service_error", "describe", "error_response", "form_failed"]
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -37,9 +38,10 @@ class HtmxHttpRequest(HttpRequest):
 
 
 def add_service_error(form, exc: IncidentDeskError) -> None:
-    """Show a service error next to the form field it names, or above the form."""
+    """Show a service error next to the form field it names, or above the form, as a
+    sentence ("Must be today or later." at its field; "Status cannot go from … ." above)."""
     field = exc.field if exc.field in form.fields else None
-    message = exc.message if field else exc.detail
+    message = exc.sentence_at_field if field else exc.sentence
     if message not in form.errors.get(field or "__all__", []):
         form.add_error(field, message)
 
@@ -54,17 +56,30 @@ def is_page_error(exc: IncidentDeskError) -> bool:
     return isinstance(exc, PAGE_ERRORS)
 
 
-def form_failed(request: HtmxHttpRequest, exc: IncidentDeskError, form, rerender) -> HttpResponse:
+def form_failed(
+    request: HtmxHttpRequest,
+    exc: IncidentDeskError,
+    form,
+    rerender,
+    *,
+    in_place: str = "",
+) -> HttpResponse:
     """Answer a service error raised by a form's write.
 
-    For htmx requests and for 401/403/404 errors the error is raised again, so that
-    `web_errors` (or `error_response`) answers it with a toast or a page; otherwise it is put
-    on the bound form, next to the field it names, and `rerender()` shows the form again.
+    For 401/403/404 errors, and for htmx requests unless `in_place` is given, the error is
+    raised again, so that `web_errors` (or `error_response`) answers it with a toast or a page;
+    otherwise it is put on the bound form, next to the field it names, and `rerender()` shows
+    the form again. With `in_place` (a CSS selector, e.g. "#roles"), an htmx request gets
+    `rerender()` too, swapped over that element, so the error sits at its field there as well.
     """
-    if request.htmx or is_page_error(exc):
+    if is_page_error(exc) or (request.htmx and not in_place):
         raise exc
     add_service_error(form, exc)
-    return rerender()
+    response = rerender()
+    if request.htmx:
+        response["HX-Retarget"] = in_place
+        response["HX-Reswap"] = "outerHTML"
+    return response
 
 
 def parsed(form) -> dict:
@@ -97,10 +112,9 @@ def back(request: HttpRequest, fallback: str = "dashboard") -> HttpResponse:
 
 
 def describe(exc: IncidentDeskError) -> str:
-    """The error as one line for a message: the field in words, then the problem."""
-    if not exc.field:
-        return exc.message
-    return f"{FIELD_WORDS.get(exc.field, exc.field.replace('_', ' '))}: {exc.message}"
+    """The error as one sentence for a message or a toast (IncidentDeskError.sentence): the
+    field in words where the sentence needs it, never its internal name as a prefix."""
+    return exc.sentence
 
 
 def error_response(

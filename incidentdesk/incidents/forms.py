@@ -2,6 +2,7 @@
 times, criteria, lengths, URLs) is checked by the services, whose errors land on these forms."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.utils import timezone
@@ -406,8 +407,30 @@ class CommandForm(forms.Form):
 
 
 class TimelineFilterForm(forms.Form):
+    """The timeline's search and filters, read from the page's query string (so a filtered
+    timeline is a link to share)."""
+
+    FIELDS = ("q", "kind", "pinned")
+
+    q = forms.CharField(required=False, max_length=200, label="Search the timeline")
     kind = forms.ChoiceField(required=False, choices=blank_choice(EntryKind.choices, "All kinds"))
     pinned = forms.BooleanField(required=False, label="Pinned only")
+
+    @classmethod
+    def query_string(cls, query) -> str:
+        """The part of `query` that is the timeline's, without empty values: `q=db&pinned=on`."""
+        kept = [(name, query.get(name, "").strip()) for name in cls.FIELDS]
+        return urlencode([(name, value) for name, value in kept if value])
+
+    def filters(self) -> dict:
+        """The selector's arguments (none of them when the query string is not valid)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        kind = data.get("kind") or ""
+        return {
+            "text": (data.get("q") or "").strip(),
+            "kinds": [kind] if kind else None,
+            "pinned_only": bool(data.get("pinned")),
+        }
 
 
 class SeverityForm(forms.Form):

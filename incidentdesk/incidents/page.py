@@ -1,21 +1,26 @@
 """The incident page: its header and its panels, each built from its own context.
 
-The incidents domain's panels (facts, command box, timeline; times, roles, action items) are
-registered here; other domains register theirs from their own AppConfig.ready() (panels.py).
+The incidents domain's panels (the timeline with the command box above its newest entries,
+facts; times, roles, action items) are registered here; other domains register theirs from
+their own AppConfig.ready() (panels.py).
 Views of any domain that answer with the incident page use `load_incident` and
 `render_incident_page` from here, never another domain's view module.
 """
 
+from copy import copy
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.http import QueryDict
 from django.shortcuts import render
 
 from incidentdesk.accounts.models import User
-from incidentdesk.core.errors import NotFound
-from incidentdesk.incidents import panels, rules, selectors, services
+from incidentdesk.accounts.permissions import Perm, has_perm
+from incidentdesk.core.errors import IncidentDeskError, NotFound
+from incidentdesk.incidents import hooks, panels, rules, selectors, services
 from incidentdesk.incidents.commands import registry as command_registry
 from incidentdesk.incidents.forms import (
     ActionForm,
@@ -47,10 +52,20 @@ SINGLE_ROLES = [r for r in IncidentRole if r != IncidentRole.ASSIGNEE]
 
 @dataclass(frozen=True)
 class StatusAction:
+    """One status button. With `reason` ("required" or "optional") or `needs_date` it opens a
+    small form; `refusal`, when set, says why the move would be refused now (the form is not
+    offered, only what is needed first)."""
+
     target: str
     label: str
-    needs_reason: bool = False
-    optional_reason: bool = False
+    reason: str = ""  # "", "optional", "required": as the service checks it
+    reason_label: str = ""
+    needs_date: str = ""  # "", "optional", "required"
+    refusal: str = ""
+
+    @property
+    def has_form(self) -> bool:
+        return bool(self.reason or self.needs_date or self.target == IncidentStatus.RESOLVED)
 
 
 def load_incident(request, reference: str) -> Incident:
@@ -65,24 +80,71 @@ def load_incident(request, reference: str) -> Incident:
 # The header -----------------------------------------------------------------------------------
 
 
-def status_actions(incident: Incident) -> list[StatusAction]:
+def close_check(incident: Incident) -> tuple[str, bool]:
+    """What closing the incident for good would meet now, asked of the domains that take part
+    in a close (hooks.before_close, e.g. the postmortem's) on a copy, so nothing is changed:
+    (the refusal as a sentence, or ""; whether a reason given is kept, as the waiver)."""
+    trial = copy(incident)
+    trial.postmortem_waiver_reason = ""
+    try:
+        for check in hooks.before_close:
+            check(trial, "")
+    except IncidentDeskError as exc:
+        return exc.sentence, False
+    return "", bool(trial.postmortem_waiver_reason)
+
+
+def _may_close_blocked(user, incident: Incident) -> bool:
+    """Closing while blocked is the lead's call or a manager's (as the service checks)."""
+    if has_perm(user, Perm.INCIDENT_CLOSE):
+        return True
+    return any(
+        a.role == IncidentRole.LEAD and a.user_id == getattr(user, "pk", None)
+        for a in incident.current_roles
+    )
+
+
+def _closing(incident: Incident) -> StatusAction:
+    refusal, waiver = close_check(incident)
+    if refusal:
+        return StatusAction(IncidentStatus.CLOSED, "Close", refusal=refusal)
+    if waiver:
+        return StatusAction(
+            IncidentStatus.CLOSED,
+            "Close",
+            reason="optional",
+            reason_label="Why no postmortem (optional)",
+        )
+    return StatusAction(IncidentStatus.CLOSED, "Close")
+
+
+def status_actions(incident: Incident, user=None) -> list[StatusAction]:
     """The status buttons: one per transition the lifecycle allows from here (from blocked,
-    first the way back to where the incident was before it was blocked)."""
+    first the way back to where the incident was before it was blocked), each offering only
+    what the service accepts: a reason where it needs one, none where it would ignore it, and
+    no close the `user` may not make (a final close needs a manager: the template asks)."""
     out = []
-    if incident.status in (IncidentStatus.BLOCKED, IncidentStatus.CLOSED_BLOCKED):
-        back = rules.unblock_target(incident.status, status_before_blocked(incident))
+    current = incident.status
+    if current in (IncidentStatus.BLOCKED, IncidentStatus.CLOSED_BLOCKED):
+        back = rules.unblock_target(current, status_before_blocked(incident))
         out.append(StatusAction(rules.UNBLOCK, f"Unblock (back to {back})"))
-    for target in rules.TRANSITIONS[incident.status]:
-        if target == IncidentStatus.INVESTIGATING and incident.status == IncidentStatus.RESOLVED:
-            out.append(StatusAction(target, "Re-open", needs_reason=True))
-        elif target == IncidentStatus.BLOCKED and incident.status == IncidentStatus.CLOSED_BLOCKED:
+    for target in rules.TRANSITIONS[current]:
+        if target == IncidentStatus.INVESTIGATING and current == IncidentStatus.RESOLVED:
+            out.append(StatusAction(target, "Re-open", "required", "Why re-open it?"))
+        elif target == IncidentStatus.BLOCKED and current == IncidentStatus.CLOSED_BLOCKED:
             out.append(StatusAction(target, "Re-open as blocked"))
         elif target == IncidentStatus.BLOCKED:
-            out.append(StatusAction(target, "Blocked", needs_reason=True))
-        elif target in (IncidentStatus.CLOSED, IncidentStatus.CLOSED_BLOCKED):
-            out.append(StatusAction(target, "Close", optional_reason=True))
+            out.append(
+                StatusAction(target, "Blocked", "required", "Why is work blocked?", "optional")
+            )
+        elif target == IncidentStatus.CLOSED_BLOCKED:
+            if user is None or _may_close_blocked(user, incident):
+                why = "Why close it now (optional)"
+                out.append(StatusAction(target, "Close", "optional", why, "required"))
+        elif target == IncidentStatus.CLOSED:
+            out.append(_closing(incident))
         elif target == IncidentStatus.RESOLVED:
-            out.append(StatusAction(target, "Resolve", optional_reason=True))
+            out.append(StatusAction(target, "Resolve"))
         else:
             out.append(StatusAction(target, target.title()))
     return out
@@ -106,9 +168,11 @@ def header_context(request, incident: Incident) -> dict:
     """What the header shows besides the incident: the status buttons, why it is where it is,
     and the form to edit its details. (A panel may add to it: the status page's panel gives
     `public_resolve`, what the public reads when the incident is resolved.)"""
+    actions = status_actions(incident, request.user)
     return {
         "incident": incident,
-        "status_actions": status_actions(incident),
+        "status_actions": actions,
+        "status_targets": [action.target for action in actions],
         "status_note": status_note(incident),
         "details_form": DetailsEditForm(incident=incident),
     }
@@ -129,23 +193,38 @@ def command_context(request, incident: Incident) -> dict:
 
 
 def timeline_entries(incident: Incident, filters: TimelineFilterForm):
-    kind = filters.cleaned_data.get("kind") if filters.is_valid() else ""
-    pinned = bool(filters.is_valid() and filters.cleaned_data.get("pinned"))
     revisions = TimelineRevision.objects.select_related("replaced_by")
     return (
-        selectors.timeline(incident, kinds=[kind] if kind else None, pinned_only=pinned)
+        selectors.timeline(incident, **filters.filters())
         .prefetch_related(Prefetch("revisions", queryset=revisions))
         .order_by("-occurred_at", "-id")
     )
 
 
+def timeline_query(request) -> QueryDict:
+    """The timeline's search and filters: from the request's own query string when it carries
+    them (the page, the filter form), else, for an htmx request made from the page (a write,
+    a refresh), from the address the page shows, so a filtered timeline stays filtered."""
+    if any(name in request.GET for name in TimelineFilterForm.FIELDS):
+        return request.GET
+    current = getattr(getattr(request, "htmx", None), "current_url", None)
+    if current:
+        return QueryDict(urlsplit(current).query)
+    return request.GET
+
+
 def timeline_context(request, incident: Incident) -> dict:
-    """What the timeline panel shows: the entries, filtered, and the form to add one."""
-    filters = TimelineFilterForm(request.GET or None)
+    """What the timeline panel shows: the command box above the newest entries, the entries
+    (searched and filtered) and the form to add one with its kind and time."""
+    query = timeline_query(request)
+    filters = TimelineFilterForm(query if query else None)
+    filtering = filters.is_bound and any(filters.filters().values())
     return {
+        **command_context(request, incident),
         "incident": incident,
         "entries": timeline_entries(incident, filters),
         "timeline_filter": filters,
+        "timeline_filtering": filtering,
         "entry_form": EntryForm(),
     }
 
@@ -223,9 +302,14 @@ def render_incident_page(request, incident: Incident, *, status: int = 200, **ov
 
 
 MAIN, SIDE = panels.MAIN, panels.SIDE
+# The timeline comes first, the next steps (2) right under it: during an outage the command box
+# and the newest entries under it are what the page is for, on a phone within the first screen
+# (two next steps above them would push both below it). The command box is part of the
+# timeline's panel, so the two never drift apart.
+panels.register(
+    "timeline", template=f"{TEMPLATE}#timeline-panel", context=timeline_context, order=1
+)
 panels.register("facts", template=f"{TEMPLATE}#facts", context=facts_context, order=10)
-panels.register("command", template=f"{TEMPLATE}#command", context=command_context, order=40)
-panels.register("timeline", template=f"{TEMPLATE}#timeline", context=timeline_context, order=50)
 panels.register("times", template=f"{TEMPLATE}#times", context=times_context, order=10, column=SIDE)
 panels.register("roles", template=f"{TEMPLATE}#roles", context=roles_context, order=20, column=SIDE)
 panels.register(

@@ -23,6 +23,8 @@ from incidentdesk.incidents.models import (
 )
 
 PAGE_SIZE = 25
+# A timeline search uses at most this many words (each one more condition).
+TIMELINE_SEARCH_WORDS = 8
 
 
 def _current_roles() -> Prefetch:
@@ -195,12 +197,28 @@ def role_history(incident: Incident) -> QuerySet[RoleAssignment]:
     )
 
 
-def timeline(incident: Incident, *, kinds: list[str] | None = None, pinned_only: bool = False):
+def timeline(
+    incident: Incident,
+    *,
+    kinds: list[str] | None = None,
+    pinned_only: bool = False,
+    text: str = "",
+):
+    """The incident's timeline entries, with their authors; of the given kinds, pinned only,
+    and matching `text`: every word of it found, in any case, in the entry's body or its
+    author's username or name (`db rita` finds Rita's entries that mention the database)."""
     qs = TimelineEntry.objects.filter(incident=incident).select_related("author")
     if kinds:
         qs = qs.filter(kind__in=kinds)
     if pinned_only:
         qs = qs.filter(pinned=True)
+    for word in text.split()[:TIMELINE_SEARCH_WORDS]:
+        qs = qs.filter(
+            Q(body__icontains=word)
+            | Q(author__username__icontains=word)
+            | Q(author__first_name__icontains=word)
+            | Q(author__last_name__icontains=word)
+        )
     return qs
 
 

@@ -76,7 +76,7 @@ def test_command_box_note_adds_a_web_note(client, responder, incident, headers):
         assert response.status_code == 200
         body = response.content.decode()
         assert "Note recorded." in body
-        assert 'id="timeline" class="card" aria-labelledby="timeline-h" hx-swap-oob="true"' in body
+        assert 'id="timeline" class="timeline-body" hx-swap-oob="true"' in body
     else:
         assert response.status_code == 302
         assert response["Location"].startswith(url("incident_detail", incident))
@@ -86,7 +86,7 @@ def test_command_box_shows_help_for_unknown_input(client, responder, incident):
     client.force_login(responder)
     response = client.post(url("incident_command", incident), {"text": "dance"}, **HTMX)
     assert response.status_code == 422
-    assert b"unknown command" in response.content
+    assert b"Unknown command" in response.content
     assert b"Commands:" in response.content
 
 
@@ -111,8 +111,8 @@ def test_blocking_without_a_reason_is_refused(client, responder, incident):
     client.force_login(responder)
     response = client.post(url("incident_status", incident), {"status": "blocked"}, **HTMX)
     assert response.status_code == 422
-    assert b"say why work is blocked" in response.content
-    assert response["HX-Retarget"] == "#toast"
+    assert b"Say why work is blocked." in response.content
+    assert response["HX-Retarget"] == "#incident-header"  # the form, with the sentence at it
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.INVESTIGATING
 
@@ -253,7 +253,7 @@ def test_wont_do_without_a_reason_shows_an_error(client, responder, incident):
     response = client.post(
         url("action_status", incident, item.pk), {"status": "wont_do"}, follow=True
     )
-    assert "say why it won&#x27;t be done" in response.content.decode()
+    assert "Say why it won&#x27;t be done" in response.content.decode()
     item.refresh_from_db()
     assert item.status == "open"
     client.post(

@@ -19,12 +19,11 @@ def own_registry(monkeypatch):
 
 def test_the_page_has_each_domains_panel_in_page_order():
     assert [p.name for p in panels.panels(panels.MAIN)] == [
+        "timeline",
         "next_steps",
         "facts",
         "statuspage",
         "postmortem",
-        "command",
-        "timeline",
         "chat_transcript",
     ]
     assert [p.name for p in panels.panels(panels.SIDE)] == [
@@ -33,6 +32,7 @@ def test_the_page_has_each_domains_panel_in_page_order():
         "disaster",
         "paging",
         "actions",
+        "similar",
     ]
 
 

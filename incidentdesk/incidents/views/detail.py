@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from incidentdesk.core.web import web_errors
+from incidentdesk.incidents.forms import TimelineFilterForm
 from incidentdesk.incidents.models import Incident
 from incidentdesk.incidents.page import (
     TEMPLATE,
@@ -16,7 +17,14 @@ from incidentdesk.incidents.page import (
     timeline_context,
 )
 
-__all__ = ["incident_detail", "incident_timeline", "load_incident", "render_detail", "written"]
+__all__ = [
+    "incident_detail",
+    "incident_timeline",
+    "load_incident",
+    "render_detail",
+    "render_part",
+    "written",
+]
 
 
 @login_required
@@ -29,19 +37,32 @@ def incident_detail(request, reference: str):
 @login_required
 @web_errors
 def incident_timeline(request, reference: str):
-    """The timeline panel alone (for the htmx filter); without htmx, the page filtered."""
+    """The timeline's entries alone, searched and filtered (for htmx, which shows the page's
+    address with the same query, so it can be shared); without htmx, the page filtered."""
     incident = load_incident(request, reference)
+    url = reverse("incident_detail", args=[incident.reference])
+    query = TimelineFilterForm.query_string(request.GET)
     if not request.htmx:
-        url = reverse("incident_detail", args=[incident.reference])
-        query = request.GET.urlencode()
         return redirect(f"{url}?{query}#timeline" if query else f"{url}#timeline")
-    # Only the panel is drawn, so only its part of the page's context is built.
-    return render(request, f"{TEMPLATE}#timeline", timeline_context(request, incident))
+    # Only the entries are drawn, so only the timeline's part of the page's context is built.
+    response = render(request, f"{TEMPLATE}#timeline", timeline_context(request, incident))
+    response["HX-Replace-Url"] = f"{url}?{query}" if query else url
+    return response
 
 
 def render_detail(request, incident: Incident, *, status: int = 422, **forms):
     """The page again after a failed plain-form write, with the bound form and its errors."""
     return render_incident_page(request, incident, status=status, **forms)
+
+
+def render_part(request, incident: Incident, part: str, *, status: int = 422, **forms):
+    """After a failed write, the bound form with its errors where it was: for htmx, the page's
+    part `part` alone (a partial of the page: "header", "facts", "times", "roles",
+    "actions", "timeline", "entry-form"), to be swapped over it; otherwise the whole page."""
+    if not request.htmx:
+        return render_detail(request, incident, status=status, **forms)
+    context = incident_context(request, incident, **forms)
+    return render(request, f"{TEMPLATE}#{part}", context, status=status)
 
 
 def written(request, reference: str, message: str, anchor: str = "", reply=None):
