@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from incidentdesk.accounts.models import User
 from incidentdesk.core.errors import ValidationError
+from incidentdesk.core.web import add_service_error
 from incidentdesk.incidents import rules
 from incidentdesk.incidents.models import (
     AUTHORED_KINDS,
@@ -190,7 +191,7 @@ class DeclareForm(forms.Form):
                     data["criteria"], data.get("criteria_reason", ""), Criterion.values
                 )
             except ValidationError as exc:
-                self.add_error("criteria", exc.message)
+                add_service_error(self, exc)  # worded as the service's refusal would be
         choice = data.get("started") or (STARTED_AT if data.get("started_at") else STARTED_NOW)
         typed = data.get("started_at")
         if choice == STARTED_AT:
