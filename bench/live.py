@@ -150,7 +150,7 @@ class Phase:
 
 
 def connection(port: int) -> http.client.HTTPConnection:
-    return http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=120)  # a browser waits
 
 
 def writer(port, token, reference, rate, stop, phase, counter):
@@ -164,9 +164,16 @@ def writer(port, token, reference, rate, stop, phase, counter):
         body = f'{{"kind": "note", "body": "live-bench-{number}- rolled back one more host"}}'
         with phase.lock:
             phase.sent[number] = time.monotonic()
-        conn.request("POST", f"/api/v1/incidents/{reference}/timeline", body, headers)
-        response = conn.getresponse()
-        response.read()
+        try:
+            conn.request("POST", f"/api/v1/incidents/{reference}/timeline", body, headers)
+            response = conn.getresponse()
+            response.read()
+        except OSError:
+            conn.close()
+            conn = connection(port)
+            with phase.lock:
+                phase.failed += 1
+            continue
         with phase.lock:
             phase.writes += response.status == 201
             phase.failed += response.status != 201
@@ -183,9 +190,16 @@ def prober(port, session, other, rate, stop, phase):
         name, path = paths[n % 2]
         n += 1
         started = time.perf_counter()
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        response.read()
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+        except OSError:
+            conn.close()
+            conn = connection(port)
+            with phase.lock:
+                phase.failed += 1
+            continue
         elapsed = time.perf_counter() - started
         with phase.lock:
             phase.probe[name].append(elapsed)
