@@ -92,7 +92,7 @@ def test_after_declaring_the_lead_paging_and_publishing_are_each_one_click(
     page.locator("#statuspage").get_by_label("Message").fill("We are looking into it.")
     page.locator("#statuspage").get_by_role("button", name="Publish", exact=True).click()
     expect(page.locator("#statuspage")).to_contain_text("Checkout is failing for some customers")
-    expect(page.locator("#next-steps")).to_have_count(0)  # nothing left to offer
+    expect(page.locator("#next-steps")).to_be_hidden()  # nothing left to offer
 
     # Quiet for longer than the severity's reminder interval: an update is asked for.
     interval = incident.severity.reminder_interval_minutes
@@ -201,3 +201,17 @@ def test_the_incident_page_with_its_next_steps_passes_axe(
             assert width <= SIZES[size]["width"], f"the page scrolls sideways ({width}px)"
     finally:
         context.close()
+
+
+def test_a_step_done_elsewhere_on_the_page_leaves_without_a_reload(
+    live_server, page, responder, declare
+):
+    incident = declare()
+    sign_in(page, live_server.url, responder.username)
+    page.goto(f"{live_server.url}/incidents/{incident.reference}")
+    offer = steps(page).get_by_role("button", name="Take the lead", exact=True)
+    expect(offer).to_be_visible()
+    page.locator("#roles").get_by_role("button", name="Take lead", exact=True).click()
+    expect(page.locator("#roles")).to_contain_text(responder.display_name)
+    expect(offer).to_have_count(0)
+    expect(page.locator("#next-steps")).to_be_visible()  # publishing is still to do

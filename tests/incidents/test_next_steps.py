@@ -62,7 +62,7 @@ def test_a_viewer_is_offered_nothing(client, declare, viewer):
     client.force_login(viewer)
     assert steps_on_page(client, incident) == {}
     body = client.get(reverse("incident_detail", args=[incident.reference])).content.decode()
-    assert 'id="next-steps"' not in body
+    assert '<div id="next-steps" hidden></div>' in body
 
 
 def test_an_incident_declared_with_its_lead_offers_no_lead(client, declare, responder):
