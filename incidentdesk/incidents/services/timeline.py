@@ -91,6 +91,17 @@ def timeline_entry_add(
         if occurred_at > now + FUTURE_TOLERANCE:
             raise ValidationError("cannot be in the future", field="occurred_at")
     with transaction.atomic():
+        # Every write of an incident moves its updated_at: when it has not moved since
+        # `incident` was read, that copy is the row as it is now, and stays so (with the new
+        # updated_at), so whoever shows it after the entry need not read it again. First, so
+        # the incident's row is held before the rows the entry touches (its live version):
+        # every write takes them in that order, and two writes never wait on each other.
+        current = Incident.objects.filter(pk=incident.pk, updated_at=incident.updated_at)
+        if current.update(updated_at=now):
+            incident.updated_at = now
+        else:  # written by someone else since
+            Incident.objects.filter(pk=incident.pk).update(updated_at=now)
+            incident.refresh_from_db(from_queryset=Incident.objects.select_related("severity"))
         entry = record_entry(
             incident=incident,
             kind=kind,
@@ -105,15 +116,6 @@ def timeline_entry_add(
         if visibility != Visibility.INTERNAL:
             entry.visibility = visibility
             entry.save(update_fields=["visibility"])
-        # Every write of an incident moves its updated_at: when it has not moved since
-        # `incident` was read, that copy is the row as it is now, and stays so (with the new
-        # updated_at), so whoever shows it after the entry need not read it again.
-        current = Incident.objects.filter(pk=incident.pk, updated_at=incident.updated_at)
-        if current.update(updated_at=now):
-            incident.updated_at = now
-        else:  # written by someone else since
-            Incident.objects.filter(pk=incident.pk).update(updated_at=now)
-            incident.refresh_from_db(from_queryset=Incident.objects.select_related("severity"))
     return entry
 
 
