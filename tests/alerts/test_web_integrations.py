@@ -118,7 +118,7 @@ def test_a_refused_integration_shows_the_form_again_naming_the_field(admin):
     assert 'id="id_name_error"' in response.content.decode()
     response = create(client_for(admin), kind="generic", name="x", signed="on")
     assert response.status_code == 422
-    assert "only a grafana integration can be signed" in response.content.decode()
+    assert "Only a grafana integration can be signed" in response.content.decode()
     assert not Integration.objects.exists()
 
 

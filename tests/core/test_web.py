@@ -37,14 +37,14 @@ def test_a_field_error_is_shown_next_to_its_field_and_the_form_rendered_again():
         lambda: HttpResponse("again", status=422),
     )
     assert response.status_code == 422
-    assert form.errors == {"title": ["too short"]}
+    assert form.errors == {"title": ["Too short."]}  # a sentence, at its field
 
 
 def test_an_error_about_no_field_is_shown_above_the_form():
     form = TitleForm({"title": "x"})
     form.is_valid()
     form_failed(_request(), InvalidTransition("already resolved"), form, HttpResponse)
-    assert form.errors == {"__all__": ["already resolved"]}
+    assert form.errors == {"__all__": ["Already resolved."]}
 
 
 @pytest.mark.parametrize("error", [NotAuthenticated, PermissionDenied, NotFound])

@@ -264,5 +264,5 @@ def test_deleting_a_schedule_a_policy_pages_says_why_and_keeps_it(client, manage
     EscalationStep.objects.create(policy=policy, position=1, target="schedule", schedule=primary)
     signed_in(client, manager)
     response = client.post(f"/oncall/{primary.pk}/delete", follow=True)
-    assert "an escalation policy pages this schedule" in response.content.decode()
+    assert "An escalation policy pages this schedule" in response.content.decode()
     assert Schedule.objects.filter(pk=primary.pk).exists()

@@ -60,7 +60,7 @@ def test_a_refused_step_is_named_and_the_rows_come_back(chief, crew):
     )
     assert response.status_code == 422
     text = response.content.decode()
-    assert "step 2:" in text and "zed" in text
+    assert "Step 2:" in text and "zed" in text
     assert 'value="ada"' in text
     assert not EscalationPolicy.objects.exists()
 

@@ -48,9 +48,9 @@ def test_importing_a_csv_file(manager_client, components):
 @pytest.mark.parametrize(
     "data, words",
     [
-        ({"rows": "ann@example.com\nnot-an-email"}, "row 2: email:"),
+        ({"rows": "ann@example.com\nnot-an-email"}, "Row 2: email:"),
         ({"rows": "ann@example.com, Nope"}, "unknown component(s): Nope"),
-        ({"rows": "   "}, "give at least one email address"),
+        ({"rows": "   "}, "Give at least one email address."),
         ({"file": SimpleUploadedFile("x.csv", b"\xff\xfe\x00bad")}, "not UTF-8"),
     ],
 )
