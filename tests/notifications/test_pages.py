@@ -34,4 +34,4 @@ def test_retrying_a_sent_delivery_is_refused_with_a_message(
     publish()
     row = Delivery.objects.filter(status="sent").first()
     response = manager_client.post(f"/notifications/deliveries/{row.pk}/retry", follow=True)
-    assert "only a failed or waiting delivery can be retried" in response.content.decode()
+    assert "Only a failed or waiting delivery can be retried" in response.content.decode()
