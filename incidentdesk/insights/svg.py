@@ -4,7 +4,7 @@ axes with titles, ticks and units, a legend where colours mean something, and th
 figures as a data table, so it reads without the picture.
 
 The SVG is a picture only (role="img"): nothing in it is interactive. Links to a narrower
-view are in the data table. Colours are classes (`.chart .c-sev1` … in parts/insights.css),
+view are in the data table. Colours are classes (`.chart .c-sev1` … in app.css),
 so light and dark themes each get colours that stand out from their background; a second
 line is dashed as well as coloured, so no figure is told apart by colour alone."""
 
