@@ -9,8 +9,8 @@ Two phases of `--seconds` (30) each, on the same server and data:
 2. watched: the same, plus `--watchers` (200) open pages of the busy incident, each polling as
    the page's script does: `GET /incidents/<ref>/live?v=<version>&after=<newest entry>` every
    1.5 s (each at its own phase), signed in with a session cookie, one kept-alive connection
-   each; the first poll answers the whole page's panels (as a freshly loaded page's does),
-   then 204 while nothing changed, or the entries written since, or every panel.
+   each, after opening the page itself (which shows the version it read before its data):
+   204 while nothing changed, or the entries written since, or every panel.
 
 Prints the machine's load first (the figures move with whatever else runs), then per phase:
 the server's CPU time per second (its processes' user + system time, from /proc), the probe's
@@ -47,6 +47,7 @@ from harness import (  # noqa: E402
 POLL_SECONDS = 1.5  # as incidents/live.py
 MARK = re.compile(rb"live-bench-(\d+)-")
 ENTRY = re.compile(rb'id="entry-(\d+)"')
+VERSION = re.compile(rb'data-live-version="(\d*)"')
 
 SETUP = """
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -214,6 +215,20 @@ def watcher(port, session, reference, opens, stop, phase):
     version, after, seen = "", "", set()
     moment = time.monotonic() + opens
     first = True
+    # The page is opened first, as a person does: it shows the version read before its data,
+    # and its newest entry; its polls then answer 204 until something changes.
+    time.sleep(max(0.0, moment - time.monotonic()))
+    try:
+        conn.request("GET", f"/incidents/{reference}", headers={"Cookie": headers["Cookie"]})
+        page = conn.getresponse().read()
+        shown, newest = VERSION.search(page), ENTRY.search(page)
+        version = shown.group(1).decode() if shown else ""
+        after = newest.group(1).decode() if newest else ""
+        seen |= {int(m) for m in MARK.findall(page)}
+        first = False
+    except OSError:
+        conn.close()
+        conn = connection(port)
     while not stop.is_set():
         time.sleep(max(0.0, moment - time.monotonic()))
         moment = max(moment + POLL_SECONDS, time.monotonic())
@@ -276,8 +291,8 @@ def run_phase(port, setup, watchers, args, counter) -> tuple[Phase, float, float
     for thread in threads:
         thread.daemon = True
         thread.start()
-    # The pages open one after another over `opening` seconds (each first poll answers the
-    # whole page, as a page just loaded does), then every page has polled at least once.
+    # The pages open one after another over `opening` seconds (each loads the incident page
+    # once), then every page has polled at least once.
     time.sleep((args.opening + args.warmup) if watchers else args.warmup)
     with phase.lock:
         phase.probe = {name: [] for name in phase.probe}

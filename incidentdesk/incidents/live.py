@@ -269,6 +269,19 @@ def listing_version(user) -> int:
     return rows.aggregate(total=Sum("version"))["total"] or 0
 
 
+def read_before_drawing(request, reference: str | None = None) -> None:
+    """Read the version a page will show BEFORE the page reads what it shows (the incident
+    `reference`, else the reader's listing), so the page's first poll answers 204 unless
+    something changed since; a change made while the page was drawn moves the version past
+    it and is fetched by that poll. One query."""
+    if reference is None:
+        request.live_version = listing_version(request.user)
+        return
+    watched = watched_version(request.user, reference)
+    if watched is not None:
+        request.live_version = watched[1]
+
+
 # The answers of the polls --------------------------------------------------------------------
 
 

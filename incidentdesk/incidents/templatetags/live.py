@@ -11,9 +11,9 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def live_version(context) -> str:
-    """The version the page shows when the poll that drew it read it first; "" on a page
-    drawn by its own view (which read its data before this tag runs): the page's first poll
-    then answers in full, so a change made while it was drawn is never missed."""
+    """The version the page shows, read before its data (live.read_before_drawing, or the
+    poll that drew it); "" when nothing read it first: the page's first poll then answers in
+    full, so a change made while it was drawn is never missed."""
     request = context.get("request")
     return str(getattr(request, "live_version", ""))
 

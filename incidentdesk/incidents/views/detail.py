@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from incidentdesk.core.web import web_errors
+from incidentdesk.incidents import live
 from incidentdesk.incidents.forms import TimelineFilterForm
 from incidentdesk.incidents.models import Incident
 from incidentdesk.incidents.page import (
@@ -30,6 +31,7 @@ __all__ = [
 @login_required
 @web_errors
 def incident_detail(request, reference: str):
+    live.read_before_drawing(request, reference)
     incident = load_incident(request, reference)
     return render_incident_page(request, incident)
 

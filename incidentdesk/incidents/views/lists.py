@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from incidentdesk.accounts.permissions import Perm, has_perm
-from incidentdesk.incidents import selectors, setup_checks
+from incidentdesk.incidents import live, selectors, setup_checks
 from incidentdesk.incidents.models import Component, IncidentKind, IncidentStatus, Severity
 
 FILTERS = ("q", "status", "severity", "component", "kind")
@@ -13,6 +13,7 @@ FILTERS = ("q", "status", "severity", "component", "kind")
 
 @login_required
 def dashboard(request):
+    live.read_before_drawing(request)
     open_incidents = list(selectors.open_incidents_by_severity(viewer=request.user))
     overdue = selectors.overdue_actions(viewer=request.user).order_by("due_date")
     context = {
@@ -30,6 +31,7 @@ def dashboard(request):
 
 @login_required
 def incident_list(request):
+    live.read_before_drawing(request)
     filters = {name: request.GET.get(name, "").strip() for name in FILTERS}
     incidents = selectors.incident_list(
         viewer=request.user,
