@@ -33,7 +33,7 @@ from incidentdesk.chat.platforms.base import (
     FormsPlatform,
     InboundEvent,
 )
-from incidentdesk.core.errors import IncidentDeskError, ValidationError
+from incidentdesk.core.errors import IncidentDeskError, ValidationError, as_sentence
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents.models import Criterion, IncidentKind, IncidentRole
 from incidentdesk.incidents.selectors import component_choices, severity_choices
@@ -152,8 +152,8 @@ def declare_submitted(event: InboundEvent) -> dict[str, str]:
     except IncidentDeskError as exc:
         field = _FIELD_OF.get(exc.field or "", exc.field or "")
         if field in names:
-            return {field: handling.sentence(exc.message)}
-        return {"": handling.sentence(exc.detail)}
+            return {field: as_sentence(exc.message)}
+        return {"": exc.sentence}
     return {}
 
 

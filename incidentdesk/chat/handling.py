@@ -27,7 +27,13 @@ from incidentdesk.chat.incident_hooks import speaking_in
 from incidentdesk.chat.models import InboundRecord, IncidentConversation
 from incidentdesk.chat.outbound import TAKE_LEAD, say
 from incidentdesk.chat.platforms.base import ChatError, InboundEvent
-from incidentdesk.core.errors import IncidentDeskError, NotAuthenticated, NotFound, ValidationError
+from incidentdesk.core.errors import (
+    IncidentDeskError,
+    NotAuthenticated,
+    NotFound,
+    ValidationError,
+    as_sentence,
+)
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.incidents import selectors
 from incidentdesk.incidents.commands import help_text, parse
@@ -96,7 +102,7 @@ def submit_form(event: InboundEvent) -> dict[str, str]:
     try:
         return handler(event)
     except IncidentDeskError as exc:  # shown next to its field, so the field is not named
-        return {exc.field or "": sentence(exc.message if exc.field else exc.detail)}
+        return {exc.field or "": as_sentence(exc.message) if exc.field else exc.sentence}
     except ChatError as exc:
         return {"": explain(exc)}
 
@@ -140,7 +146,7 @@ def handle(record_id: int) -> None:
             handler(event)
     except IncidentDeskError as exc:
         error = exc.detail
-        reply(event, sentence(exc.detail))
+        reply(event, exc.sentence)
     except ChatError as exc:
         error = f"{exc.code}: {exc.message}"
         reply(event, explain(exc))
@@ -149,14 +155,6 @@ def handle(record_id: int) -> None:
         error = "internal error (see the server log)"
         reply(event, INTERNAL_ERROR)
     services.inbound_done(record=record, error=error)
-
-
-def sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?", ":")) else text + "."
 
 
 # What a platform's refusals mean to the person who asked.

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, has_perm
-from incidentdesk.core.errors import IncidentDeskError, NotFound
+from incidentdesk.core.errors import IncidentDeskError, NotFound, as_sentence
 from incidentdesk.core.markdown import render_markdown
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.web import is_page_error, web_errors
@@ -253,7 +253,7 @@ def refused_page(request, incident, exc: IncidentDeskError, form: str):
         raise exc
     refused = writing.form_refusal(exc, form, request.POST)
     if exc.field == "taxonomy":  # publishing without the conclusion: said at the picker too
-        refused.errors["taxonomy"] = writing.sentence(exc.message)
+        refused.errors["taxonomy"] = as_sentence(exc.message)
     return _page(request, incident, refused=refused, status=exc.status_code)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.shortcuts import render
 from django.utils import timezone
 
-from incidentdesk.core.errors import IncidentDeskError, NotFound, ValidationError
+from incidentdesk.core.errors import IncidentDeskError, NotFound, ValidationError, as_sentence
 from incidentdesk.core.markdown import render_markdown
 from incidentdesk.postmortems import present, rules, services
 from incidentdesk.postmortems.models import TEXT_KINDS, SectionKind
@@ -55,15 +55,6 @@ class Refused:
 
 def dom_id(part: str) -> str:
     return part.replace(".", "-")
-
-
-def sentence(message: str) -> str:
-    """A service message as a sentence: a capital first letter and a full stop."""
-    text = message.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text[-1] in ".!?" else f"{text}."
 
 
 def part_of(section) -> str | None:
@@ -127,7 +118,7 @@ def refusal(exc: IncidentDeskError, post, changes: dict[str, Any]) -> Refused:
         part = next(iter(sent), "part")
     inside = named.removeprefix(f"{part}.") if named.startswith(f"{part}.") else ""
     message = exc.message if named == part else _worded(inside or named, exc.message)
-    return Refused(errors={part: sentence(message)}, sent=sent)
+    return Refused(errors={part: as_sentence(message)}, sent=sent)
 
 
 # Messages that read as the end of a sentence about their field ("is required"), so the field
@@ -158,7 +149,7 @@ def form_refusal(exc: IncidentDeskError, form: str, post) -> Refused:
     named = exc.field if exc.field in FORM_FIELDS.get(form, ()) else None
     key = f"{form}_{named or 'form'}"
     message = exc.message if named else _worded(exc.field or "", exc.message)
-    return Refused(errors={key: sentence(message)}, kept={form: post})
+    return Refused(errors={key: as_sentence(message)}, kept={form: post})
 
 
 def handles(values: list[str]) -> list[str]:
