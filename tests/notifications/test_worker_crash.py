@@ -27,11 +27,13 @@ SUBSCRIBERS = 1000
 WORKER_THREADS = 2
 
 SETUP = """
-from incidentdesk.accounts.services import user_create
+from incidentdesk.accounts.services import user_create, user_update
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.statuspage.subscribers import subscriber_import
 admin = user_create(actor=None, source=ActionSource.CLI, username="ada",
     email="ada@example.com", password="correct-horse-battery-staple", role="admin")
+# The first account joins the responders desk: off it, so only the subscribers are mailed.
+admin = user_update(actor=admin, source=ActionSource.CLI, user=admin, on_responders_desk=False)
 result = subscriber_import(actor=admin, source=ActionSource.CLI,
     rows=[{"email": f"user{n}@example.com"} for n in range(%d)])
 print(result.created)
