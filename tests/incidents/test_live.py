@@ -383,3 +383,12 @@ def test_the_incident_page_shows_its_clock_as_time_elements(client, responder, d
     body = client.get(reverse("incident_detail", args=[incident.reference])).content.decode()
     assert 'data-live="ago"' in body and 'data-live="clock"' in body
     assert "open for" in body and "Declared" in body
+
+
+def test_the_dashboard_says_when_each_open_incident_was_declared_in_a_ticking_time(
+    client, responder, incident
+):
+    client.force_login(responder)
+    body = client.get(reverse("dashboard")).content.decode()
+    declared = incident.declared_at.isoformat()
+    assert f'<time datetime="{declared}" data-live="ago"' in body
