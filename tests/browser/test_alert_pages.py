@@ -97,6 +97,7 @@ def test_the_alerts_pages_pass_axe(live_server, chromium, admin, scheme, size):
 
         page.goto(base + "/alerts/integrations")
         page.get_by_role("link", name="Revoke… prod").click()
+        expect(page.locator("#confirm-h")).to_be_visible()
         assert violations(page) == [], "revoke confirmation"
         _shot(page, f"{tag}-revoke")
         page.goto(base + "/alerts/integrations")

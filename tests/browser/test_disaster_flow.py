@@ -145,8 +145,10 @@ def test_a_disaster_from_escalation_to_business_as_usual(
     expect(page.locator(".messages")).to_contain_text("Billing is now Restored.")
     expect(system.locator(".dr-state")).to_have_text("Restored")
 
-    # Back: the component is operational and the read-only banner is down.
+    # Back: the component is operational and the read-only banner is down. The browser may
+    # keep the page it saw moments ago for max-age seconds; a reload asks the server again.
     page.goto(base + "/")
+    page.reload()
     expect(page.get_by_role("note", name="Notice")).to_have_count(0)
     assert Component.objects.get(name="Invoices").status == "operational"
     shot("05b-public-restored")
@@ -280,6 +282,7 @@ def test_the_disaster_pages_pass_axe_and_fit(
         sign_in(page, base, ana.username)
         page.goto(room)
         page.get_by_role("link", name=re.compile("^Propose Offline")).click()
+        expect(page.get_by_role("heading", name=re.compile("^Propose: "))).to_be_visible()
         check("propose")
 
         context.clear_cookies()
