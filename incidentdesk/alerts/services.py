@@ -11,15 +11,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, require
 from incidentdesk.accounts.services import token_digest
-from incidentdesk.alerts import hooks, paging
+from incidentdesk.alerts import hooks, paging, rows
 from incidentdesk.alerts.models import (
-    Alert,
     AlertGroup,
     GroupStatus,
     Integration,
@@ -29,6 +27,7 @@ from incidentdesk.alerts.sources.base import AlertInput
 from incidentdesk.core.errors import NotFound, PermissionDenied, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import refuse_unsafe_characters
+from incidentdesk.incidents import live
 from incidentdesk.incidents.models import EntryKind
 from incidentdesk.incidents.permissions import can_see
 from incidentdesk.incidents.services.timeline import record_entry
@@ -100,9 +99,7 @@ def integration_for_key(key: str) -> Integration | None:
     Looked up by the key's public part, then its digest compared in constant time."""
     if not isinstance(key, str) or len(key) != KEY_LENGTH or not key.isascii():
         return None
-    integration = Integration.objects.filter(
-        key_id=key[:KEY_ID_LENGTH], revoked_at__isnull=True
-    ).first()
+    integration = rows.live_integration(key[:KEY_ID_LENGTH])
     if integration is None or not hmac.compare_digest(integration.digest, token_digest(key)):
         return None
     return integration
@@ -160,8 +157,8 @@ def alerts_receive(
                 ignored += len(batch)
                 continue
             touched[group.pk] = _Touched(group, how, group.status)
-            _upsert_alerts(group, batch, now)
-            _refresh_group(group, batch, now)
+            statuses = _upsert_alerts(group, batch, now, fresh=how == "opened")
+            _refresh_group(group, batch, statuses, now)
         result = _result(touched.values(), ignored)
         opened = [*result.opened, *result.reopened]
         if opened:
@@ -204,115 +201,66 @@ def _result(touched, ignored: int) -> Received:
 def _open_group(integration, alert: AlertInput, digest: str, now):
     """The group this alert joins, locked, and how it was found: (group, "open"|"opened"|
     "reopened"|"late"), or (None, "") for a resolved alert of a group never seen."""
-    groups = AlertGroup.objects.select_for_update().filter(
-        integration=integration, group_digest=digest
-    )
-    group = groups.exclude(status=GroupStatus.RESOLVED).first()
-    if group is not None:
+    window = timedelta(seconds=settings.ALERT_FLAP_WINDOW_SECONDS)
+    group, recent = rows.group_to_join(integration.pk, digest, resolved_since=now - window)
+    if group is not None and group.status != GroupStatus.RESOLVED:
         return group, "open"
-    last = groups.filter(status=GroupStatus.RESOLVED).order_by("-resolved_at", "-pk").first()
     if alert.status == GroupStatus.RESOLVED:
         # A late resolve joins the group it ends; it never opens one.
-        return (last, "late") if last is not None else (None, "")
-    window = timedelta(seconds=settings.ALERT_FLAP_WINDOW_SECONDS)
-    if last is not None and last.resolved_at is not None and now - last.resolved_at < window:
+        return (group, "late") if group is not None else (None, "")
+    if group is not None and recent:
         try:
             with transaction.atomic():
-                AlertGroup.objects.filter(pk=last.pk).update(
-                    status=GroupStatus.FIRING, resolved_at=None, routed_at=None
-                )
+                rows.group_reopen(group)
+            return group, "reopened"
         except IntegrityError:
-            return groups.exclude(status=GroupStatus.RESOLVED).get(), "open"
-        last.refresh_from_db()
-        return last, "reopened"
-    try:
-        with transaction.atomic():
-            group = AlertGroup.objects.create(
-                integration=integration,
-                group_key=alert.group_key,
-                group_digest=digest,
-                summary=alert.summary[:500],
-                severity=alert.severity[:32],
-                labels=alert.labels,
-                first_seen_at=now,
-                last_seen_at=now,
-            )
-    except IntegrityError:
-        # Another intake opened it first (two Alertmanagers in HA): join that one.
-        return groups.exclude(status=GroupStatus.RESOLVED).get(), "open"
-    return group, "opened"
+            pass  # another intake opened a group of this key meanwhile
+    else:
+        opened = rows.group_insert(integration.pk, alert, digest, now)
+        if opened is not None:
+            return opened, "opened"
+    # Another intake opened it first (two Alertmanagers in HA): join that one.
+    return rows.open_group_locked(integration.pk, digest), "open"
 
 
-ALERT_FIELDS = (
-    "status",
-    "summary",
-    "severity",
-    "starts_at",
-    "ends_at",
-    "labels",
-    "annotations",
-    "source_url",
-    "details",
-    "last_received_at",  # last: every repeat changes it
-)
-
-
-def _alert_fields(alert: AlertInput, now) -> dict:
-    return {
-        "status": alert.status,
-        "summary": alert.summary[:500],
-        "severity": alert.severity[:32],
-        "starts_at": alert.starts_at,
-        "ends_at": alert.ends_at,
-        "labels": alert.labels,
-        "annotations": alert.annotations,
-        "source_url": alert.source_url[:2000],
-        "details": alert.details,
-        "last_received_at": now,
-    }
-
-
-def _upsert_alerts(group: AlertGroup, batch: list[AlertInput], now) -> None:
+def _upsert_alerts(group: AlertGroup, batch: list[AlertInput], now, *, fresh: bool) -> list[str]:
     """Keep each alert once per key in its group; a repeat counts and takes what is new (the
     last of the batch wins). The group row is locked, so no other intake writes this group's
-    alerts meanwhile: one read, one insert and one update for the whole batch."""
+    alerts meanwhile: one read, then one statement for the new alerts, one per number of
+    repeats for the unchanged ones, and one for those whose content changed (`fresh`: the
+    group was just opened, so it has none yet). Returns the statuses of all its alerts."""
     latest: dict[str, AlertInput] = {}
     repeats: dict[str, int] = {}
     for alert in batch:
         latest[alert.key] = alert
         repeats[alert.key] = repeats.get(alert.key, 0) + 1
-    existing = {a.key: a for a in Alert.objects.filter(group=group, key__in=list(latest))}
-    new: list[Alert] = []
-    # A repeat that says nothing new (the usual resend) only counts: one UPDATE per number
-    # of repeats for all of them; an alert whose content changed is saved on its own.
+    existing = {} if fresh else rows.alerts_of(group.pk)
+    statuses = {key: status for key, (_, _, status) in existing.items()}
+    new, changed = [], []
     only_counted: dict[int, list[int]] = {}
     for key, alert in latest.items():
-        fields = _alert_fields(alert, now)
+        stored = rows.content(alert)
+        digest = rows.content_digest(stored)
+        statuses[key] = alert.status
         found = existing.get(key)
         if found is None:
-            new.append(
-                Alert(group=group, key=key, first_received_at=now, count=repeats[key], **fields)
-            )
-            continue
-        changed = [n for n in ALERT_FIELDS[:-1] if getattr(found, n) != fields[n]]
-        if not changed:
-            only_counted.setdefault(repeats[key], []).append(found.pk)
-            continue
-        for name in changed:
-            setattr(found, name, fields[name])
-        found.last_received_at = now
-        found.count += repeats[key]
-        found.save(update_fields=[*changed, "last_received_at", "count"])
+            new.append((key, stored, digest, repeats[key]))
+        elif found[1] == digest:  # the usual resend: it only counts
+            only_counted.setdefault(repeats[key], []).append(found[0])
+        else:
+            changed.append((found[0], stored, digest, repeats[key]))
     if new:
-        Alert.objects.bulk_create(new)
+        rows.alerts_insert(group.pk, new, now)
+    if changed:
+        rows.alerts_rewrite(changed, now)
     for repeat, ids in only_counted.items():
-        Alert.objects.filter(pk__in=ids).update(last_received_at=now, count=F("count") + repeat)
+        rows.alerts_count(ids, repeat, now)
+    return list(statuses.values())
 
 
-def _refresh_group(group: AlertGroup, batch: list[AlertInput], now) -> None:
-    """The group's counts and status from its alerts: resolved once all are; acknowledged by
-    an acknowledged alert (and it stays so while it is open)."""
-    statuses = list(group.alerts.values_list("status", flat=True))
+def _refresh_group(group: AlertGroup, batch: list[AlertInput], statuses: list[str], now) -> None:
+    """The group's counts and status from its alerts' `statuses`: resolved once all are;
+    acknowledged by an acknowledged alert (and it stays so while it is open)."""
     group.alert_count = len(statuses)
     group.last_seen_at = now
     if not group.summary:
@@ -327,16 +275,9 @@ def _refresh_group(group: AlertGroup, batch: list[AlertInput], now) -> None:
             group.resolved_at = now
     elif acknowledged and group.status == GroupStatus.FIRING:
         group.status = GroupStatus.ACKNOWLEDGED
-    group.save(
-        update_fields=[
-            "alert_count",
-            "last_seen_at",
-            "summary",
-            "severity",
-            "status",
-            "resolved_at",
-        ]
-    )
+    rows.group_save_counts(group)
+    # Its incident's open pages show the group's alerts (rows write no model signals).
+    live.changed(group.incident_id)
 
 
 # Groups by hand ------------------------------------------------------------------------------
@@ -400,8 +341,11 @@ def group_resolve(*, actor: User, source: ActionSource, group_id: int) -> AlertG
         if group.status == GroupStatus.RESOLVED:
             return group
         now = timezone.now()
-        group.alerts.exclude(status=GroupStatus.RESOLVED).update(status=GroupStatus.RESOLVED)
-        group.alerts.filter(ends_at__isnull=True).update(ends_at=now)
+        # The content changes by hand: its digest is dropped, so the next intake rewrites it.
+        group.alerts.exclude(status=GroupStatus.RESOLVED).update(
+            status=GroupStatus.RESOLVED, content_digest=""
+        )
+        group.alerts.filter(ends_at__isnull=True).update(ends_at=now, content_digest="")
         group.status = GroupStatus.RESOLVED
         group.resolved_at = now
         group.save(update_fields=["status", "resolved_at"])

@@ -157,6 +157,8 @@ def test_an_alert_firing_again_after_a_resolve_by_hand_re_opens_the_group(respon
     receive(alert("fp1"), at=timezone.now() + timedelta(seconds=30))
     group.refresh_from_db()
     assert group.status == GroupStatus.FIRING and AlertGroup.objects.count() == 1
+    # The same alert the sender sent before the resolve by hand: it is firing again.
+    assert group.alerts.get().status == GroupStatus.FIRING
 
 
 def test_acknowledging_twice_is_harmless_and_a_resolved_group_is_refused(responder, receive):
