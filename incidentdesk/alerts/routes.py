@@ -15,15 +15,17 @@ import re
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from incidentdesk.accounts.models import User
 from incidentdesk.accounts.permissions import Perm, has_perm, require
-from incidentdesk.alerts import paging
+from incidentdesk.alerts import paging, rows
 from incidentdesk.alerts.models import Alert, AlertGroup, Integration, Route, RouteAction
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
 from incidentdesk.core.text import refuse_unsafe_characters, safe_text
+from incidentdesk.incidents import live
 from incidentdesk.incidents.models import EntryKind, Incident
 from incidentdesk.incidents.services.catalog import component_lookup, severity_lookup
 from incidentdesk.incidents.services.incidents import incident_declare
@@ -58,19 +60,20 @@ def route_matches(route: Route, labels: dict[str, Any]) -> bool:
     return all(_matches(m, labels) for m in route.matchers)
 
 
-def routes_for(integration: Integration) -> list[Route]:
-    """The routes tried for `integration`'s groups, in order: its own and those of all."""
-    routes = Route.objects.filter(integration__isnull=True) | Route.objects.filter(
-        integration=integration
-    )
+def routes_for(integration_id: int) -> list[Route]:
+    """The routes tried for an integration's groups, in order: its own and those of all."""
+    routes = Route.objects.filter(Q(integration__isnull=True) | Q(integration_id=integration_id))
     return list(routes.order_by("position", "pk").prefetch_related("components"))
 
 
-def route_for(group: AlertGroup, alerts: list[Alert]) -> Route | None:
-    """The first route matching the group: its matchers see the labels of one of its alerts
-    together with the group's own (the group's win)."""
+def route_for(
+    group: AlertGroup, alerts: list[Alert], routes: list[Route] | None = None
+) -> Route | None:
+    """The first route matching the group (of `routes`, else those of its integration): its
+    matchers see the labels of one of its alerts together with the group's own (the group's
+    win)."""
     candidates = [{**a.labels, **group.labels} for a in alerts] or [dict(group.labels)]
-    for route in routes_for(group.integration):
+    for route in routes_for(group.integration_id) if routes is None else routes:
         if any(route_matches(route, labels) for labels in candidates):
             return route
     return None
@@ -95,19 +98,21 @@ def route_group(group_id: int) -> Incident | None:
     the incident it was linked to, or None when it is only recorded. A route with `pages`
     then pages for it (see `alerts.paging`), about that incident when there is one."""
     with transaction.atomic():
-        group = (
-            AlertGroup.objects.select_for_update(of=("self",))
-            .select_related("integration")
-            .get(pk=group_id)
-        )
-        if group.routed_at is not None:
+        # Marked routed first, in one statement that also locks the row: most groups meet no
+        # route, and then that and reading the routes is all (every opened group comes here).
+        claimed = rows.group_claim_routing(group_id, timezone.now())
+        if claimed is None:
             return None  # routed already (a retried task, or the sweep and the task both)
-        group.routed_at = timezone.now()
-        group.save(update_fields=["routed_at"])
-        if group.incident_id is not None:
+        integration_id, incident_id = claimed
+        live.changed(incident_id)  # rows write no model signals
+        if incident_id is not None:
             return None
+        candidates = routes_for(integration_id)
+        if not candidates:
+            return None
+        group = AlertGroup.objects.select_related("integration").get(pk=group_id)
         alerts = list(group.alerts.all())
-        route = route_for(group, alerts)
+        route = route_for(group, alerts, candidates)
         if route is None:
             return None
         incident = _link(route, group, alerts)

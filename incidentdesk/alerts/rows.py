@@ -7,11 +7,13 @@ takes to run it, and on SQLite that time is spent holding the write lock every o
 waits for. So the few statements a message needs are written here once, with Django's own
 adapters for the values (`connection.ops`), and run as they are on SQLite and PostgreSQL.
 
-Nothing here checks anything or decides anything: `services.alerts_receive` does, and is the
-one caller. Rows written here send no model signals: the caller moves the live version of a
-group's incident itself (`incidents.live.changed`).
+Nothing here checks anything or decides anything: `services.alerts_receive` and
+`routes.route_group` (which every opened group goes through) do. Rows written here send no
+model signals: the callers move the live version of a group's incident themselves
+(`incidents.live.changed`).
 """
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -35,7 +37,7 @@ GROUP_COLUMNS += ("severity", "resolved_at", "alert_count", "incident_id")
 
 
 def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+    return _quoted(connection.vendor, (model._meta.db_table,))
 
 
 def _when(value: datetime | None):
@@ -44,6 +46,12 @@ def _when(value: datetime | None):
 
 
 def _columns(names) -> str:
+    return _quoted(connection.vendor, tuple(names))
+
+
+@functools.cache
+def _quoted(vendor: str, names: tuple[str, ...]) -> str:
+    """The names quoted for the database (`vendor` keys the cache), comma-separated."""
     return ", ".join(connection.ops.quote_name(n) for n in names)
 
 
@@ -181,6 +189,19 @@ def group_insert(integration_id: int, alert: AlertInput, digest: str, now: datet
     return _instance(
         AlertGroup, {"id": group_id, **values, "resolved_at": None, "incident_id": None}
     )
+
+
+def group_claim_routing(group_id: int, now: datetime) -> tuple[int, int | None] | None:
+    """Mark the group routed at `now` unless it was already, locking its row: its
+    (integration id, incident id), or None when it was routed already (or is gone)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table(AlertGroup)} SET routed_at = %s "
+            "WHERE id = %s AND routed_at IS NULL RETURNING integration_id, incident_id",
+            [_when(now), group_id],
+        )
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1])
 
 
 def group_save_counts(group: AlertGroup) -> None:

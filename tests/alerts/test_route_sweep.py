@@ -80,3 +80,18 @@ def test_a_group_reopened_by_flapping_is_routed_again(
         )
     group.refresh_from_db()
     assert group.status == "firing" and group.incident is not None
+
+
+def test_a_group_no_route_could_meet_is_marked_routed_without_reading_its_alerts(
+    integration, queue_later, django_assert_num_queries
+):
+    alerts_receive(integration=integration, alerts=[alert("fp1")], received_at=NOW)
+    group = AlertGroup.objects.get()
+    # Inside the test's transaction: a savepoint and its release, then marking the group
+    # routed and reading the routes (there are none), and nothing else.
+    with django_assert_num_queries(2 + 2):
+        assert route_group(group.pk) is None
+    group.refresh_from_db()
+    assert group.routed_at is not None and group.incident is None
+    with django_assert_num_queries(2 + 1):  # routed already: the marking finds nothing
+        assert route_group(group.pk) is None
