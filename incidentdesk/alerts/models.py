@@ -124,7 +124,7 @@ class Alert(models.Model):
     first_received_at = models.DateTimeField()
     last_received_at = models.DateTimeField()
     count = models.PositiveIntegerField(default=1)
-    # SHA-256 of the content above as last received (alerts.rows.content_digest), so a resend
+    # SHA-256 of the content above as last received (alerts.rows.incoming), so a resend
     # is told from a change by one column; "" after a change by hand (the next one rewrites).
     content_digest = models.CharField(max_length=64, blank=True, default="")
 

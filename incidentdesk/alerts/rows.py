@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connection
@@ -229,29 +230,46 @@ CONTENT: tuple[str, ...] = ("status", "summary", "severity", "starts_at", "ends_
 CONTENT += ("annotations", "source_url", "details")
 
 
-def content(alert: AlertInput) -> dict:
-    """The alert's content as it is stored (texts cut to their column)."""
-    return {
-        "status": alert.status,
-        "summary": alert.summary[:500],
-        "severity": alert.severity[:32],
-        "starts_at": alert.starts_at,
-        "ends_at": alert.ends_at,
-        "labels": alert.labels,
-        "annotations": alert.annotations,
-        "source_url": alert.source_url[:2000],
-        "details": alert.details,
-    }
+@dataclass(frozen=True)
+class Incoming:
+    """One alert of a message, ready to write: the last one sent of its key (`repeats`: how
+    many times the message carried the key), its content as the database takes it (`values`,
+    in CONTENT's order) and the digest of that content. Made before the transaction, so the
+    write lock is not held while it is worked out."""
+
+    key: str
+    status: str
+    values: list
+    digest: str
+    repeats: int
 
 
-def content_digest(stored: dict) -> str:
-    """A digest of an alert's content, so a resend is told from a change by one column."""
-    text = json.dumps([stored[n] for n in CONTENT], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _content_values(stored: dict, ops) -> list:
-    return [_adapted(n, stored[n], ops) for n in CONTENT]
+def incoming(batch: Iterable[AlertInput]) -> list[Incoming]:
+    """The alerts of `batch`, once per key (the last of a key wins; the others count)."""
+    latest: dict[str, AlertInput] = {}
+    repeats: dict[str, int] = {}
+    for alert in batch:
+        latest[alert.key] = alert
+        repeats[alert.key] = repeats.get(alert.key, 0) + 1
+    ops = connection.ops
+    made = []
+    for key, alert in latest.items():
+        content = {
+            "status": alert.status,
+            "summary": alert.summary[:500],  # texts cut to their column
+            "severity": alert.severity[:32],
+            "starts_at": alert.starts_at,
+            "ends_at": alert.ends_at,
+            "labels": alert.labels,
+            "annotations": alert.annotations,
+            "source_url": alert.source_url[:2000],
+            "details": alert.details,
+        }
+        text = json.dumps([content[n] for n in CONTENT], sort_keys=True, default=str)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        values = [_adapted(n, content[n], ops) for n in CONTENT]
+        made.append(Incoming(key, alert.status, values, digest, repeats[key]))
+    return made
 
 
 def alerts_of(group_id: int) -> dict[str, tuple[int, str, str]]:
@@ -265,15 +283,12 @@ def alerts_of(group_id: int) -> dict[str, tuple[int, str, str]]:
         return {key: (pk, digest, status) for key, pk, digest, status in cursor.fetchall()}
 
 
-def alerts_insert(group_id: int, rows: Iterable[tuple[str, dict, str, int]], now: datetime):
-    """New alerts of the group: (key, content, digest, count) each."""
+def alerts_insert(group_id: int, alerts: Sequence[Incoming], now: datetime) -> None:
+    """New alerts of the group."""
     names = ["group_id", "key", *CONTENT, "content_digest", "first_received_at"]
     names += ["last_received_at", "count"]
     at = _when(now)
-    ops = connection.ops
-    values = [
-        [group_id, key, *_content_values(c, ops), digest, at, at, n] for key, c, digest, n in rows
-    ]
+    values = [[group_id, a.key, *a.values, a.digest, at, at, a.repeats] for a in alerts]
     one = f"({', '.join(['%s'] * len(names))})"
     with connection.cursor() as cursor:
         for start in range(0, len(values), INSERT_CHUNK):
@@ -285,16 +300,15 @@ def alerts_insert(group_id: int, rows: Iterable[tuple[str, dict, str, int]], now
             )
 
 
-def alerts_rewrite(rows: Iterable[tuple[int, dict, str, int]], now: datetime) -> None:
-    """Alerts whose content changed: (id, content, digest, repeats) each."""
+def alerts_rewrite(alerts: Sequence[tuple[int, Incoming]], now: datetime) -> None:
+    """Alerts whose content changed: (id, what came in) each."""
     names = (*CONTENT, "content_digest", "last_received_at")
-    ops = connection.ops
-    sets = ", ".join(f"{ops.quote_name(n)} = %s" for n in names)
+    sets = ", ".join(f"{connection.ops.quote_name(n)} = %s" for n in names)
     at = _when(now)
     with connection.cursor() as cursor:
         cursor.executemany(
             f'UPDATE {_table(Alert)} SET {sets}, "count" = "count" + %s WHERE id = %s',
-            [[*_content_values(c, ops), digest, at, n, pk] for pk, c, digest, n in rows],
+            [[*a.values, a.digest, at, a.repeats, pk] for pk, a in alerts],
         )
 
 

@@ -147,17 +147,20 @@ def alerts_receive(
     by_group: dict[str, list[AlertInput]] = {}
     for alert in sorted(alerts, key=lambda a: (a.group_key, a.key)):
         by_group.setdefault(alert.group_key, []).append(alert)
+    # Worked out before the transaction, which on SQLite holds the write lock.
+    prepared = {key: (token_digest(key), rows.incoming(batch)) for key, batch in by_group.items()}
     with transaction.atomic():
         for group_key, batch in by_group.items():
             # A group opens for its first alert that is not resolved (a resolved alert of a
             # group never seen has nothing to resolve).
             opener = next((a for a in batch if a.status != GroupStatus.RESOLVED), batch[0])
-            group, how = _open_group(integration, opener, token_digest(group_key), now)
+            digest, incoming = prepared[group_key]
+            group, how = _open_group(integration, opener, digest, now)
             if group is None:
                 ignored += len(batch)
                 continue
             touched[group.pk] = _Touched(group, how, group.status)
-            statuses = _upsert_alerts(group, batch, now, fresh=how == "opened")
+            statuses = _upsert_alerts(group, incoming, now, fresh=how == "opened")
             _refresh_group(group, batch, statuses, now)
         result = _result(touched.values(), ignored)
         opened = [*result.opened, *result.reopened]
@@ -223,32 +226,27 @@ def _open_group(integration, alert: AlertInput, digest: str, now):
     return rows.open_group_locked(integration.pk, digest), "open"
 
 
-def _upsert_alerts(group: AlertGroup, batch: list[AlertInput], now, *, fresh: bool) -> list[str]:
-    """Keep each alert once per key in its group; a repeat counts and takes what is new (the
-    last of the batch wins). The group row is locked, so no other intake writes this group's
-    alerts meanwhile: one read, then one statement for the new alerts, one per number of
-    repeats for the unchanged ones, and one for those whose content changed (`fresh`: the
-    group was just opened, so it has none yet). Returns the statuses of all its alerts."""
-    latest: dict[str, AlertInput] = {}
-    repeats: dict[str, int] = {}
-    for alert in batch:
-        latest[alert.key] = alert
-        repeats[alert.key] = repeats.get(alert.key, 0) + 1
+def _upsert_alerts(
+    group: AlertGroup, incoming: list[rows.Incoming], now, *, fresh: bool
+) -> list[str]:
+    """Keep each alert once per key in its group; a repeat counts and takes what is new. The
+    group row is locked, so no other intake writes this group's alerts meanwhile: one read,
+    then one statement for the new alerts, one per number of repeats for the unchanged ones,
+    and one for those whose content changed (`fresh`: the group was just opened, so it has
+    none yet). Returns the statuses of all its alerts."""
     existing = {} if fresh else rows.alerts_of(group.pk)
     statuses = {key: status for key, (_, _, status) in existing.items()}
     new, changed = [], []
     only_counted: dict[int, list[int]] = {}
-    for key, alert in latest.items():
-        stored = rows.content(alert)
-        digest = rows.content_digest(stored)
-        statuses[key] = alert.status
-        found = existing.get(key)
+    for alert in incoming:
+        statuses[alert.key] = alert.status
+        found = existing.get(alert.key)
         if found is None:
-            new.append((key, stored, digest, repeats[key]))
-        elif found[1] == digest:  # the usual resend: it only counts
-            only_counted.setdefault(repeats[key], []).append(found[0])
+            new.append(alert)
+        elif found[1] == alert.digest:  # the usual resend: it only counts
+            only_counted.setdefault(alert.repeats, []).append(found[0])
         else:
-            changed.append((found[0], stored, digest, repeats[key]))
+            changed.append((found[0], alert))
     if new:
         rows.alerts_insert(group.pk, new, now)
     if changed:
