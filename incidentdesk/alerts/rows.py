@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from django.db import connection
 from django.db.models import DateTimeField, JSONField, Model
 
-from incidentdesk.alerts.models import Alert, AlertGroup, GroupStatus, Integration
+from incidentdesk.alerts.models import Alert, AlertGroup, GroupStatus, Integration, Route
 from incidentdesk.alerts.sources.base import AlertInput
 
 # Rows per multi-row INSERT: far under both databases' limit on bound values (15 a row).
@@ -144,21 +144,35 @@ def open_group_locked(integration_id: int, digest: str) -> AlertGroup:
     return _loaded(AlertGroup, GROUP_COLUMNS, row)  # type: ignore[return-value]
 
 
-def group_reopen(group: AlertGroup) -> None:
-    """Make a resolved group firing again, to be routed again (IntegrityError when another
-    group of its key is open)."""
+def routes_exist(integration_id: int) -> bool:
+    """Whether any route is tried for the integration's groups (its own, or one of all)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_table(AlertGroup)} SET status = %s, resolved_at = NULL, routed_at = NULL "
-            "WHERE id = %s",
-            [GroupStatus.FIRING, group.pk],
+            f"SELECT 1 FROM {_table(Route)} "
+            "WHERE integration_id IS NULL OR integration_id = %s LIMIT 1",
+            [integration_id],
         )
-    group.status, group.resolved_at, group.routed_at = GroupStatus.FIRING, None, None
+        return cursor.fetchone() is not None
 
 
-def group_insert(integration_id: int, alert: AlertInput, digest: str, now: datetime):
-    """Open a group for `alert`; None when one of its key is open already (another intake
-    opened it meanwhile: two Alertmanagers in HA), which then stays as it is."""
+def group_reopen(group: AlertGroup, routed_at: datetime | None) -> None:
+    """Make a resolved group firing again (IntegrityError when another group of its key is
+    open), to be routed again (`routed_at` None) or routed already."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table(AlertGroup)} SET status = %s, resolved_at = NULL, routed_at = %s "
+            "WHERE id = %s",
+            [GroupStatus.FIRING, _when(routed_at), group.pk],
+        )
+    group.status, group.resolved_at, group.routed_at = GroupStatus.FIRING, None, routed_at
+
+
+def group_insert(
+    integration_id: int, alert: AlertInput, digest: str, now: datetime, routed_at: datetime | None
+):
+    """Open a group for `alert`, to be routed (`routed_at` None) or routed already; None when
+    one of its key is open already (another intake opened it meanwhile: two Alertmanagers in
+    HA), which then stays as it is."""
     values = {
         "integration_id": integration_id,
         "group_key": alert.group_key,
@@ -170,6 +184,7 @@ def group_insert(integration_id: int, alert: AlertInput, digest: str, now: datet
         "first_seen_at": now,
         "last_seen_at": now,
         "alert_count": 0,
+        "routed_at": routed_at,
     }
     ops = connection.ops
     stored = [_adapted(n, v, ops) for n, v in values.items()]

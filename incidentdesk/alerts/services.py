@@ -211,15 +211,18 @@ def _open_group(integration, alert: AlertInput, digest: str, now):
     if alert.status == GroupStatus.RESOLVED:
         # A late resolve joins the group it ends; it never opens one.
         return (group, "late") if group is not None else (None, "")
+    # A group no route could meet is routed here and now (routing would only mark it so),
+    # sparing the queue and the worker most groups of a storm.
+    routed_at = None if rows.routes_exist(integration.pk) else now
     if group is not None and recent:
         try:
             with transaction.atomic():
-                rows.group_reopen(group)
+                rows.group_reopen(group, routed_at)
             return group, "reopened"
         except IntegrityError:
             pass  # another intake opened a group of this key meanwhile
     else:
-        opened = rows.group_insert(integration.pk, alert, digest, now)
+        opened = rows.group_insert(integration.pk, alert, digest, now, routed_at)
         if opened is not None:
             return opened, "opened"
     # Another intake opened it first (two Alertmanagers in HA): join that one.

@@ -27,7 +27,11 @@ def route_opened_groups(group_ids: list[int]) -> None:
 
 
 def queue_routing(groups: list[AlertGroup]) -> None:
-    """The `after_groups_opened` hook: queue the routing; route here if the queue refuses."""
+    """The `after_groups_opened` hook: queue the routing of the groups the intake did not
+    route itself (it does when no route exists); route here if the queue refuses."""
+    groups = [group for group in groups if group.routed_at is None]
+    if not groups:
+        return
     try:
         route_opened_groups([group.pk for group in groups])
     except Exception:

@@ -22,6 +22,10 @@ queue_later = paging.queue_later
 NOW = test_routes.NOW
 
 
+def routing_tasks(queue) -> list:
+    return [t for t in queue.pending() if t.name.endswith("route_opened_groups")]
+
+
 @pytest.fixture
 def lost_task(admin, integration, queue_later, django_capture_on_commit_callbacks):
     """An intake whose routing task is queued and then lost with its worker."""
@@ -86,6 +90,7 @@ def test_a_group_no_route_could_meet_is_marked_routed_without_reading_its_alerts
     integration, queue_later, django_assert_num_queries
 ):
     alerts_receive(integration=integration, alerts=[alert("fp1")], received_at=NOW)
+    AlertGroup.objects.update(routed_at=None)  # as if a route was deleted since the intake
     group = AlertGroup.objects.get()
     # Inside the test's transaction: a savepoint and its release, then marking the group
     # routed and reading the routes (there are none), and nothing else.
@@ -95,3 +100,28 @@ def test_a_group_no_route_could_meet_is_marked_routed_without_reading_its_alerts
     assert group.routed_at is not None and group.incident is None
     with django_assert_num_queries(2 + 1):  # routed already: the marking finds nothing
         assert route_group(group.pk) is None
+
+
+def test_a_group_opened_while_no_route_exists_is_routed_by_the_intake_without_a_task(
+    admin, integration, queue_later, django_capture_on_commit_callbacks, settings
+):
+    settings.ALERT_FLAP_WINDOW_SECONDS = 300
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts_receive(integration=integration, alerts=[alert("fp1")], received_at=NOW)
+    group = AlertGroup.objects.get()
+    assert group.routed_at == NOW and group.incident is None
+    assert routing_tasks(queue_later) == []
+    # Once a route exists, a group the intake re-opens waits for its routing task.
+    declare_route(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        alerts_receive(
+            integration=integration, alerts=[alert("fp1", status="resolved")], received_at=NOW
+        )
+        alerts_receive(
+            integration=integration,
+            alerts=[alert("fp1")],
+            received_at=NOW + timedelta(seconds=60),
+        )
+    group.refresh_from_db()
+    assert group.status == "firing" and group.routed_at is None
+    assert [t.args for t in routing_tasks(queue_later)] == [([group.pk],)]
