@@ -110,23 +110,30 @@ def live_integration(key_id: str) -> Integration | None:
 
 def group_to_join(integration_id: int, digest: str, *, resolved_since: datetime):
     """The group of this key an alert would join, locked until the transaction ends: the open
-    one, else the last resolved. Returns (group or None, whether that resolved group resolved
-    after `resolved_since`)."""
+    one, else the last resolved; and whether any route is tried for the integration's groups
+    (its own, or one of all), asked in the same statement. Returns (group or None, whether
+    that resolved group resolved after `resolved_since`, whether routes exist)."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     columns = _columns(GROUP_COLUMNS)
     resolved = connection.ops.quote_name("resolved_at")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns}, CASE WHEN {resolved} > %s THEN 1 ELSE 0 END "
+            # One row whether or not a group exists: the routes' answer, then the group's
+            # columns (NULL when there is none).
+            "SELECT routes.found, g.* FROM (SELECT CASE WHEN EXISTS (SELECT 1 FROM "
+            f"{_table(Route)} WHERE integration_id IS NULL OR integration_id = %s) "
+            "THEN 1 ELSE 0 END AS found) routes LEFT JOIN ("
+            f"SELECT {columns}, CASE WHEN {resolved} > %s THEN 1 ELSE 0 END AS recent "
             f"FROM {_table(AlertGroup)} WHERE integration_id = %s AND group_digest = %s "
             f"ORDER BY CASE WHEN status = %s THEN 1 ELSE 0 END, {resolved} DESC, id DESC "
-            f"LIMIT 1{lock}",
-            [_when(resolved_since), integration_id, digest, GroupStatus.RESOLVED],
+            f"LIMIT 1{lock}) g ON 1 = 1",
+            [integration_id, _when(resolved_since), integration_id, digest, GroupStatus.RESOLVED],
         )
         row = cursor.fetchone()
-    if row is None:
-        return None, False
-    return _loaded(AlertGroup, GROUP_COLUMNS, row[:-1]), bool(row[-1])
+    routes, recent, columns_row = bool(row[0]), bool(row[-1]), row[1:-1]
+    if columns_row[0] is None:
+        return None, False, routes
+    return _loaded(AlertGroup, GROUP_COLUMNS, columns_row), recent, routes
 
 
 def open_group_locked(integration_id: int, digest: str) -> AlertGroup:
@@ -144,17 +151,6 @@ def open_group_locked(integration_id: int, digest: str) -> AlertGroup:
     return _loaded(AlertGroup, GROUP_COLUMNS, row)  # type: ignore[return-value]
 
 
-def routes_exist(integration_id: int) -> bool:
-    """Whether any route is tried for the integration's groups (its own, or one of all)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {_table(Route)} "
-            "WHERE integration_id IS NULL OR integration_id = %s LIMIT 1",
-            [integration_id],
-        )
-        return cursor.fetchone() is not None
-
-
 def group_reopen(group: AlertGroup, routed_at: datetime | None) -> None:
     """Make a resolved group firing again (IntegrityError when another group of its key is
     open), to be routed again (`routed_at` None) or routed already."""
@@ -167,32 +163,28 @@ def group_reopen(group: AlertGroup, routed_at: datetime | None) -> None:
     group.status, group.resolved_at, group.routed_at = GroupStatus.FIRING, None, routed_at
 
 
-def group_insert(
-    integration_id: int, alert: AlertInput, digest: str, now: datetime, routed_at: datetime | None
-):
-    """Open a group for `alert`, to be routed (`routed_at` None) or routed already; None when
-    one of its key is open already (another intake opened it meanwhile: two Alertmanagers in
-    HA), which then stays as it is."""
-    values = {
-        "integration_id": integration_id,
-        "group_key": alert.group_key,
-        "group_digest": digest,
-        "status": GroupStatus.FIRING,
-        "summary": alert.summary[:500],
-        "severity": alert.severity[:32],
-        "labels": alert.labels,
-        "first_seen_at": now,
-        "last_seen_at": now,
-        "alert_count": 0,
-        "routed_at": routed_at,
-    }
+# What opening a group writes (the rest starts empty).
+GROUP_OPENING: tuple[str, ...] = (
+    "integration_id",
+    "group_key",
+    "group_digest",
+    "status",
+    "summary",
+    "severity",
+)
+GROUP_OPENING += ("labels", "first_seen_at", "last_seen_at", "alert_count", "routed_at")
+
+
+def group_insert(group: AlertGroup) -> bool:
+    """Store the new `group` (its id set); False when a group of its key is open already
+    (another intake opened it meanwhile: two Alertmanagers in HA), which stays as it is."""
     ops = connection.ops
-    stored = [_adapted(n, v, ops) for n, v in values.items()]
+    stored = [_adapted(n, getattr(group, n), ops) for n in GROUP_OPENING]
     status = ops.quote_name("status")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_table(AlertGroup)} ({_columns(values)}) "
-            f"VALUES ({', '.join(['%s'] * len(values))}) "
+            f"INSERT INTO {_table(AlertGroup)} ({_columns(GROUP_OPENING)}) "
+            f"VALUES ({', '.join(['%s'] * len(GROUP_OPENING))}) "
             # The predicate of the partial unique index alerts_one_open_group_per_key.
             f"ON CONFLICT (integration_id, group_digest) WHERE NOT ({status} = 'resolved') "
             "DO NOTHING RETURNING id",
@@ -200,11 +192,10 @@ def group_insert(
         )
         row = cursor.fetchone()
     if row is None:
-        return None
-    (group_id,) = row
-    return _instance(
-        AlertGroup, {"id": group_id, **values, "resolved_at": None, "incident_id": None}
-    )
+        return False
+    group.pk = row[0]
+    group._state.adding, group._state.db = False, connection.alias
+    return True
 
 
 def group_claim_routing(group_id: int, now: datetime) -> tuple[int, int | None] | None:

@@ -155,13 +155,14 @@ def alerts_receive(
             # group never seen has nothing to resolve).
             opener = next((a for a in batch if a.status != GroupStatus.RESOLVED), batch[0])
             digest, incoming = prepared[group_key]
-            group, how = _open_group(integration, opener, digest, now)
+            group, how = _open_group(integration, opener, digest, batch, incoming, now)
             if group is None:
                 ignored += len(batch)
                 continue
             touched[group.pk] = _Touched(group, how, group.status)
             statuses = _upsert_alerts(group, incoming, now, fresh=how == "opened")
-            _refresh_group(group, batch, statuses, now)
+            if how != "opened":  # an opened group was stored with its counts
+                _refresh_group(group, batch, statuses, now)
         result = _result(touched.values(), ignored)
         opened = [*result.opened, *result.reopened]
         if opened:
@@ -201,11 +202,14 @@ def _result(touched, ignored: int) -> Received:
     return result
 
 
-def _open_group(integration, alert: AlertInput, digest: str, now):
+def _open_group(
+    integration, alert: AlertInput, digest: str, batch, incoming: list[rows.Incoming], now
+):
     """The group this alert joins, locked, and how it was found: (group, "open"|"opened"|
-    "reopened"|"late"), or (None, "") for a resolved alert of a group never seen."""
+    "reopened"|"late"), or (None, "") for a resolved alert of a group never seen. A group
+    opened for `batch` (whose alerts are `incoming`) is stored with their counts."""
     window = timedelta(seconds=settings.ALERT_FLAP_WINDOW_SECONDS)
-    group, recent = rows.group_to_join(integration.pk, digest, resolved_since=now - window)
+    group, recent, routes = rows.group_to_join(integration.pk, digest, resolved_since=now - window)
     if group is not None and group.status != GroupStatus.RESOLVED:
         return group, "open"
     if alert.status == GroupStatus.RESOLVED:
@@ -213,7 +217,7 @@ def _open_group(integration, alert: AlertInput, digest: str, now):
         return (group, "late") if group is not None else (None, "")
     # A group no route could meet is routed here and now (routing would only mark it so),
     # sparing the queue and the worker most groups of a storm.
-    routed_at = None if rows.routes_exist(integration.pk) else now
+    routed_at = None if routes else now
     if group is not None and recent:
         try:
             with transaction.atomic():
@@ -222,8 +226,18 @@ def _open_group(integration, alert: AlertInput, digest: str, now):
         except IntegrityError:
             pass  # another intake opened a group of this key meanwhile
     else:
-        opened = rows.group_insert(integration.pk, alert, digest, now, routed_at)
-        if opened is not None:
+        opened = AlertGroup(
+            integration_id=integration.pk,
+            group_key=alert.group_key,
+            group_digest=digest,
+            summary=alert.summary[:500],
+            severity=alert.severity[:32],
+            labels=alert.labels,
+            first_seen_at=now,
+            routed_at=routed_at,
+        )
+        _settle(opened, batch, [a.status for a in incoming], now)
+        if rows.group_insert(opened):
             return opened, "opened"
     # Another intake opened it first (two Alertmanagers in HA): join that one.
     return rows.open_group_locked(integration.pk, digest), "open"
@@ -260,8 +274,17 @@ def _upsert_alerts(
 
 
 def _refresh_group(group: AlertGroup, batch: list[AlertInput], statuses: list[str], now) -> None:
-    """The group's counts and status from its alerts' `statuses`: resolved once all are;
-    acknowledged by an acknowledged alert (and it stays so while it is open)."""
+    """Settle the group (`_settle`) and write it."""
+    _settle(group, batch, statuses, now)
+    rows.group_save_counts(group)
+    # Its incident's open pages show the group's alerts (rows write no model signals).
+    live.changed(group.incident_id)
+
+
+def _settle(group: AlertGroup, batch: list[AlertInput], statuses: list[str], now) -> None:
+    """The group's counts and status from its alerts' `statuses`, after `batch` came in:
+    resolved once all are; acknowledged by an acknowledged alert (and it stays so while it
+    is open)."""
     group.alert_count = len(statuses)
     group.last_seen_at = now
     if not group.summary:
@@ -276,9 +299,6 @@ def _refresh_group(group: AlertGroup, batch: list[AlertInput], statuses: list[st
             group.resolved_at = now
     elif acknowledged and group.status == GroupStatus.FIRING:
         group.status = GroupStatus.ACKNOWLEDGED
-    rows.group_save_counts(group)
-    # Its incident's open pages show the group's alerts (rows write no model signals).
-    live.changed(group.incident_id)
 
 
 # Groups by hand ------------------------------------------------------------------------------

@@ -194,9 +194,9 @@ def test_a_message_of_many_alerts_writes_its_group_once_not_once_per_alert(
 ):
     many = [alert(f"fp{n}") for n in range(40)]
     # Inside the test's transaction the intake's own is a savepoint: 2 statements more.
-    # Opening: look for the group, ask whether a route could meet it (none: it is routed at
-    # once), open it, insert its alerts, write its counts.
-    with django_assert_max_num_queries(2 + 5):
+    # Opening: look for the group (asking in the same statement whether a route could meet
+    # it: none, so it is routed at once), open it with its counts, insert its alerts.
+    with django_assert_max_num_queries(2 + 3):
         alerts_receive(integration=integration, alerts=many, received_at=NOW)
     # The resend: find the group, read its alerts, count them up, write its counts.
     with django_assert_max_num_queries(2 + 4):
@@ -248,3 +248,20 @@ def test_a_resolved_and_a_firing_alert_of_a_new_group_in_one_message_are_both_ke
     )
     group = AlertGroup.objects.get()
     assert got.ignored == 0 and group.alert_count == 2 and group.status == GroupStatus.FIRING
+
+
+@pytest.mark.django_db
+def test_a_group_is_opened_with_the_counts_status_and_severity_of_its_first_message(integration):
+    got = alerts_receive(
+        integration=integration,
+        alerts=[
+            AlertInput(key="fp1", group_key="g", status="firing", summary="", severity="warning"),
+            alert("fp2", group="g", status="acknowledged", severity="critical"),
+        ],
+        received_at=NOW,
+    )
+    group = AlertGroup.objects.get()
+    assert [g.pk for g in got.opened] == [group.pk]
+    assert group.alert_count == 2 and group.status == GroupStatus.ACKNOWLEDGED
+    assert group.severity == "critical" and group.summary == "fp2 is wrong"
+    assert group.first_seen_at == group.last_seen_at == NOW and group.resolved_at is None
