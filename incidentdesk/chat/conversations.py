@@ -29,7 +29,7 @@ from incidentdesk.chat.outbound import OPEN_CHANNEL, SAY_TOPIC, announce, incide
 from incidentdesk.chat.platforms.base import ChatError, InboundEvent, Message, RateLimited
 from incidentdesk.core.errors import InvalidTransition, NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
-from incidentdesk.incidents import selectors
+from incidentdesk.incidents import live, selectors
 from incidentdesk.incidents.commands import CommandCall, CommandResult, CommandSpec
 from incidentdesk.incidents.commands import register as register_command
 from incidentdesk.incidents.models import Incident, IncidentRole, IncidentStatus
@@ -196,9 +196,11 @@ def conversation_archive(*, link: IncidentConversation) -> None:
     )
     chat.archive_conversation(link.conversation)
     now = timezone.now()
-    IncidentConversation.objects.filter(pk=link.pk).update(
-        archived_at=now, transcript_closed_at=now
-    )
+    with transaction.atomic():
+        IncidentConversation.objects.filter(pk=link.pk).update(
+            archived_at=now, transcript_closed_at=now
+        )
+        live.changed(link.incident_id)  # its transcript panel says so (update() sends no signal)
 
 
 # A platform's answers when it will not unarchive a conversation (Slack refuses a bot that
@@ -220,9 +222,11 @@ def conversation_unarchive(*, link: IncidentConversation, reopener=None) -> None
             raise
         _reopen_elsewhere(link, chat, reopener, refused=exc.code)
         return
-    IncidentConversation.objects.filter(pk=link.pk).update(
-        archived_at=None, transcript_closed_at=None
-    )
+    with transaction.atomic():
+        IncidentConversation.objects.filter(pk=link.pk).update(
+            archived_at=None, transcript_closed_at=None
+        )
+        live.changed(link.incident_id)
     say(
         platform=link.platform,
         conversation=link.conversation,

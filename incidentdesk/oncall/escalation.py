@@ -25,6 +25,7 @@ from django.utils import timezone
 from incidentdesk.accounts.models import Role, User
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import live
 from incidentdesk.incidents.models import EntryKind
 from incidentdesk.incidents.permissions import can_see
 from incidentdesk.incidents.services.timeline import record_entry
@@ -270,7 +271,10 @@ def escalations_advance(*, now: datetime | None = None, queue: Queue | None = No
 def _put_off(page: Page, now: datetime, exc: Exception) -> None:
     """Try a step that failed again after RETRY_AFTER, saying why in the page's outcome."""
     why = f"{exc.__class__.__name__}: {exc}"[:300]
-    Page.objects.filter(pk=page.pk, status=PageStatus.OPEN).update(
-        next_at=now + RETRY_AFTER,
-        outcome=f"{_where(page)} could not run ({why}); trying again in a minute",
-    )
+    with transaction.atomic():
+        put_off = Page.objects.filter(pk=page.pk, status=PageStatus.OPEN).update(
+            next_at=now + RETRY_AFTER,
+            outcome=f"{_where(page)} could not run ({why}); trying again in a minute",
+        )
+        if put_off:  # the incident's paging panel shows the outcome (update() sends no signal)
+            live.changed(page.incident_id)

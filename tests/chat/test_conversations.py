@@ -9,11 +9,16 @@ import pytest
 from django.utils import timezone
 
 from incidentdesk.chat import registry as platforms
-from incidentdesk.chat.conversations import conversation_open
+from incidentdesk.chat.conversations import (
+    conversation_archive,
+    conversation_open,
+    conversation_unarchive,
+)
 from incidentdesk.chat.models import Announcement, ChatFailure, ChatIdentity, IncidentConversation
 from incidentdesk.chat.outbound import OPEN_CHANNEL
 from incidentdesk.core.errors import ValidationError
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import live
 from incidentdesk.incidents.models import EntryKind, Severity, TimelineEntry
 from incidentdesk.incidents.services.commands import command_run
 from incidentdesk.incidents.services.lifecycle import incident_set_status
@@ -201,6 +206,20 @@ def test_closing_archives_the_channel_after_a_last_message_and_reopening_unarchi
     assert not channel.archived
     link.refresh_from_db()
     assert link.archived_at is None and link.transcript_closed_at is None
+
+
+def test_archiving_and_unarchiving_the_channel_refresh_the_incidents_open_pages(
+    configured, standin, ada, declare, committed
+):
+    incident = committed(declare, actor=ada)
+    committed(press, configured, incident)
+    link = IncidentConversation.objects.get(incident=incident)
+    before = live.incident_version(incident.pk)
+    conversation_archive(link=link)
+    archived = live.incident_version(incident.pk)
+    assert archived > before  # its transcript panel says "(archived)"
+    conversation_unarchive(link=link)
+    assert live.incident_version(incident.pk) > archived
 
 
 def test_when_slack_will_not_unarchive_a_reopened_incidents_channel_a_new_one_takes_its_place(

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from incidentdesk.core.errors import NotFound, ValidationError
 from incidentdesk.core.sources import ActionSource
+from incidentdesk.incidents import live
 from incidentdesk.notifications.models import Delivery, OutboxEvent
 from incidentdesk.oncall.models import ContactMethod, Page, PageNotice, PageStatus
 from incidentdesk.oncall.paging import escalations_advance, page_acknowledge, page_create
@@ -230,6 +231,27 @@ def test_viewers_may_not_page_and_a_restricted_incident_is_paged_only_by_who_see
     assert hidden.value.field == "incident"
     page = page_create(actor=responder, source=WEB, person="ada", incident=incident)
     assert page.summary == f"{incident.reference}: {incident.title}"
+
+
+def test_a_step_put_off_refreshes_its_incidents_open_pages(
+    make_policy, crew, primary, responder, declare
+):
+    from incidentdesk.oncall.models import Schedule
+
+    make_policy(
+        [
+            {"target": "person", "person": "ada", "wait_minutes": 1},
+            {"target": "schedule", "schedule": "Primary", "wait_minutes": 1},
+        ]
+    )
+    incident = declare()
+    page = page_create(actor=responder, source=WEB, policy="Ops", incident=incident)
+    Schedule.objects.filter(pk=primary.pk).update(time_zone="Mars/Olympus_Mons")
+    before = live.incident_version(incident.pk)
+    escalations_advance(now=later(2))  # the second step fails and is put off
+    page.refresh_from_db()
+    assert "could not run" in page.outcome  # the paging panel shows it
+    assert live.incident_version(incident.pk) > before
 
 
 def test_a_step_that_fails_is_tried_again_later_without_holding_up_other_pages(
