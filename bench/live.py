@@ -154,6 +154,21 @@ def connection(port: int) -> http.client.HTTPConnection:
     return http.client.HTTPConnection("127.0.0.1", port, timeout=120)  # a browser waits
 
 
+def ask(conn, port, phase, method, path, body=None, headers=None):
+    """One request on `conn`: (the connection to use next, the response, its body). A request
+    that fails is counted in `phase` (unless None) and answers (a new connection, None, b"")."""
+    try:
+        conn.request(method, path, body, headers or {})
+        response = conn.getresponse()
+        return conn, response, response.read()
+    except OSError:
+        conn.close()
+        if phase is not None:
+            with phase.lock:
+                phase.failed += 1
+        return connection(port), None, b""
+
+
 def writer(port, token, reference, rate, stop, phase, counter):
     conn = connection(port)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -165,15 +180,9 @@ def writer(port, token, reference, rate, stop, phase, counter):
         body = f'{{"kind": "note", "body": "live-bench-{number}- rolled back one more host"}}'
         with phase.lock:
             phase.sent[number] = time.monotonic()
-        try:
-            conn.request("POST", f"/api/v1/incidents/{reference}/timeline", body, headers)
-            response = conn.getresponse()
-            response.read()
-        except OSError:
-            conn.close()
-            conn = connection(port)
-            with phase.lock:
-                phase.failed += 1
+        path = f"/api/v1/incidents/{reference}/timeline"
+        conn, response, _ = ask(conn, port, phase, "POST", path, body, headers)
+        if response is None:
             continue
         with phase.lock:
             phase.writes += response.status == 201
@@ -191,15 +200,8 @@ def prober(port, session, other, rate, stop, phase):
         name, path = paths[n % 2]
         n += 1
         started = time.perf_counter()
-        try:
-            conn.request("GET", path, headers=headers)
-            response = conn.getresponse()
-            response.read()
-        except OSError:
-            conn.close()
-            conn = connection(port)
-            with phase.lock:
-                phase.failed += 1
+        conn, response, _ = ask(conn, port, phase, "GET", path, headers=headers)
+        if response is None:
             continue
         elapsed = time.perf_counter() - started
         with phase.lock:
@@ -218,30 +220,21 @@ def watcher(port, session, reference, opens, stop, phase):
     # The page is opened first, as a person does: it shows the version read before its data,
     # and its newest entry; its polls then answer 204 until something changes.
     time.sleep(max(0.0, moment - time.monotonic()))
-    try:
-        conn.request("GET", f"/incidents/{reference}", headers={"Cookie": headers["Cookie"]})
-        page = conn.getresponse().read()
+    page_path, cookie = f"/incidents/{reference}", {"Cookie": headers["Cookie"]}
+    conn, opened, page = ask(conn, port, None, "GET", page_path, headers=cookie)
+    if opened is not None:
         shown, newest = VERSION.search(page), ENTRY.search(page)
         version = shown.group(1).decode() if shown else ""
         after = newest.group(1).decode() if newest else ""
         seen |= {int(m) for m in MARK.findall(page)}
         first = False
-    except OSError:
-        conn.close()
-        conn = connection(port)
     while not stop.is_set():
         time.sleep(max(0.0, moment - time.monotonic()))
         moment = max(moment + POLL_SECONDS, time.monotonic())
         query = f"v={version}" + (f"&after={after}" if after else "")
-        try:
-            conn.request("GET", f"/incidents/{reference}/live?{query}", headers=headers)
-            response = conn.getresponse()
-            body = response.read()
-        except OSError:
-            conn.close()
-            conn = connection(port)
-            with phase.lock:
-                phase.failed += 1
+        poll = f"/incidents/{reference}/live?{query}"
+        conn, response, body = ask(conn, port, phase, "GET", poll, headers=headers)
+        if response is None:
             continue
         now = time.monotonic()
         if response.status == 204:
